@@ -1,0 +1,766 @@
+//! Paths: what a delete or overwrite would reach, and whether that matters.
+//!
+//! A target is classified as *critical* (the root, a system directory, the home
+//! directory, or everything in one of them: deny), *protected* (outside the working
+//! directory, above it, a `.git` directory, a database or volume directory, a path that
+//! starts with a variable that may be empty: confirm) or *fine* (inside the working
+//! directory, rebuildable output, temporary files).
+
+use super::Hit;
+use crate::analysis::invocation::Invocation;
+use crate::analysis::scope::resolve;
+use crate::engine::Context;
+use crate::policy::matcher::ArgView;
+use crate::syntax::word::Word;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Class {
+    Fine,
+    Protected(String),
+    Critical(String),
+}
+
+impl Class {
+    fn level(&self) -> u8 {
+        match self {
+            Class::Fine => 0,
+            Class::Protected(_) => 1,
+            Class::Critical(_) => 2,
+        }
+    }
+}
+
+/// How a path is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// The path itself (and, for recursive operations, all below it).
+    Exact,
+    /// Everything directly in it (`dir/*`).
+    Contents,
+    /// Some entries somewhere inside it (`dir/*.o`, `find dir -name x`).
+    Inside,
+}
+
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/home",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/proc",
+    "/root",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/snap",
+    "/mnt",
+    "/media",
+    "/run",
+    "/usr/bin",
+    "/usr/lib",
+    "/usr/lib64",
+    "/usr/local",
+    "/usr/sbin",
+    "/usr/share",
+    "/usr/include",
+    "/usr/local/bin",
+    "/usr/local/lib",
+    "/var/lib",
+    "/var/log",
+    "/var/cache",
+    "/var/spool",
+    "/var/mail",
+    "/var/www",
+    "/var/backups",
+    "/Users",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/private",
+    "/Volumes",
+];
+
+const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/private/tmp", "/dev/shm"];
+
+/// Output that a build or installer recreates.
+const REBUILDABLE: &[&str] = &[
+    "target",
+    "node_modules",
+    "build",
+    "dist",
+    "out",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".next",
+    ".nuxt",
+    ".turbo",
+    ".parcel-cache",
+    ".cache",
+    "coverage",
+    ".coverage",
+    "htmlcov",
+    ".gradle",
+    ".terraform",
+    ".eggs",
+    ".angular",
+    ".svelte-kit",
+    ".expo",
+    "DerivedData",
+    ".dart_tool",
+    "_build",
+    "deps",
+    ".build",
+    "cmake-build-debug",
+    "cmake-build-release",
+    ".sass-cache",
+    "bower_components",
+    ".webpack",
+    ".vite",
+    "storybook-static",
+    ".docusaurus",
+    "site",
+    "__snapshots__",
+    ".hypothesis",
+    ".benchmarks",
+    "tmp",
+    ".tmp",
+    "temp",
+];
+
+/// Directories that hold databases or container volumes.
+const DATA_DIRS: &[&str] = &[
+    "/var/lib/postgresql",
+    "/var/lib/pgsql",
+    "/var/lib/mysql",
+    "/var/lib/mariadb",
+    "/var/lib/mongodb",
+    "/var/lib/docker",
+    "/var/lib/containerd",
+    "/var/lib/redis",
+    "/var/lib/etcd",
+    "/var/lib/influxdb",
+    "/var/lib/elasticsearch",
+    "/var/lib/cassandra",
+    "/var/lib/clickhouse",
+    "/var/lib/neo4j",
+    "/var/lib/rabbitmq",
+    "/var/lib/containers",
+    "/var/lib/kubelet",
+    "/var/lib/rancher",
+    "/var/opt/mssql",
+];
+
+const DATA_NAMES: &[&str] = &[
+    "pgdata",
+    "postgres-data",
+    "postgresql-data",
+    "postgres_data",
+    "mysql-data",
+    "mysql_data",
+    "db-data",
+    "db_data",
+    "mongo-data",
+    "mongodb-data",
+    "redis-data",
+    "data.ms",
+    "elasticsearch-data",
+];
+
+const DATA_EXTENSIONS: &[&str] = &[
+    "sqlite", "sqlite3", "db", "mdb", "accdb", "dump", "bak", "tfstate",
+];
+
+pub struct Paths<'a> {
+    ctx: &'a Context,
+    cwd: Option<&'a Path>,
+}
+
+impl<'a> Paths<'a> {
+    pub fn new(ctx: &'a Context, inv: &'a Invocation) -> Paths<'a> {
+        Paths {
+            ctx,
+            cwd: inv.cwd.as_deref(),
+        }
+    }
+
+    /// Classify a target word of a recursive or bulk operation.
+    pub fn classify(&self, w: &Word) -> Class {
+        if w.starts_with_maybe_empty() {
+            return Class::Protected(format!(
+                "`{}` starts with a variable that may be empty, which would leave an absolute path",
+                w.text()
+            ));
+        }
+        let prefix = w.literal_prefix();
+        let (text, reach) = if w.is_dynamic() {
+            if prefix.is_empty() {
+                // `"${dir:?}/build"`: guarded against empty; judge by the name.
+                let base = match w.parts.last() {
+                    Some(crate::syntax::word::Part::Lit(t)) => {
+                        t.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+                    }
+                    _ => "",
+                };
+                if REBUILDABLE.contains(&base) {
+                    return Class::Fine;
+                }
+                return Class::Protected(format!(
+                    "the target `{}` is only known when it runs",
+                    w.text()
+                ));
+            }
+            if prefix.ends_with('/') {
+                (prefix.clone(), Reach::Inside)
+            } else {
+                match prefix.rfind('/') {
+                    Some(i) => (prefix[..=i].to_string(), Reach::Inside),
+                    None => (".".to_string(), Reach::Inside),
+                }
+            }
+        } else if w.glob {
+            split_glob(&prefix)
+        } else {
+            (prefix.clone(), Reach::Exact)
+        };
+        let Some(path) = resolve(&text, self.cwd, self.ctx.home.as_deref()) else {
+            // A relative path in an unknown directory.
+            let base = text.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            if REBUILDABLE.contains(&base) && reach == Reach::Exact {
+                return Class::Fine;
+            }
+            return Class::Protected(format!(
+                "`{}` in a directory only known when it runs",
+                w.text()
+            ));
+        };
+        let class = self.classify_path(&path, reach);
+        // A glob or name whose last component names data (`*.sqlite`) is data.
+        if class.level() == 0 && is_data_name(&prefix) {
+            return Class::Protected(format!("{} holds database files", w.text()));
+        }
+        class
+    }
+
+    fn classify_path(&self, p: &Path, reach: Reach) -> Class {
+        let shown = p.display().to_string();
+        let home = self.ctx.home.as_deref();
+        if p == Path::new("/") {
+            return match reach {
+                Reach::Inside => Class::Protected("files anywhere on the system".into()),
+                _ => Class::Critical("the root directory /".into()),
+            };
+        }
+        if Some(p) == home {
+            return match reach {
+                Reach::Inside => Class::Protected("files in your home directory".into()),
+                _ => Class::Critical(format!("your home directory {shown}")),
+            };
+        }
+        if home.is_some_and(|h| h.starts_with(p)) {
+            return Class::Critical(format!("{shown}, which holds your home directory"));
+        }
+        if SYSTEM_DIRS.iter().any(|d| Path::new(d) == p) {
+            return match reach {
+                Reach::Inside => Class::Protected(format!("system files in {shown}")),
+                _ => Class::Critical(format!("the system directory {shown}")),
+            };
+        }
+        if let Some(t) = self.temp_root(p) {
+            if p == t && reach == Reach::Exact {
+                return Class::Protected(format!("the temporary directory {shown} itself"));
+            }
+            return Class::Fine;
+        }
+        if p.components().any(|c| c.as_os_str() == ".git") {
+            return Class::Protected(format!("git history in {shown}"));
+        }
+        if is_data_path(p) {
+            return Class::Protected(format!("database or volume data in {shown}"));
+        }
+        if let Some(cwd) = self.cwd {
+            if p == cwd {
+                return match reach {
+                    Reach::Inside => Class::Fine,
+                    _ => Class::Protected(format!("the whole working directory {shown}")),
+                };
+            }
+            if cwd.starts_with(p) {
+                return Class::Protected(format!("{shown}, above the working directory"));
+            }
+            if p.starts_with(cwd) {
+                return Class::Fine;
+            }
+        }
+        if is_rebuildable(p) {
+            return Class::Fine;
+        }
+        if home.is_some_and(|h| p.starts_with(h)) {
+            return Class::Protected(format!("{shown}, outside the working directory"));
+        }
+        if SYSTEM_DIRS.iter().any(|d| p.starts_with(d)) {
+            return Class::Protected(format!("system files in {shown}"));
+        }
+        if self.cwd.is_none() {
+            return Class::Protected(format!("{shown} (the working directory is not known)"));
+        }
+        Class::Protected(format!("{shown}, outside the working directory"))
+    }
+
+    fn temp_root(&self, p: &Path) -> Option<PathBuf> {
+        for t in TEMP_DIRS {
+            if p.starts_with(t) {
+                return Some(PathBuf::from(t));
+            }
+        }
+        if let Some(t) = self.ctx.env.get("TMPDIR").filter(|t| t.len() > 1) {
+            let t = PathBuf::from(t.trim_end_matches('/'));
+            if p.starts_with(&t) && Some(t.as_path()) != self.ctx.home.as_deref() {
+                return Some(t);
+            }
+        }
+        None
+    }
+}
+
+/// `dir/*` reaches everything in `dir`; `dir/*.o` reaches some entries in it; a glob
+/// higher up (`/b?n/x`) reaches into its parent.
+fn split_glob(text: &str) -> (String, Reach) {
+    let comps: Vec<&str> = text.split('/').collect();
+    let Some(first_glob) = comps.iter().position(|c| c.contains(['*', '?', '['])) else {
+        return (text.to_string(), Reach::Exact);
+    };
+    let base = if first_glob == 0 {
+        ".".to_string()
+    } else {
+        let b = comps[..first_glob].join("/");
+        if b.is_empty() {
+            "/".to_string()
+        } else {
+            b
+        }
+    };
+    let last = first_glob == comps.len() - 1
+        || (first_glob == comps.len() - 2 && comps[comps.len() - 1].is_empty());
+    let everything = matches!(
+        comps[first_glob],
+        "*" | ".*" | "*.*" | "?*" | ".??*" | "[!.]*"
+    );
+    if last && everything {
+        (base, Reach::Contents)
+    } else {
+        (base, Reach::Inside)
+    }
+}
+
+fn is_rebuildable(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| REBUILDABLE.contains(&n) || n.ends_with(".egg-info"))
+        || p.components().any(|c| {
+            matches!(
+                c.as_os_str().to_str(),
+                Some("node_modules") | Some(".cache") | Some("target")
+            )
+        })
+}
+
+fn is_data_path(p: &Path) -> bool {
+    DATA_DIRS.iter().any(|d| p.starts_with(d))
+        || p.components().any(|c| {
+            c.as_os_str()
+                .to_str()
+                .is_some_and(|n| DATA_NAMES.contains(&n))
+        })
+        || p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_data_name)
+        || has_components(p, &["docker", "volumes"])
+}
+
+fn is_data_name(name: &str) -> bool {
+    let base = name
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(name);
+    base.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && DATA_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+    })
+}
+
+fn has_components(p: &Path, seq: &[&str]) -> bool {
+    let comps: Vec<&str> = p
+        .components()
+        .filter_map(|c| c.as_os_str().to_str())
+        .collect();
+    comps.windows(seq.len()).any(|w| w == seq)
+}
+
+fn is_block_device(t: &str) -> bool {
+    const DEVICES: &[&str] = &[
+        "/dev/sd",
+        "/dev/hd",
+        "/dev/vd",
+        "/dev/xvd",
+        "/dev/nvme",
+        "/dev/mmcblk",
+        "/dev/disk",
+        "/dev/md",
+        "/dev/dm-",
+        "/dev/mapper/",
+        "/dev/loop",
+        "/dev/rdisk",
+        "/dev/sr",
+    ];
+    DEVICES.iter().any(|d| t.starts_with(d))
+}
+
+fn harmless_device(t: &str) -> bool {
+    matches!(
+        t,
+        "/dev/null" | "/dev/stdout" | "/dev/stderr" | "/dev/tty" | "/dev/zero" | "-"
+    ) || t.starts_with("/dev/fd/")
+        || t.starts_with("/proc/self/fd/")
+        || t.starts_with("/dev/pts/")
+}
+
+/// The operands a program deletes, and whether it deletes recursively.
+fn delete_targets<'v>(inv: &Invocation, view: &'v ArgView) -> Option<(Vec<&'v Word>, bool)> {
+    match inv.program.as_str() {
+        "rm" | "unlink" | "srm" | "trash" | "trash-put" | "gio" => {
+            let recursive =
+                view.has_flag("-r") || view.has_flag("-R") || view.has_flag("--recursive");
+            let ops: Vec<&Word> = if inv.program == "gio" {
+                match view.operands.first().and_then(|w| w.lit()).as_deref() {
+                    Some("remove") | Some("trash") => view.operands[1..].to_vec(),
+                    _ => return None,
+                }
+            } else {
+                view.operands.clone()
+            };
+            Some((ops, recursive || inv.program == "srm"))
+        }
+        "shred" => Some((view.operands.clone(), true)),
+        "rsync" => {
+            let deletes = view.flags.iter().any(|(_, f)| {
+                f.starts_with("--delete") || f == "--del" || f == "--remove-source-files"
+            });
+            if !deletes {
+                return None;
+            }
+            view.operands.last().map(|d| (vec![*d], true))
+        }
+        _ => None,
+    }
+}
+
+/// `fs.delete`: deletes that reach a path of the class given by `with.class`
+/// (`critical` or `protected`).
+pub fn delete(inv: &Invocation, view: &ArgView, ctx: &Context, params: &toml::Table) -> Vec<Hit> {
+    if ctx.container_build {
+        return Vec::new();
+    }
+    let Some((targets, recursive)) = delete_targets(inv, view) else {
+        return Vec::new();
+    };
+    let want = params
+        .get("class")
+        .and_then(|v| v.as_str())
+        .unwrap_or("protected");
+    let paths = Paths::new(ctx, inv);
+    let mut hits = Vec::new();
+    for w in targets {
+        let mut class = paths.classify(w);
+        if inv.program == "rsync" {
+            // rsync --delete removes what is in the destination, not the destination.
+            class = match (&class, w.text().trim_end_matches('/')) {
+                (Class::Protected(_), t) if t.is_empty() => class,
+                _ => class,
+            };
+        }
+        if !recursive {
+            // Removing single files only matters for system files, git and data.
+            class = match class {
+                Class::Critical(s) => Class::Protected(s),
+                Class::Protected(s)
+                    if s.contains("system")
+                        || s.contains("git history")
+                        || s.contains("database") =>
+                {
+                    Class::Protected(s)
+                }
+                _ => Class::Fine,
+            };
+        }
+        push_hit(&mut hits, want, class, w);
+    }
+    hits
+}
+
+fn push_hit(hits: &mut Vec<Hit>, want: &str, class: Class, w: &Word) {
+    match (want, class) {
+        ("critical", Class::Critical(s)) | ("protected", Class::Protected(s)) => hits.push(Hit {
+            span: Some(w.span.clone()),
+            detail: Some(s),
+        }),
+        _ => {}
+    }
+}
+
+/// `fs.overwrite`: writes that destroy what was there: `dd of=`, `mkfs`, `wipefs`,
+/// `truncate`, and `>` redirections onto devices, system files, data files, `.git`.
+pub fn overwrite(
+    inv: &Invocation,
+    view: &ArgView,
+    ctx: &Context,
+    params: &toml::Table,
+) -> Vec<Hit> {
+    let want = params
+        .get("class")
+        .and_then(|v| v.as_str())
+        .unwrap_or("protected");
+    let paths = Paths::new(ctx, inv);
+    let mut hits = Vec::new();
+    let mut targets: Vec<Word> = Vec::new();
+    match inv.program.as_str() {
+        "dd" => {
+            for w in &inv.args {
+                if let Some(t) = w.text().strip_prefix("of=") {
+                    let mut tw = w.clone();
+                    strip_word_prefix(&mut tw, 3);
+                    let _ = t;
+                    targets.push(tw);
+                }
+            }
+        }
+        "truncate" => targets.extend(view.operands.iter().map(|w| (*w).clone())),
+        p if p.starts_with("mkfs")
+            || matches!(
+                p,
+                "wipefs"
+                    | "mkswap"
+                    | "sgdisk"
+                    | "blkdiscard"
+                    | "fdisk"
+                    | "sfdisk"
+                    | "parted"
+                    | "cryptsetup"
+            ) =>
+        {
+            if p == "cryptsetup"
+                && !view.operands.first().is_some_and(|w| {
+                    matches!(w.text().as_str(), "luksFormat" | "erase" | "luksErase")
+                })
+            {
+                return hits;
+            }
+            if (p == "fdisk" || p == "parted") && view.has_flag("-l") {
+                return hits;
+            }
+            targets.extend(view.operands.iter().map(|w| (*w).clone()));
+        }
+        _ => {}
+    }
+    for r in &inv.redirects {
+        if r.overwrites() && r.fd.is_none_or(|f| f == 1 || f == 2) {
+            targets.push(r.target.clone());
+        }
+    }
+    let device_op = inv.program == "dd"
+        || inv.program.starts_with("mkfs")
+        || matches!(
+            inv.program.as_str(),
+            "wipefs"
+                | "mkswap"
+                | "sgdisk"
+                | "blkdiscard"
+                | "fdisk"
+                | "sfdisk"
+                | "parted"
+                | "cryptsetup"
+        );
+    for w in targets {
+        let t = w.text();
+        if harmless_device(&t) {
+            continue;
+        }
+        let class = if is_block_device(&t) {
+            Class::Critical(format!("the disk device {t}"))
+        } else if ctx.container_build {
+            Class::Fine
+        } else if device_op && inv.program != "dd" {
+            // mkfs on an image file in the project is how images are built.
+            paths.classify(&w)
+        } else {
+            overwrite_class(&paths, &w, ctx)
+        };
+        push_hit(&mut hits, want, class, &w);
+    }
+    hits
+}
+
+/// Overwriting one file matters for system files, shell and SSH config, data files
+/// and git internals; files elsewhere are ordinary output.
+fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
+    if w.is_dynamic() {
+        return if w.starts_with_maybe_empty() {
+            Class::Protected(format!(
+                "`{}` starts with a variable that may be empty",
+                w.text()
+            ))
+        } else {
+            Class::Fine
+        };
+    }
+    let Some(p) = resolve(&w.text(), paths.cwd, ctx.home.as_deref()) else {
+        return Class::Fine;
+    };
+    let shown = p.display().to_string();
+    if SYSTEM_DIRS.iter().any(|d| p.starts_with(d))
+        && !p.starts_with("/home")
+        && !p.starts_with("/Users")
+    {
+        return Class::Protected(format!("the system file {shown}"));
+    }
+    if p.components().any(|c| c.as_os_str() == ".git") {
+        return Class::Protected(format!("git internals in {shown}"));
+    }
+    if let Some(h) = ctx.home.as_deref() {
+        if let Ok(rel) = p.strip_prefix(h) {
+            let r = rel.to_string_lossy();
+            let first = r.split('/').next().unwrap_or("");
+            let sensitive = (first.starts_with('.') && rel.components().count() == 1)
+                || matches!(
+                    first,
+                    ".ssh" | ".aws" | ".kube" | ".gnupg" | ".docker" | ".config"
+                );
+            if sensitive {
+                return Class::Protected(format!("your configuration file {shown}"));
+            }
+        }
+    }
+    if is_data_name(&shown) && p.exists() {
+        return Class::Protected(format!("the data file {shown}"));
+    }
+    Class::Fine
+}
+
+fn strip_word_prefix(w: &mut Word, n: usize) {
+    if let Some(crate::syntax::word::Part::Lit(t)) = w.parts.first_mut() {
+        if t.len() >= n {
+            *t = t[n..].to_string();
+        }
+    }
+}
+
+/// `fs.permissions`: `chmod -R`/`chown -R`/`chgrp -R` over a critical or protected
+/// tree.
+pub fn permissions(
+    inv: &Invocation,
+    view: &ArgView,
+    ctx: &Context,
+    params: &toml::Table,
+) -> Vec<Hit> {
+    if ctx.container_build {
+        return Vec::new();
+    }
+    let want = params
+        .get("class")
+        .and_then(|v| v.as_str())
+        .unwrap_or("protected");
+    let paths = Paths::new(ctx, inv);
+    let mut hits = Vec::new();
+    // The first operand is the mode or owner unless --reference is given.
+    let skip = usize::from(!view.flags.iter().any(|(_, f)| f.starts_with("--reference")));
+    for w in view.operands.iter().skip(skip) {
+        let class = paths.classify(w);
+        push_hit(&mut hits, want, class, w);
+    }
+    hits
+}
+
+/// `fs.move`: moving away the root, a system directory, the home directory or a
+/// `.git` directory.
+pub fn moves(inv: &Invocation, view: &ArgView, ctx: &Context, _params: &toml::Table) -> Vec<Hit> {
+    if ctx.container_build || view.operands.len() < 2 {
+        return Vec::new();
+    }
+    let paths = Paths::new(ctx, inv);
+    let mut hits = Vec::new();
+    let target_dir = view
+        .flags
+        .iter()
+        .any(|(_, f)| f == "-t" || f.starts_with("--target-directory"));
+    let sources: &[&Word] = if target_dir {
+        &view.operands
+    } else {
+        &view.operands[..view.operands.len() - 1]
+    };
+    for w in sources {
+        let class = paths.classify(w);
+        let hit = match &class {
+            Class::Critical(s) => Some(s.clone()),
+            Class::Protected(s) if s.contains("git history") || s.contains("database") => {
+                Some(s.clone())
+            }
+            _ => None,
+        };
+        if let Some(s) = hit {
+            hits.push(Hit {
+                span: Some(w.span.clone()),
+                detail: Some(s),
+            });
+        }
+    }
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::word::Word;
+
+    fn class(text: &str) -> Class {
+        let ctx = Context::example();
+        let mut inv = Invocation::new("rm".into(), vec![], 0..0);
+        inv.cwd = ctx.cwd.clone();
+        let paths = Paths::new(&ctx, &inv);
+        let mut w = Word::literal(text, 0..0);
+        w.glob = text.contains('*');
+        paths.classify(&w)
+    }
+
+    #[test]
+    fn classes() {
+        assert!(matches!(class("/"), Class::Critical(_)));
+        assert!(matches!(class("/*"), Class::Critical(_)));
+        assert!(matches!(class("/home/user"), Class::Critical(_)));
+        assert!(matches!(class("/home/user/*"), Class::Critical(_)));
+        assert!(matches!(class("/etc"), Class::Critical(_)));
+        assert!(matches!(class("/etc/nginx"), Class::Protected(_)));
+        assert!(matches!(class(".."), Class::Protected(_)));
+        assert!(matches!(class("*"), Class::Protected(_)));
+        assert!(matches!(class(".git"), Class::Protected(_)));
+        assert!(matches!(class("pgdata"), Class::Protected(_)));
+        assert_eq!(class("target"), Class::Fine);
+        assert_eq!(class("build/*"), Class::Fine);
+        assert_eq!(class("*.o"), Class::Fine);
+        assert_eq!(class("/tmp/x"), Class::Fine);
+        assert_eq!(class("/home/user/other/node_modules"), Class::Fine);
+        assert!(matches!(class("/home/user/Documents"), Class::Protected(_)));
+    }
+}

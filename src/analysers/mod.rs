@@ -1,0 +1,46 @@
+//! Built-in analysers that rules call by name (`check = "fs.delete"`): the parts of
+//! a decision that need more than flags and globs (paths, code inside options).
+
+pub mod exec;
+pub mod fs;
+pub mod interp;
+
+use crate::analysis::invocation::Invocation;
+use crate::engine::Context;
+use crate::policy::matcher::ArgView;
+use std::ops::Range;
+
+/// One reason a check fired: where, and what is at stake.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub span: Option<Range<usize>>,
+    pub detail: Option<String>,
+}
+
+type CheckFn = fn(&Invocation, &ArgView, &Context, &toml::Table) -> Vec<Hit>;
+
+/// Every check a rule may name.
+pub const CHECKS: &[(&str, CheckFn)] = &[
+    ("fs.delete", fs::delete),
+    ("fs.overwrite", fs::overwrite),
+    ("fs.permissions", fs::permissions),
+    ("fs.move", fs::moves),
+    ("exec.option", exec::option),
+];
+
+pub fn run_check(
+    name: &str,
+    inv: &Invocation,
+    view: &ArgView,
+    ctx: &Context,
+    params: &toml::Table,
+) -> Vec<Hit> {
+    match CHECKS.iter().find(|(n, _)| *n == name) {
+        Some((_, f)) => f(inv, view, ctx, params),
+        None => Vec::new(),
+    }
+}
+
+pub fn is_known_check(name: &str) -> bool {
+    CHECKS.iter().any(|(n, _)| *n == name)
+}

@@ -1,0 +1,898 @@
+//! The walker: from a bash syntax tree to the invocations that would run.
+//!
+//! It follows everything that executes (lists, pipelines, compound statements,
+//! substitutions, function calls, nested shells) and keeps the little state a line can
+//! build up (variables, `cd`, functions, files written on the same line). Runners such as
+//! `sudo` or `xargs` are unwrapped in `runners.rs`. Each final invocation is handed to
+//! the policy; structural problems (a computed program name, code from a pipe, text that
+//! did not parse) raise events that rules turn into findings.
+
+pub mod invocation;
+mod runners;
+pub mod scope;
+mod unparsed;
+mod words;
+
+use crate::engine::{Context, Finding};
+use crate::policy::Policy;
+use crate::syntax;
+use crate::syntax::word::Word;
+use invocation::{Invocation, Redirect, Stdin};
+use scope::{Scope, Value};
+use std::ops::Range;
+use std::rc::Rc;
+use tree_sitter::Node;
+
+/// Nested code (shell strings, eval, functions, interpreters) deeper than this is not
+/// analysed; the command gets a confirm.
+const MAX_CODE_DEPTH: usize = 48;
+/// Syntax tree nesting deeper than this is not walked (bounded stack).
+const MAX_NODE_DEPTH: usize = 200;
+/// Total bytes parsed for one line, nested code included.
+const PARSE_BUDGET: usize = 24 * 1024 * 1024;
+/// Node visits for one line.
+const STEP_BUDGET: usize = 4_000_000;
+
+/// Where the text being analysed sits in the original line.
+#[derive(Debug, Clone)]
+pub(crate) enum Origin {
+    /// A verbatim slice starting at this offset: spans map one to one.
+    Offset(usize),
+    /// Derived text (a decoded string, a file): every span maps to this range.
+    Fixed(Range<usize>),
+}
+
+impl Origin {
+    fn map(&self, r: Range<usize>) -> Range<usize> {
+        match self {
+            Origin::Offset(o) => (o + r.start)..(o + r.end),
+            Origin::Fixed(f) => f.clone(),
+        }
+    }
+}
+
+/// One piece of source being walked.
+pub(crate) struct Frame<'s> {
+    pub src: &'s str,
+    pub origin: Origin,
+    pub depth: usize,
+    /// Runs on another machine or in a container.
+    pub remote: bool,
+}
+
+impl Frame<'_> {
+    fn text(&self, n: Node) -> &str {
+        self.src.get(n.byte_range()).unwrap_or("")
+    }
+
+    fn span(&self, n: Node) -> Range<usize> {
+        self.origin.map(n.byte_range())
+    }
+
+    fn origin_map(&self, r: Range<usize>) -> Range<usize> {
+        self.origin.map(r)
+    }
+}
+
+pub struct Analyzer<'a> {
+    pub(crate) policy: &'a Policy,
+    pub(crate) ctx: &'a Context,
+    line: &'a str,
+    findings: Vec<Finding>,
+    programs: Vec<String>,
+    parse_budget: usize,
+    steps: usize,
+    gave_up: bool,
+}
+
+impl<'a> Analyzer<'a> {
+    pub fn new(policy: &'a Policy, ctx: &'a Context, line: &'a str) -> Analyzer<'a> {
+        Analyzer {
+            policy,
+            ctx,
+            line,
+            findings: Vec::new(),
+            programs: Vec::new(),
+            parse_budget: PARSE_BUDGET,
+            steps: STEP_BUDGET,
+            gave_up: false,
+        }
+    }
+
+    pub fn run(&mut self) {
+        let mut scope = Scope {
+            cwd: self.ctx.cwd.clone(),
+            ..Scope::default()
+        };
+        let line = self.line;
+        self.analyse_source(line, Origin::Offset(0), &mut scope, 0, false);
+    }
+
+    pub(crate) fn line_text(&self) -> &str {
+        self.line
+    }
+
+    pub fn finish(self) -> (Vec<Finding>, Vec<String>) {
+        (self.findings, self.programs)
+    }
+
+    pub(crate) fn event(&mut self, event: &str, span: Range<usize>, detail: Option<String>) {
+        let found = self
+            .policy
+            .event_findings(event, span.clone(), detail.clone());
+        if found.is_empty() {
+            let f = self.policy.event_finding(event, span, detail);
+            if f.decision != crate::engine::Decision::Allow {
+                self.findings.push(f);
+            }
+        } else {
+            self.findings.extend(found);
+        }
+    }
+
+    fn too_complex(&mut self, span: Range<usize>, why: &str) {
+        if !self.gave_up {
+            self.gave_up = true;
+            self.event("shell.too-complex", span, Some(why.to_string()));
+        }
+    }
+
+    /// Parse and walk one piece of shell source.
+    pub(crate) fn analyse_source(
+        &mut self,
+        src: &str,
+        origin: Origin,
+        scope: &mut Scope,
+        depth: usize,
+        remote: bool,
+    ) {
+        let whole = origin.map(0..src.len());
+        if depth > MAX_CODE_DEPTH {
+            self.too_complex(whole, "code nested too deeply to analyse");
+            return;
+        }
+        if src.len() > self.parse_budget {
+            self.too_complex(whole, "too much code to analyse");
+            return;
+        }
+        self.parse_budget -= src.len();
+        let Some(tree) = syntax::parse(src) else {
+            self.too_complex(whole, "the shell parser failed");
+            return;
+        };
+        let root = tree.root_node();
+        let frame = Frame {
+            src,
+            origin,
+            depth,
+            remote,
+        };
+        let mut named = Vec::new();
+        self.walk(root, &frame, scope, 0, &mut named);
+        if root.has_error() {
+            unparsed::scan(self, &frame, root, &named);
+        }
+    }
+
+    fn step(&mut self, fr: &Frame, n: Node, nd: usize) -> bool {
+        if self.gave_up {
+            return false;
+        }
+        if nd > MAX_NODE_DEPTH {
+            self.too_complex(fr.span(n), "syntax nested too deeply to analyse");
+            return false;
+        }
+        if self.steps == 0 {
+            self.too_complex(fr.span(n), "too many commands to analyse");
+            return false;
+        }
+        self.steps -= 1;
+        true
+    }
+
+    /// Walk a statement-level node. `named` collects the byte offsets (local to the
+    /// frame) of command names that were analysed, for the unparsed-text scan.
+    fn walk(&mut self, n: Node, fr: &Frame, scope: &mut Scope, nd: usize, named: &mut Vec<usize>) {
+        if !self.step(fr, n, nd) {
+            return;
+        }
+        match n.kind() {
+            "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end" => {}
+            "subshell" => {
+                let mut inner = scope.clone();
+                self.walk_children(n, fr, &mut inner, nd, named);
+            }
+            "pipeline" => {
+                let stages: Vec<Stage> = named_children(n).map(Stage::plain).collect();
+                self.walk_pipeline(stages, fr, scope, nd, named, Stdin::Inherit);
+            }
+            "redirected_statement" => {
+                self.walk_redirected(n, fr, scope, nd, named, Stdin::Inherit);
+            }
+            "command" => {
+                self.walk_command(n, &[], fr, scope, nd, named, Stdin::Inherit);
+            }
+            "variable_assignment" => self.assign(n, fr, scope, nd, named),
+            "declaration_command" => self.declare(n, fr, scope, nd, named),
+            "unset_command" => {
+                for c in named_children(n) {
+                    let name = fr.text(c).to_string();
+                    scope.vars.remove(&name);
+                    scope.functions.remove(&name);
+                }
+            }
+            "function_definition" => self.define_function(n, fr, scope),
+            "for_statement" => self.walk_for(n, fr, scope, nd, named),
+            "case_statement" => {
+                for c in named_children(n) {
+                    if c.kind() == "case_item" {
+                        for s in named_children(c) {
+                            if is_word_like(s.kind()) {
+                                self.expand(s, fr, scope, nd + 1, named);
+                            } else {
+                                self.walk(s, fr, scope, nd + 1, named);
+                            }
+                        }
+                    } else {
+                        self.expand(c, fr, scope, nd + 1, named);
+                    }
+                }
+            }
+            k if is_word_like(k) => {
+                self.expand(n, fr, scope, nd + 1, named);
+            }
+            _ => self.walk_children(n, fr, scope, nd, named),
+        }
+    }
+
+    fn walk_children(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        for c in named_children(n) {
+            self.walk(c, fr, scope, nd + 1, named);
+        }
+    }
+
+    fn walk_redirected(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+        stdin: Stdin,
+    ) -> Stdin {
+        let body = n.child_by_field_name("body");
+        let redirects: Vec<Node> = n
+            .children_by_field_name("redirect", &mut n.walk())
+            .chain(named_children(n).filter(|c| c.kind() == "herestring_redirect"))
+            .collect();
+        // tree-sitter-bash puts `cat <<EOF | sh` as a pipeline inside the heredoc
+        // redirect: rebuild the pipeline the shell sees.
+        let mut tail: Vec<Node> = Vec::new();
+        for r in &redirects {
+            for c in named_children(*r) {
+                if c.kind() == "pipeline" {
+                    tail.extend(named_children(c));
+                } else if matches!(c.kind(), "command" | "redirected_statement") {
+                    tail.push(c);
+                }
+            }
+        }
+        let Some(body) = body else {
+            // Only redirections (`> file`): they still truncate or create files.
+            let (_, redirects, _) = self.redirections(&redirects, fr, scope, nd, named);
+            let span = fr.span(n);
+            self.invoke(
+                Vec::new(),
+                Vec::new(),
+                redirects,
+                stdin,
+                span,
+                fr,
+                scope,
+                nd + 1,
+            );
+            return Stdin::Computed(String::new());
+        };
+        if !tail.is_empty() {
+            let mut stages = vec![Stage {
+                node: body,
+                redirects: redirects.clone(),
+            }];
+            stages.extend(tail.into_iter().map(Stage::plain));
+            return self.walk_pipeline(stages, fr, scope, nd, named, stdin);
+        }
+        self.walk_stage(
+            Stage {
+                node: body,
+                redirects,
+            },
+            fr,
+            scope,
+            nd,
+            named,
+            stdin,
+        )
+    }
+
+    /// Walk one pipeline stage (or a lone statement) with extra redirections.
+    fn walk_stage(
+        &mut self,
+        st: Stage,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+        stdin: Stdin,
+    ) -> Stdin {
+        match st.node.kind() {
+            "command" => self.walk_command(st.node, &st.redirects, fr, scope, nd, named, stdin),
+            "redirected_statement" if st.redirects.is_empty() => {
+                self.walk_redirected(st.node, fr, scope, nd, named, stdin)
+            }
+            _ => {
+                // A compound statement with redirections: its redirections still act
+                // (`{ …; } > /etc/passwd`), and its body is walked as usual.
+                let (_, redirects, _) = self.redirections(&st.redirects, fr, scope, nd, named);
+                if !redirects.is_empty() {
+                    let mut inv = Invocation::new(String::new(), Vec::new(), fr.span(st.node));
+                    inv.redirects = redirects;
+                    inv.cwd = scope.cwd.clone();
+                    inv.remote = fr.remote;
+                    self.policy
+                        .match_invocation(&inv, self.ctx, &mut self.findings);
+                }
+                self.walk(st.node, fr, scope, nd + 1, named);
+                Stdin::Computed(st.node.kind().to_string())
+            }
+        }
+    }
+
+    fn walk_pipeline(
+        &mut self,
+        stages: Vec<Stage>,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+        first_stdin: Stdin,
+    ) -> Stdin {
+        let mut stdin = first_stdin;
+        let last = stages.len().saturating_sub(1);
+        for (i, st) in stages.into_iter().enumerate() {
+            // Every stage but the last runs in a subshell.
+            if i == last {
+                stdin = self.walk_stage(st, fr, scope, nd + 1, named, stdin);
+            } else {
+                let mut inner = scope.clone();
+                stdin = self.walk_stage(st, fr, &mut inner, nd + 1, named, stdin);
+                scope.files = inner.files;
+            }
+        }
+        stdin
+    }
+
+    /// Expand the words of a simple command, apply its redirections and hand it to the
+    /// runner unwrapping. Returns what the command writes to stdout, as far as known.
+    #[allow(clippy::too_many_arguments)]
+    fn walk_command(
+        &mut self,
+        n: Node,
+        extra_redirects: &[Node],
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+        stdin: Stdin,
+    ) -> Stdin {
+        let mut env = Vec::new();
+        let mut words = Vec::new();
+        let mut redirect_nodes: Vec<Node> = extra_redirects.to_vec();
+        let mut cursor = n.walk();
+        for c in n.children(&mut cursor) {
+            if !c.is_named() {
+                continue;
+            }
+            match c.kind() {
+                "variable_assignment" => {
+                    let name = c
+                        .child_by_field_name("name")
+                        .map(|x| fr.text(x).to_string())
+                        .unwrap_or_default();
+                    let value = match c.child_by_field_name("value") {
+                        Some(v) => self.expand_joined(v, fr, scope, nd, named),
+                        None => Word::literal("", fr.span(c)),
+                    };
+                    env.push((name, value));
+                }
+                "command_name" => {
+                    if let Some(inner) = c.named_child(0) {
+                        named.push(inner.start_byte());
+                        words.extend(self.expand(inner, fr, scope, nd + 1, named));
+                    }
+                }
+                "file_redirect" | "heredoc_redirect" | "herestring_redirect" => {
+                    redirect_nodes.push(c)
+                }
+                "subshell" => {
+                    let mut inner = scope.clone();
+                    self.walk(c, fr, &mut inner, nd + 1, named);
+                }
+                _ => words.extend(self.expand(c, fr, scope, nd + 1, named)),
+            }
+        }
+        let (heredoc_stdin, redirects, _) =
+            self.redirections(&redirect_nodes, fr, scope, nd, named);
+        let stdin = heredoc_stdin.unwrap_or(stdin);
+        let span = fr.span(n);
+        let out = output_of(&words, &stdin);
+        self.record_written_files(&words, &redirects, &stdin, scope);
+        self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);
+        out
+    }
+
+    /// Process redirections: returns the stdin they set (heredoc, here-string, `<`),
+    /// the other redirections, and whether any was seen.
+    fn redirections(
+        &mut self,
+        nodes: &[Node],
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) -> (Option<Stdin>, Vec<Redirect>, bool) {
+        let mut stdin = None;
+        let mut out = Vec::new();
+        for r in nodes {
+            match r.kind() {
+                "heredoc_redirect" => {
+                    let quoted = named_children(*r)
+                        .find(|c| c.kind() == "heredoc_start")
+                        .map(|s| {
+                            let t = fr.text(s);
+                            t.contains('\'') || t.contains('"') || t.contains('\\')
+                        })
+                        .unwrap_or(false);
+                    let mut text = String::new();
+                    let mut dynamic = false;
+                    for c in named_children(*r) {
+                        match c.kind() {
+                            "heredoc_body" => {
+                                text = fr.text(c).to_string();
+                                if !quoted {
+                                    for part in named_children(c) {
+                                        if part.kind() != "heredoc_content" {
+                                            dynamic = true;
+                                            self.expand(part, fr, scope, nd + 1, named);
+                                        }
+                                    }
+                                }
+                            }
+                            "file_redirect" | "herestring_redirect" => {
+                                let (_, mut more, _) =
+                                    self.redirections(&[c], fr, scope, nd + 1, named);
+                                out.append(&mut more);
+                            }
+                            _ => {}
+                        }
+                    }
+                    stdin = Some(Stdin::Text { text, dynamic });
+                }
+                "herestring_redirect" => {
+                    if let Some(w) = r.named_child(0) {
+                        let word = self.expand_joined(w, fr, scope, nd + 1, named);
+                        let dynamic = word.is_dynamic();
+                        let mut text = word.text();
+                        text.push('\n');
+                        stdin = Some(Stdin::Text { text, dynamic });
+                    }
+                }
+                "file_redirect" => {
+                    let op = unnamed_operator(*r, fr);
+                    let fd = r
+                        .child_by_field_name("descriptor")
+                        .and_then(|d| fr.text(d).parse().ok());
+                    let Some(dest) = r.child_by_field_name("destination").or_else(|| {
+                        named_children(*r)
+                            .filter(|c| c.kind() != "file_descriptor")
+                            .last()
+                    }) else {
+                        continue;
+                    };
+                    let target = self.expand_joined(dest, fr, scope, nd + 1, named);
+                    if op == "<" {
+                        if let Some(t) = target.lit() {
+                            if let Some(p) =
+                                scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())
+                            {
+                                stdin = Some(Stdin::File(p));
+                            }
+                        } else {
+                            stdin = Some(Stdin::Computed("<file".into()));
+                        }
+                    }
+                    out.push(Redirect { op, fd, target });
+                }
+                _ => {}
+            }
+        }
+        let any = !nodes.is_empty();
+        (stdin, out, any)
+    }
+
+    /// `echo TEXT > f`, `cat > f <<EOF`: remember what the line wrote, so that a later
+    /// `bash f` on the same line is analysed with that content.
+    fn record_written_files(
+        &mut self,
+        words: &[Word],
+        redirects: &[Redirect],
+        stdin: &Stdin,
+        scope: &mut Scope,
+    ) {
+        for r in redirects {
+            if !(r.overwrites() || r.op == ">>") || r.fd.is_some_and(|f| f != 1) {
+                continue;
+            }
+            let Some(t) = r.target.lit() else { continue };
+            let Some(path) = scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())
+            else {
+                continue;
+            };
+            let content = match output_of(words, stdin) {
+                Stdin::Text { text, .. } => text,
+                _ => continue,
+            };
+            if r.op == ">>" {
+                scope.files.entry(path).or_default().push_str(&content);
+            } else {
+                scope.files.insert(path, content);
+            }
+        }
+    }
+
+    fn assign(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        let Some(name) = n.child_by_field_name("name") else {
+            return;
+        };
+        let name = fr.text(name).to_string();
+        let value = match n.child_by_field_name("value") {
+            Some(v) => {
+                let w = self.expand_joined(v, fr, scope, nd + 1, named);
+                match w.lit() {
+                    Some(t) => Value::Known(t),
+                    None => Value::Unknown {
+                        maybe_empty: w.starts_with_maybe_empty() || w.parts.len() > 1,
+                    },
+                }
+            }
+            None => Value::Known(String::new()),
+        };
+        // `name+=value` appends.
+        let appends = {
+            let mut c = n.walk();
+            let r = n
+                .children(&mut c)
+                .any(|c| !c.is_named() && fr.text(c) == "+=");
+            r
+        };
+        let value = match (appends, scope.vars.get(&name), value) {
+            (true, Some(Value::Known(old)), Value::Known(new)) => {
+                Value::Known(format!("{old}{new}"))
+            }
+            (_, _, v) => v,
+        };
+        scope.vars.insert(name, value);
+    }
+
+    fn declare(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        for c in named_children(n) {
+            match c.kind() {
+                "variable_assignment" => self.assign(c, fr, scope, nd + 1, named),
+                "variable_name" => {}
+                _ => {
+                    self.expand(c, fr, scope, nd + 1, named);
+                }
+            }
+        }
+    }
+
+    fn define_function(&mut self, n: Node, fr: &Frame, scope: &mut Scope) {
+        let (Some(name), Some(body)) =
+            (n.child_by_field_name("name"), n.child_by_field_name("body"))
+        else {
+            return;
+        };
+        let offset = match fr.origin {
+            Origin::Offset(o) => Some(o + body.start_byte()),
+            Origin::Fixed(_) => None,
+        };
+        scope.functions.insert(
+            fr.text(name).to_string(),
+            Rc::new(scope::FuncDef {
+                body: fr.text(body).to_string(),
+                offset,
+                span: fr.span(body),
+            }),
+        );
+    }
+
+    fn walk_for(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        let var = n
+            .child_by_field_name("variable")
+            .map(|v| fr.text(v).to_string());
+        let mut values: Vec<Word> = Vec::new();
+        let mut has_list = false;
+        for v in n.children_by_field_name("value", &mut n.walk()) {
+            has_list = true;
+            values.extend(self.expand(v, fr, scope, nd + 1, named));
+        }
+        let Some(body) = n.child_by_field_name("body") else {
+            return;
+        };
+        let Some(var) = var else {
+            self.walk(body, fr, scope, nd + 1, named);
+            return;
+        };
+        let all_literal = has_list && values.iter().all(|w| w.is_literal() && !w.glob);
+        if all_literal && !values.is_empty() && values.len() <= 16 {
+            for w in values {
+                scope
+                    .vars
+                    .insert(var.clone(), Value::Known(w.lit().unwrap_or_default()));
+                self.walk(body, fr, scope, nd + 1, named);
+            }
+        } else {
+            // A glob list keeps its pattern as the value so that paths stay judged.
+            let value = match values.as_slice() {
+                [w] if w.is_literal() && w.glob => Value::Pattern(w.lit().unwrap_or_default()),
+                _ => Value::Unknown { maybe_empty: false },
+            };
+            scope.vars.insert(var, value);
+            self.walk(body, fr, scope, nd + 1, named);
+        }
+    }
+
+    /// Analyse a command substitution or process substitution: it runs, in a subshell.
+    fn walk_substitution(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        let mut inner = scope.clone();
+        for c in named_children(n) {
+            self.walk(c, fr, &mut inner, nd + 1, named);
+        }
+    }
+
+    /// Analyse a function's body where it is called, with `$1…` bound.
+    fn call_function(
+        &mut self,
+        name: &str,
+        def: Rc<scope::FuncDef>,
+        args: &[Word],
+        fr: &Frame,
+        scope: &mut Scope,
+    ) {
+        if scope.call_stack.iter().any(|n| n == name) {
+            return;
+        }
+        let origin = match def.offset {
+            Some(o) if matches!(fr.origin, Origin::Offset(_)) => Origin::Offset(o),
+            _ => Origin::Fixed(def.span.clone()),
+        };
+        let saved = scope.positional.take();
+        scope.positional = Some(args.iter().map(word_value).collect());
+        scope.call_stack.push(name.to_string());
+        self.analyse_source(&def.body, origin, scope, fr.depth + 1, fr.remote);
+        scope.call_stack.pop();
+        scope.positional = saved;
+    }
+
+    pub(crate) fn note_program(&mut self, name: &str) {
+        if self.programs.len() < 256 {
+            self.programs.push(name.to_string());
+        }
+    }
+
+    /// Match a final invocation against the policy.
+    pub(crate) fn judge(&mut self, inv: &Invocation) {
+        self.note_program(&inv.program);
+        self.policy
+            .match_invocation(inv, self.ctx, &mut self.findings);
+    }
+}
+
+/// A pipeline stage: a statement plus redirections that belong to it.
+struct Stage<'t> {
+    node: Node<'t>,
+    redirects: Vec<Node<'t>>,
+}
+
+impl<'t> Stage<'t> {
+    fn plain(node: Node<'t>) -> Stage<'t> {
+        Stage {
+            node,
+            redirects: Vec::new(),
+        }
+    }
+}
+
+pub(crate) fn named_children(n: Node) -> impl Iterator<Item = Node> {
+    (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
+}
+
+fn unnamed_operator(n: Node, fr: &Frame) -> String {
+    let mut c = n.walk();
+    let op = n
+        .children(&mut c)
+        .find(|c| !c.is_named())
+        .map(|c| fr.text(c).to_string())
+        .unwrap_or_else(|| ">".to_string());
+    op
+}
+
+fn is_word_like(kind: &str) -> bool {
+    matches!(
+        kind,
+        "word"
+            | "string"
+            | "raw_string"
+            | "ansi_c_string"
+            | "translated_string"
+            | "concatenation"
+            | "simple_expansion"
+            | "expansion"
+            | "command_substitution"
+            | "process_substitution"
+            | "arithmetic_expansion"
+            | "number"
+    )
+}
+
+pub(crate) fn word_value(w: &Word) -> Value {
+    match w.lit() {
+        Some(t) => Value::Known(t),
+        None => Value::Unknown {
+            maybe_empty: w.starts_with_maybe_empty(),
+        },
+    }
+}
+
+/// What a command writes to stdout, as far as the analyser can tell: literal text
+/// for `echo`/`printf`/`cat <<EOF`, paths for `find`, otherwise computed output.
+fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
+    let Some(first) = words.first() else {
+        return Stdin::Computed(String::new());
+    };
+    let Some(name) = first.lit() else {
+        return Stdin::Computed("?".into());
+    };
+    let prog = runners::program_name(&name);
+    let args = &words[1..];
+    match prog.as_str() {
+        "echo" => {
+            let mut interpret = false;
+            let mut newline = true;
+            let mut rest = args;
+            while let Some(w) = rest.first() {
+                match w.text().as_str() {
+                    "-e" => interpret = true,
+                    "-n" => newline = false,
+                    "-E" => interpret = false,
+                    "-ne" | "-en" => {
+                        interpret = true;
+                        newline = false
+                    }
+                    _ => break,
+                }
+                rest = &rest[1..];
+            }
+            let dynamic = rest.iter().any(|w| w.is_dynamic());
+            let mut text = rest.iter().map(|w| w.text()).collect::<Vec<_>>().join(" ");
+            if interpret {
+                text = crate::syntax::word::decode_ansi_c(&text);
+            }
+            if newline {
+                text.push('\n');
+            }
+            Stdin::Text { text, dynamic }
+        }
+        "printf" => {
+            let mut rest = args;
+            if rest.first().is_some_and(|w| w.text() == "--") {
+                rest = &rest[1..];
+            }
+            let Some(fmt) = rest.first() else {
+                return Stdin::Text {
+                    text: String::new(),
+                    dynamic: false,
+                };
+            };
+            let dynamic = rest.iter().any(|w| w.is_dynamic());
+            let text = printf_format(&fmt.text(), &rest[1..]);
+            Stdin::Text { text, dynamic }
+        }
+        "cat" if args.is_empty() => stdin.clone(),
+        "cat" if args.len() == 1 => match args[0].lit() {
+            Some(t) if t == "-" => stdin.clone(),
+            Some(t) => Stdin::File(std::path::PathBuf::from(t)),
+            None => Stdin::Computed("cat".into()),
+        },
+        "find" => {
+            let roots: Vec<Word> = args
+                .iter()
+                .take_while(|w| {
+                    let t = w.text();
+                    !t.starts_with('-') && t != "(" && t != "!"
+                })
+                .cloned()
+                .collect();
+            if roots.is_empty() {
+                Stdin::Paths(vec![Word::literal(".", first.span.clone())])
+            } else {
+                Stdin::Paths(roots)
+            }
+        }
+        other => Stdin::Computed(other.to_string()),
+    }
+}
+
+/// A small `printf`: `%s` and `%b` take the arguments in turn, escapes are decoded.
+fn printf_format(fmt: &str, args: &[Word]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some(_) => {
+                    if let Some(a) = args.next() {
+                        out.push_str(&a.text());
+                    }
+                }
+                None => out.push('%'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    let out = crate::syntax::word::decode_ansi_c(&out);
+    // Leftover arguments reuse the format in printf; appending them keeps them visible.
+    let rest: Vec<String> = args.map(|a| a.text()).collect();
+    if rest.is_empty() {
+        out
+    } else {
+        format!("{out}\n{}", rest.join("\n"))
+    }
+}

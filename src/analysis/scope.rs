@@ -1,0 +1,91 @@
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
+
+/// A shell variable's value as far as it can be known.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Known(String),
+    /// One of the names a glob matches (`for f in *.log`).
+    Pattern(String),
+    Unknown {
+        maybe_empty: bool,
+    },
+}
+
+/// A function defined earlier on the line: its body is analysed where it is called.
+#[derive(Debug, Clone)]
+pub struct FuncDef {
+    pub body: String,
+    /// Where the body's byte 0 sits in the original line, when it is a verbatim slice.
+    pub offset: Option<usize>,
+    pub span: Range<usize>,
+}
+
+/// What the shell knows at one point of the line: variables, the working directory,
+/// functions, and files written earlier on the same line.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub vars: HashMap<String, Value>,
+    /// `None` when a `cd` went somewhere unknown.
+    pub cwd: Option<PathBuf>,
+    pub functions: HashMap<String, Rc<FuncDef>>,
+    /// Files written with known content earlier on the line (`echo … > x.sh`).
+    pub files: HashMap<PathBuf, String>,
+    /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.
+    pub positional: Option<Vec<Value>>,
+    pub call_stack: Vec<String>,
+}
+
+impl Scope {
+    /// The scope a child shell (`bash -c`) starts with: it keeps the directory, and
+    /// the files written so far, but not the parent's variables or functions.
+    pub fn child(&self) -> Scope {
+        Scope {
+            cwd: self.cwd.clone(),
+            files: self.files.clone(),
+            call_stack: self.call_stack.clone(),
+            ..Scope::default()
+        }
+    }
+}
+
+/// Lexically normalise a path: `.` and `..` are resolved without touching the disk.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::RootDir => out.push("/"),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    // `..` above a relative start stays (it cannot be resolved).
+                    out.push("..");
+                }
+            }
+            Component::Normal(n) => out.push(n),
+            Component::Prefix(p) => out.push(p.as_os_str()),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Resolve a path word's text against HOME and the working directory.
+pub fn resolve(text: &str, cwd: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
+    let expanded: PathBuf = if text == "~" {
+        home?.to_path_buf()
+    } else if let Some(rest) = text.strip_prefix("~/") {
+        home?.join(rest)
+    } else {
+        PathBuf::from(text)
+    };
+    if expanded.is_absolute() {
+        Some(normalize(&expanded))
+    } else {
+        Some(normalize(&cwd?.join(expanded)))
+    }
+}

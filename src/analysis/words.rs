@@ -1,0 +1,448 @@
+//! Word expansion as bash does it, with unknown values kept as unknown parts.
+//! Substitutions met on the way are analysed: they run.
+
+use super::scope::{Scope, Value};
+use super::{named_children, Analyzer, Frame};
+use crate::syntax::word::{
+    brace_expand, decode_ansi_c, unescape_double, unescape_unquoted, Part, Word,
+};
+use std::ops::Range;
+use tree_sitter::Node;
+
+/// Builds the fields one word node expands to.
+struct Fields {
+    done: Vec<Word>,
+    cur: Word,
+    /// The current field holds something, even if empty (`""`).
+    started: bool,
+    span: Range<usize>,
+}
+
+impl Fields {
+    fn new(span: Range<usize>) -> Fields {
+        Fields {
+            done: Vec::new(),
+            cur: Word {
+                parts: Vec::new(),
+                glob: false,
+                span: span.clone(),
+            },
+            started: false,
+            span,
+        }
+    }
+
+    fn lit(&mut self, t: &str) {
+        self.cur.push_lit(t);
+        self.started = true;
+    }
+
+    fn unknown(&mut self, name: &str, maybe_empty: bool) {
+        self.cur.parts.push(Part::Unknown {
+            name: name.to_string(),
+            maybe_empty,
+        });
+        self.started = true;
+    }
+
+    /// An unquoted known value: split on IFS whitespace.
+    fn split_value(&mut self, v: &str) {
+        let is_ifs = |c: char| c == ' ' || c == '\t' || c == '\n';
+        let mut pieces = v.split(is_ifs).peekable();
+        let mut first = true;
+        while let Some(p) = pieces.next() {
+            if !first {
+                self.end_field();
+            }
+            first = false;
+            if !p.is_empty() {
+                self.lit(p);
+            }
+            if pieces.peek().is_none() {
+                break;
+            }
+        }
+    }
+
+    fn end_field(&mut self) {
+        if self.started {
+            let w = std::mem::replace(
+                &mut self.cur,
+                Word {
+                    parts: Vec::new(),
+                    glob: false,
+                    span: self.span.clone(),
+                },
+            );
+            self.done.push(w);
+        }
+        self.started = false;
+    }
+
+    fn finish(mut self) -> Vec<Word> {
+        self.end_field();
+        for w in &mut self.done {
+            if w.parts.is_empty() {
+                w.parts.push(Part::Lit(String::new()));
+            }
+        }
+        self.done
+    }
+}
+
+impl Analyzer<'_> {
+    /// Expand a word node into the fields bash would pass.
+    pub(crate) fn expand(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) -> Vec<Word> {
+        let span = fr.span(n);
+        if matches!(n.kind(), "word" | "concatenation") && only_plain_words(n) {
+            if let Some(list) = brace_expand(fr.text(n)) {
+                return list
+                    .into_iter()
+                    .map(|t| {
+                        let (text, glob) = unescape_unquoted(&t);
+                        let mut w = Word::literal(text, span.clone());
+                        w.glob = glob;
+                        w
+                    })
+                    .collect();
+            }
+        }
+        let mut f = Fields::new(span);
+        self.build(n, fr, scope, nd, named, &mut f, false, true);
+        f.finish()
+    }
+
+    /// Expand without field splitting (assignment values, redirect targets).
+    pub(crate) fn expand_joined(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) -> Word {
+        let mut f = Fields::new(fr.span(n));
+        self.build(n, fr, scope, nd, named, &mut f, true, true);
+        f.started = true;
+        let mut words = f.finish();
+        words.pop().unwrap_or_else(|| Word::literal("", fr.span(n)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+        f: &mut Fields,
+        quoted: bool,
+        word_start: bool,
+    ) {
+        if !self.step(fr, n, nd) {
+            return;
+        }
+        match n.kind() {
+            "word" => {
+                let raw = fr.text(n);
+                if quoted {
+                    f.lit(raw);
+                    return;
+                }
+                let (mut text, glob) = unescape_unquoted(raw);
+                if word_start && !raw.starts_with('\\') {
+                    if let Some(home) = self.ctx.home.as_ref().and_then(|h| h.to_str()) {
+                        if text == "~" || text.starts_with("~/") {
+                            text = format!("{home}{}", &text[1..]);
+                        }
+                    }
+                    if let Some(user) = text.strip_prefix('~') {
+                        if !user.is_empty() && !user.starts_with('/') {
+                            let (name, rest) = user.split_once('/').unwrap_or((user, ""));
+                            if name
+                                .chars()
+                                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                            {
+                                text = if rest.is_empty() {
+                                    format!("/home/{name}")
+                                } else {
+                                    format!("/home/{name}/{rest}")
+                                };
+                            }
+                        }
+                    }
+                }
+                f.cur.glob |= glob;
+                f.lit(&text);
+            }
+            "raw_string" => {
+                let raw = fr.text(n);
+                f.lit(raw.get(1..raw.len().saturating_sub(1)).unwrap_or(""));
+            }
+            "ansi_c_string" => {
+                let raw = fr.text(n);
+                f.lit(&decode_ansi_c(
+                    raw.get(2..raw.len().saturating_sub(1)).unwrap_or(""),
+                ));
+            }
+            "string" => {
+                f.started = true;
+                for c in named_children(n) {
+                    if c.kind() == "string_content" {
+                        f.lit(&unescape_double(fr.text(c)));
+                    } else {
+                        self.build(c, fr, scope, nd + 1, named, f, true, false);
+                    }
+                }
+            }
+            "translated_string" => {
+                for c in named_children(n) {
+                    self.build(c, fr, scope, nd + 1, named, f, quoted, word_start);
+                }
+            }
+            "concatenation" => {
+                let mut first = true;
+                for c in named_children(n) {
+                    self.build(c, fr, scope, nd + 1, named, f, quoted, word_start && first);
+                    first = false;
+                }
+            }
+            "simple_expansion" | "expansion" => {
+                self.expand_variable(n, fr, scope, nd, named, f, quoted)
+            }
+            "command_substitution" => {
+                self.walk_substitution(n, fr, scope, nd, named);
+                match substitution_value(n, fr, scope) {
+                    Some(v) => f.lit(&v),
+                    None => f.unknown("$(…)", true),
+                }
+            }
+            "process_substitution" => {
+                self.walk_substitution(n, fr, scope, nd, named);
+                f.unknown("<(…)", false);
+            }
+            "arithmetic_expansion" => {
+                for c in named_children(n) {
+                    self.walk_expr(c, fr, scope, nd + 1, named);
+                }
+                f.unknown("$((…))", false);
+            }
+            "number" => {
+                if n.named_child_count() > 0 {
+                    for c in named_children(n) {
+                        self.walk_expr(c, fr, scope, nd + 1, named);
+                    }
+                    f.unknown(fr.text(n), false);
+                } else {
+                    f.lit(fr.text(n));
+                }
+            }
+            "extglob_pattern" => {
+                f.cur.glob = true;
+                f.lit(fr.text(n));
+            }
+            _ => {
+                for c in named_children(n) {
+                    self.walk_expr(c, fr, scope, nd + 1, named);
+                }
+                f.lit(fr.text(n));
+            }
+        }
+    }
+
+    /// Visit an expression-ish node only for the substitutions inside it.
+    fn walk_expr(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        if !self.step(fr, n, nd) {
+            return;
+        }
+        match n.kind() {
+            "command_substitution" | "process_substitution" => {
+                self.walk_substitution(n, fr, scope, nd, named)
+            }
+            _ => {
+                for c in named_children(n) {
+                    self.walk_expr(c, fr, scope, nd + 1, named);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn expand_variable(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+        f: &mut Fields,
+        quoted: bool,
+    ) {
+        let mut name = None;
+        let mut operator: Option<String> = None;
+        let mut default: Vec<Node> = Vec::new();
+        let mut length = false;
+        let mut indirect = false;
+        let mut cursor = n.walk();
+        for c in n.children(&mut cursor) {
+            if operator.is_some() {
+                if c.is_named() {
+                    default.push(c);
+                }
+                continue;
+            }
+            match c.kind() {
+                "variable_name" | "special_variable_name" if name.is_none() => {
+                    name = Some(fr.text(c).to_string())
+                }
+                "subscript" if name.is_none() => {
+                    name = c
+                        .child_by_field_name("name")
+                        .map(|x| fr.text(x).to_string());
+                    self.walk_expr(c, fr, scope, nd + 1, named);
+                }
+                "#" if name.is_none() => length = true,
+                "!" if name.is_none() => indirect = true,
+                "$" | "${" | "}" => {}
+                k if !c.is_named() && name.is_some() => operator = Some(k.to_string()),
+                _ => self.walk_expr(c, fr, scope, nd + 1, named),
+            }
+        }
+        let Some(name) = name else {
+            f.unknown(fr.text(n), true);
+            return;
+        };
+        if length {
+            f.unknown(&format!("#{name}"), false);
+            return;
+        }
+        if indirect {
+            f.unknown(&format!("!{name}"), true);
+            return;
+        }
+        let value = self.lookup(&name, scope);
+        let op = operator.as_deref().unwrap_or("");
+        let value = match op {
+            "" => value,
+            ":-" | "-" | ":=" | "=" => match value {
+                Value::Known(v) if !v.is_empty() => Value::Known(v),
+                Value::Pattern(p) => Value::Pattern(p),
+                _ => {
+                    if default.is_empty() {
+                        Value::Known(String::new())
+                    } else {
+                        // The fallback is what runs when the variable is unset: judge it.
+                        for d in default {
+                            self.build(d, fr, scope, nd + 1, named, f, quoted, false);
+                        }
+                        return;
+                    }
+                }
+            },
+            ":?" | "?" => match value {
+                Value::Unknown { .. } => Value::Unknown { maybe_empty: false },
+                v => v,
+            },
+            _ => {
+                for d in default {
+                    self.walk_expr(d, fr, scope, nd + 1, named);
+                }
+                Value::Unknown { maybe_empty: true }
+            }
+        };
+        match value {
+            Value::Known(v) if quoted => f.lit(&v),
+            Value::Known(v) => f.split_value(&v),
+            Value::Pattern(p) => {
+                f.cur.glob = true;
+                f.lit(&p);
+            }
+            Value::Unknown { maybe_empty } => f.unknown(&name, maybe_empty),
+        }
+    }
+
+    pub(crate) fn lookup(&self, name: &str, scope: &Scope) -> Value {
+        if let Some(v) = scope.vars.get(name) {
+            return v.clone();
+        }
+        if let Ok(i) = name.parse::<usize>() {
+            if i > 0 {
+                if let Some(pos) = &scope.positional {
+                    return pos
+                        .get(i - 1)
+                        .cloned()
+                        .unwrap_or(Value::Known(String::new()));
+                }
+            }
+            return Value::Unknown { maybe_empty: true };
+        }
+        match name {
+            "HOME" => {
+                if let Some(h) = self.ctx.home.as_ref().and_then(|h| h.to_str()) {
+                    return Value::Known(h.to_string());
+                }
+            }
+            "PWD" => {
+                if let Some(c) = scope.cwd.as_ref().and_then(|c| c.to_str()) {
+                    return Value::Known(c.to_string());
+                }
+            }
+            "IFS" => return Value::Known(" \t\n".to_string()),
+            "#" | "?" | "$" | "!" | "RANDOM" | "LINENO" | "SECONDS" | "PPID" | "UID" | "EUID" => {
+                return Value::Unknown { maybe_empty: false }
+            }
+            _ => {}
+        }
+        match self.ctx.env.get(name) {
+            Some(v) => Value::Known(v.clone()),
+            None => Value::Unknown { maybe_empty: true },
+        }
+    }
+}
+
+/// Substitutions whose output is known without running them: `$(pwd)` and
+/// `$(mktemp …)` (a fresh path under the temporary directory).
+fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<String> {
+    let inner = fr.text(n);
+    let body = inner
+        .strip_prefix("$(")
+        .and_then(|s| s.strip_suffix(')'))
+        .or_else(|| inner.strip_prefix('`').and_then(|s| s.strip_suffix('`')))?
+        .trim();
+    let first = body.split_whitespace().next()?;
+    match first {
+        "pwd" if body == "pwd" => scope.cwd.as_ref()?.to_str().map(str::to_string),
+        "mktemp" => {
+            if body.contains(" -p ") || body.contains("--tmpdir=") || body.contains(" /") {
+                None
+            } else {
+                Some("/tmp/tmp.XXXXXXXXXX".to_string())
+            }
+        }
+        _ => None,
+    }
+}
+
+/// A word or concatenation made only of unquoted plain words (a brace candidate).
+fn only_plain_words(n: Node) -> bool {
+    match n.kind() {
+        "word" => true,
+        "concatenation" => named_children(n).all(|c| c.kind() == "word"),
+        _ => false,
+    }
+}

@@ -1,0 +1,74 @@
+//! The decision engine: one command line plus its context in, one verdict out.
+//!
+//! Every front door (check, shell, wrap, hook, audit) calls [`Engine::decide`]; nothing
+//! else decides. The engine never runs anything and never touches the network: it only
+//! reads the syntax tree, the policy, and (for scripts fed to a shell) local files.
+
+mod context;
+mod verdict;
+
+pub use context::Context;
+pub use verdict::{Decision, Finding, Verdict};
+
+use crate::analysis::Analyzer;
+use crate::policy::Policy;
+
+/// Inputs above this size are not analysed: they get a confirm, never an allow.
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The engine holds the compiled policy; it is cheap to share between threads.
+pub struct Engine {
+    policy: Policy,
+}
+
+impl Engine {
+    pub fn new(policy: Policy) -> Engine {
+        Engine { policy }
+    }
+
+    /// The engine with only the built-in packs (what `interlock` uses with no config).
+    pub fn builtin() -> Engine {
+        Engine::new(Policy::builtin())
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Decide one command line. Never panics on any input; anything the engine cannot
+    /// analyse in full (too large, too deep, unparsable where a program could hide)
+    /// comes back as at least `Confirm`.
+    pub fn decide(&self, line: &str, ctx: &Context) -> Verdict {
+        let mut findings = Vec::new();
+        let mut programs = Vec::new();
+        if line.len() > MAX_INPUT_BYTES {
+            findings.push(self.policy.event_finding(
+                "shell.too-complex",
+                0..line.len(),
+                Some(format!(
+                    "the command is {} bytes, more than the {} bytes Interlock analyses",
+                    line.len(),
+                    MAX_INPUT_BYTES
+                )),
+            ));
+        } else {
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut analyzer = Analyzer::new(&self.policy, ctx, line);
+                analyzer.run();
+                analyzer.finish()
+            }));
+            match result {
+                Ok((f, p)) => {
+                    findings = f;
+                    programs = p;
+                }
+                Err(_) => findings.push(self.policy.event_finding(
+                    "shell.too-complex",
+                    0..line.len(),
+                    Some("internal error while analysing this command".to_string()),
+                )),
+            }
+        }
+        Verdict::new(findings, programs)
+    }
+}

@@ -1,0 +1,14 @@
+//! Interlock: a guard between AI coding agents and the shell.
+//!
+//! The library holds the decision engine ([`engine::Engine`]) and everything it needs;
+//! the `interlock` binary's front doors (check, explain, policy) are thin layers over it.
+//! See ARCHITECTURE.md for the map.
+
+pub mod analysers;
+pub mod analysis;
+pub mod engine;
+pub mod policy;
+pub mod render;
+pub mod syntax;
+
+pub use engine::{Context, Decision, Engine, Finding, Verdict};

@@ -1,0 +1,277 @@
+//! Config layers: built-in packs, then system (`/etc/interlock/config.toml`), then
+//! user (`$XDG_CONFIG_HOME/interlock/config.toml`), then the project's `.interlock.toml`.
+//!
+//! System and user layers are the person's own: they may disable rules, change
+//! decisions and set options. The project layer can be written by an agent working in
+//! the project, so it may only add rules and raise decisions; anything else in it is
+//! ignored with a warning. A broken file is reported and skipped, never fatal: the
+//! built-in packs always apply.
+
+use super::{PackFile, Policy, ProgramSpec, RuleDef};
+use crate::analysers::is_known_check;
+use crate::engine::Decision;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerKind {
+    System,
+    User,
+    Project,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub settings: Settings,
+    #[serde(default)]
+    pub disable: Vec<String>,
+    #[serde(default, rename = "override")]
+    pub overrides: Vec<Override>,
+    #[serde(default)]
+    pub rule: Vec<RuleDef>,
+    #[serde(default)]
+    pub program: Vec<ProgramSpec>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    pub rule: String,
+    pub decision: Decision,
+}
+
+/// Options for the front doors. Every field is optional so layers can merge.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `enforce` (default) or `audit` (log would-be stops, block nothing).
+    pub mode: Option<String>,
+    /// Seconds a paused command waits for a human.
+    pub confirm_timeout: Option<u64>,
+    /// Extra hosts treated as loopback by HTTP rules.
+    pub local_hosts: Option<Vec<String>>,
+    /// Log every decision, not only the ones that are not a plain allow.
+    pub log_all: Option<bool>,
+    /// Also send log entries to syslog.
+    pub syslog: Option<bool>,
+    /// The real shell for `interlock shell` (default: from the link's name).
+    pub shell: Option<String>,
+}
+
+impl Settings {
+    fn merge(&mut self, other: &Settings) {
+        if other.mode.is_some() {
+            self.mode.clone_from(&other.mode);
+        }
+        if other.confirm_timeout.is_some() {
+            self.confirm_timeout = other.confirm_timeout;
+        }
+        if other.local_hosts.is_some() {
+            self.local_hosts.clone_from(&other.local_hosts);
+        }
+        if other.log_all.is_some() {
+            self.log_all = other.log_all;
+        }
+        if other.syslog.is_some() {
+            self.syslog = other.syslog;
+        }
+        if other.shell.is_some() {
+            self.shell.clone_from(&other.shell);
+        }
+    }
+}
+
+/// The result of loading every layer.
+pub struct Loaded {
+    pub policy: Policy,
+    pub settings: Settings,
+    /// Files that were read, in order.
+    pub sources: Vec<(LayerKind, PathBuf)>,
+    /// Problems found (broken files, refused project entries); shown by the CLI.
+    pub warnings: Vec<String>,
+}
+
+/// Where each layer's file is looked for. Tests point these elsewhere with
+/// `INTERLOCK_SYSTEM_CONFIG` and `INTERLOCK_CONFIG`.
+pub fn layer_paths(cwd: Option<&Path>) -> Vec<(LayerKind, PathBuf)> {
+    let mut out = Vec::new();
+    let system = std::env::var_os("INTERLOCK_SYSTEM_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/interlock/config.toml"));
+    out.push((LayerKind::System, system));
+    if let Some(user) = user_config_path() {
+        out.push((LayerKind::User, user));
+    }
+    if let Some(mut dir) = cwd.map(Path::to_path_buf) {
+        loop {
+            let candidate = dir.join(".interlock.toml");
+            if candidate.is_file() {
+                out.push((LayerKind::Project, candidate));
+                break;
+            }
+            if !dir.pop() {
+                break;
+            }
+        }
+    }
+    out
+}
+
+pub fn user_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("INTERLOCK_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    config_dir().map(|d| d.join("config.toml"))
+}
+
+/// `$XDG_CONFIG_HOME/interlock` or `~/.config/interlock`.
+pub fn config_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("interlock"))
+}
+
+/// Load the built-in packs and every config layer that exists.
+pub fn load(cwd: Option<&Path>) -> Loaded {
+    let mut loaded = Loaded {
+        policy: Policy::builtin(),
+        settings: Settings::default(),
+        sources: Vec::new(),
+        warnings: Vec::new(),
+    };
+    for (kind, path) in layer_paths(cwd) {
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                loaded
+                    .warnings
+                    .push(format!("{}: cannot read: {e}", path.display()));
+                continue;
+            }
+        };
+        match toml::from_str::<ConfigFile>(&text) {
+            Ok(file) => {
+                apply(&mut loaded, kind, &path, file);
+                loaded.sources.push((kind, path));
+            }
+            Err(e) => loaded.warnings.push(format!(
+                "{}: not a valid Interlock config, ignored: {}",
+                path.display(),
+                e.message()
+            )),
+        }
+    }
+    loaded.policy.reindex();
+    loaded
+}
+
+/// Apply one parsed layer.
+pub fn apply(loaded: &mut Loaded, kind: LayerKind, path: &Path, file: ConfigFile) {
+    let shown = path.display();
+    let project = kind == LayerKind::Project;
+    if project {
+        if !file.disable.is_empty() {
+            loaded.warnings.push(format!(
+                "{shown}: a project file cannot disable rules; ignored"
+            ));
+        }
+        if !file.program.is_empty() {
+            loaded.warnings.push(format!(
+                "{shown}: a project file cannot change how programs are read; ignored"
+            ));
+        }
+        if has_settings(&file.settings) {
+            loaded.warnings.push(format!(
+                "{shown}: a project file cannot change settings; ignored"
+            ));
+        }
+    } else {
+        loaded.settings.merge(&file.settings);
+        loaded
+            .policy
+            .rules
+            .retain(|r| !file.disable.contains(&r.def.id));
+    }
+    for o in &file.overrides {
+        let Some(rule) = loaded.policy.rules.iter_mut().find(|r| r.def.id == o.rule) else {
+            loaded
+                .warnings
+                .push(format!("{shown}: override of unknown rule {}", o.rule));
+            continue;
+        };
+        if project && o.decision < rule.def.decision {
+            loaded.warnings.push(format!(
+                "{shown}: a project file can only raise a decision; {} stays {}",
+                o.rule, rule.def.decision
+            ));
+            continue;
+        }
+        rule.def.decision = o.decision;
+    }
+    let mut rules = Vec::new();
+    for r in file.rule {
+        if let Err(e) = validate_rule(&r) {
+            loaded.warnings.push(format!("{shown}: rule {}: {e}", r.id));
+            continue;
+        }
+        if project && loaded.policy.rule(&r.id).is_some() {
+            loaded.warnings.push(format!(
+                "{shown}: rule {} already exists; a project file can only add new rules",
+                r.id
+            ));
+            continue;
+        }
+        rules.push(r);
+    }
+    let program = if project { Vec::new() } else { file.program };
+    let pack_name = match kind {
+        LayerKind::System => "system",
+        LayerKind::User => "user",
+        LayerKind::Project => "project",
+    };
+    loaded.policy.add_pack(
+        pack_name,
+        PackFile {
+            program,
+            rule: rules,
+        },
+    );
+}
+
+fn has_settings(s: &Settings) -> bool {
+    s.mode.is_some()
+        || s.confirm_timeout.is_some()
+        || s.local_hosts.is_some()
+        || s.log_all.is_some()
+        || s.syslog.is_some()
+        || s.shell.is_some()
+}
+
+/// A rule must stop something, say why, and name only checks that exist.
+pub fn validate_rule(r: &RuleDef) -> Result<(), String> {
+    if r.decision == Decision::Allow {
+        return Err("rules stop commands: decision must be confirm or deny".into());
+    }
+    if r.reason.trim().is_empty() {
+        return Err("a rule needs a reason".into());
+    }
+    if r.matches.is_empty() {
+        return Err("a rule needs at least one [[rule.match]]".into());
+    }
+    for m in &r.matches {
+        if m.program.is_empty() && m.event.is_none() {
+            return Err("each match needs `program` or `event`".into());
+        }
+        if let Some(c) = &m.check {
+            if !is_known_check(c) {
+                return Err(format!("unknown check `{c}`"));
+            }
+        }
+    }
+    Ok(())
+}
