@@ -62,7 +62,7 @@ pub fn option(inv: &Invocation, view: &ArgView, _ctx: &Context, _params: &toml::
                 "rg" => &["--pre"],
                 "sort" => &["--compress-program"],
                 "man" => &["--html", "-H", "--pager", "-P"],
-                "rsync" => &["-e", "--rsh", "--rsync-path"],
+                "rsync" => &["-e", "--rsh"],
                 "zip" => &["-TT", "--unzip-command"],
                 "less" => &[],
                 "git" => &[],
@@ -175,9 +175,9 @@ fn sed_executes(script: &str) -> bool {
                 continue;
             }
             let body: String = chars.collect();
-            let parts: Vec<&str> = body.split(delim).collect();
+            let parts = split_unescaped(&body, delim);
             if parts.len() >= 3 {
-                let flags = parts[2];
+                let flags = parts[2].as_str();
                 if flags
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric())
@@ -191,6 +191,27 @@ fn sed_executes(script: &str) -> bool {
     false
 }
 
+/// Split on `delim` where it is not escaped with a backslash.
+fn split_unescaped(s: &str, delim: char) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            if let Some(n) = chars.next() {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                    last.push(n);
+                }
+            }
+        } else if c == delim {
+            out.push(String::new());
+        } else if let Some(last) = out.last_mut() {
+            last.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::sed_executes;
@@ -202,5 +223,7 @@ mod tests {
         assert!(!sed_executes("s/e/x/g"));
         assert!(!sed_executes("s/foo/bar/"));
         assert!(!sed_executes("/^$/d"));
+        assert!(!sed_executes(r"s/\/\/mynetaddr on \([^ ]*\).*$/\1/p"));
+        assert!(!sed_executes(r"$s/$/<\/description>/"));
     }
 }

@@ -17,7 +17,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
     Fine,
+    /// Matters for recursive or bulk operations: outside or above the working
+    /// directory, the whole working directory, a path only known at run time.
     Protected(String),
+    /// Matters even for one file: system files, git internals, database files.
+    Sensitive(String),
     Critical(String),
 }
 
@@ -25,7 +29,7 @@ impl Class {
     fn level(&self) -> u8 {
         match self {
             Class::Fine => 0,
-            Class::Protected(_) => 1,
+            Class::Protected(_) | Class::Sensitive(_) => 1,
             Class::Critical(_) => 2,
         }
     }
@@ -181,7 +185,7 @@ const DATA_NAMES: &[&str] = &[
 ];
 
 const DATA_EXTENSIONS: &[&str] = &[
-    "sqlite", "sqlite3", "db", "mdb", "accdb", "dump", "bak", "tfstate",
+    "sqlite", "sqlite3", "db", "mdb", "accdb", "tfstate",
 ];
 
 pub struct Paths<'a> {
@@ -199,8 +203,8 @@ impl<'a> Paths<'a> {
 
     /// Classify a target word of a recursive or bulk operation.
     pub fn classify(&self, w: &Word) -> Class {
-        if w.starts_with_maybe_empty() {
-            return Class::Protected(format!(
+        if maybe_empty_then_slash(w) {
+            return Class::Sensitive(format!(
                 "`{}` starts with a variable that may be empty, which would leave an absolute path",
                 w.text()
             ));
@@ -250,7 +254,7 @@ impl<'a> Paths<'a> {
         let class = self.classify_path(&path, reach);
         // A glob or name whose last component names data (`*.sqlite`) is data.
         if class.level() == 0 && is_data_name(&prefix) {
-            return Class::Protected(format!("{} holds database files", w.text()));
+            return Class::Sensitive(format!("{} holds database files", w.text()));
         }
         class
     }
@@ -260,7 +264,7 @@ impl<'a> Paths<'a> {
         let home = self.ctx.home.as_deref();
         if p == Path::new("/") {
             return match reach {
-                Reach::Inside => Class::Protected("files anywhere on the system".into()),
+                Reach::Inside => Class::Sensitive("files anywhere on the system".into()),
                 _ => Class::Critical("the root directory /".into()),
             };
         }
@@ -271,11 +275,19 @@ impl<'a> Paths<'a> {
             };
         }
         if home.is_some_and(|h| h.starts_with(p)) {
-            return Class::Critical(format!("{shown}, which holds your home directory"));
+            return match reach {
+                Reach::Inside => {
+                    Class::Protected(format!("files under {shown}, which holds your home directory"))
+                }
+                _ => Class::Critical(format!("{shown}, which holds your home directory")),
+            };
         }
         if SYSTEM_DIRS.iter().any(|d| Path::new(d) == p) {
             return match reach {
-                Reach::Inside => Class::Protected(format!("system files in {shown}")),
+                Reach::Inside if p == Path::new("/home") || p == Path::new("/Users") => {
+                    Class::Protected(format!("files in the home directories under {shown}"))
+                }
+                Reach::Inside => Class::Sensitive(format!("system files in {shown}")),
                 _ => Class::Critical(format!("the system directory {shown}")),
             };
         }
@@ -286,10 +298,10 @@ impl<'a> Paths<'a> {
             return Class::Fine;
         }
         if p.components().any(|c| c.as_os_str() == ".git") {
-            return Class::Protected(format!("git history in {shown}"));
+            return Class::Sensitive(format!("git history in {shown}"));
         }
         if is_data_path(p) {
-            return Class::Protected(format!("database or volume data in {shown}"));
+            return Class::Sensitive(format!("database or volume data in {shown}"));
         }
         if let Some(cwd) = self.cwd {
             if p == cwd {
@@ -311,8 +323,8 @@ impl<'a> Paths<'a> {
         if home.is_some_and(|h| p.starts_with(h)) {
             return Class::Protected(format!("{shown}, outside the working directory"));
         }
-        if SYSTEM_DIRS.iter().any(|d| p.starts_with(d)) {
-            return Class::Protected(format!("system files in {shown}"));
+        if in_system_dir(p) {
+            return Class::Sensitive(format!("system files in {shown}"));
         }
         if self.cwd.is_none() {
             return Class::Protected(format!("{shown} (the working directory is not known)"));
@@ -364,6 +376,26 @@ fn split_glob(text: &str) -> (String, Reach) {
     } else {
         (base, Reach::Inside)
     }
+}
+
+/// Under a system directory, but not in someone's home.
+fn in_system_dir(p: &Path) -> bool {
+    SYSTEM_DIRS.iter().any(|d| p.starts_with(d)) && !p.starts_with("/home") && !p.starts_with("/Users")
+}
+
+/// `"$dir/…"` with `dir` possibly empty becomes `/…`.
+fn maybe_empty_then_slash(w: &Word) -> bool {
+    use crate::syntax::word::Part;
+    let mut saw_empty = false;
+    for p in &w.parts {
+        match p {
+            Part::Unknown { maybe_empty: true, .. } => saw_empty = true,
+            Part::Unknown { .. } => return false,
+            Part::Lit(t) if t.is_empty() => continue,
+            Part::Lit(t) => return saw_empty && t.starts_with('/'),
+        }
+    }
+    false
 }
 
 fn is_rebuildable(p: &Path) -> bool {
@@ -485,24 +517,10 @@ pub fn delete(inv: &Invocation, view: &ArgView, ctx: &Context, params: &toml::Ta
     let mut hits = Vec::new();
     for w in targets {
         let mut class = paths.classify(w);
-        if inv.program == "rsync" {
-            // rsync --delete removes what is in the destination, not the destination.
-            class = match (&class, w.text().trim_end_matches('/')) {
-                (Class::Protected(_), t) if t.is_empty() => class,
-                _ => class,
-            };
-        }
         if !recursive {
             // Removing single files only matters for system files, git and data.
             class = match class {
-                Class::Critical(s) => Class::Protected(s),
-                Class::Protected(s)
-                    if s.contains("system")
-                        || s.contains("git history")
-                        || s.contains("database") =>
-                {
-                    Class::Protected(s)
-                }
+                Class::Critical(s) | Class::Sensitive(s) => Class::Sensitive(s),
                 _ => Class::Fine,
             };
         }
@@ -513,7 +531,10 @@ pub fn delete(inv: &Invocation, view: &ArgView, ctx: &Context, params: &toml::Ta
 
 fn push_hit(hits: &mut Vec<Hit>, want: &str, class: Class, w: &Word) {
     match (want, class) {
-        ("critical", Class::Critical(s)) | ("protected", Class::Protected(s)) => hits.push(Hit {
+        ("critical", Class::Critical(s))
+        | ("protected", Class::Protected(s))
+        | ("protected", Class::Sensitive(s))
+        | ("sensitive", Class::Sensitive(s)) => hits.push(Hit {
             span: Some(w.span.clone()),
             detail: Some(s),
         }),
@@ -617,11 +638,8 @@ pub fn overwrite(
 /// and git internals; files elsewhere are ordinary output.
 fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
     if w.is_dynamic() {
-        return if w.starts_with_maybe_empty() {
-            Class::Protected(format!(
-                "`{}` starts with a variable that may be empty",
-                w.text()
-            ))
+        return if maybe_empty_then_slash(w) {
+            Class::Protected(format!("`{}` starts with a variable that may be empty", w.text()))
         } else {
             Class::Fine
         };
@@ -630,10 +648,8 @@ fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
         return Class::Fine;
     };
     let shown = p.display().to_string();
-    if SYSTEM_DIRS.iter().any(|d| p.starts_with(d))
-        && !p.starts_with("/home")
-        && !p.starts_with("/Users")
-    {
+    let in_home = ctx.home.as_deref().is_some_and(|h| p.starts_with(h));
+    if in_system_dir(&p) && !in_home {
         return Class::Protected(format!("the system file {shown}"));
     }
     if p.components().any(|c| c.as_os_str() == ".git") {
@@ -687,7 +703,12 @@ pub fn permissions(
     // The first operand is the mode or owner unless --reference is given.
     let skip = usize::from(!view.flags.iter().any(|(_, f)| f.starts_with("--reference")));
     for w in view.operands.iter().skip(skip) {
-        let class = paths.classify(w);
+        // Permissions can be put back: only system files, git and data matter here.
+        let class = match paths.classify(w) {
+            Class::Protected(_) => Class::Fine,
+            Class::Sensitive(s) if s.contains("git history") => Class::Fine,
+            c => c,
+        };
         push_hit(&mut hits, want, class, w);
     }
     hits
@@ -714,7 +735,7 @@ pub fn moves(inv: &Invocation, view: &ArgView, ctx: &Context, _params: &toml::Ta
         let class = paths.classify(w);
         let hit = match &class {
             Class::Critical(s) => Some(s.clone()),
-            Class::Protected(s) if s.contains("git history") || s.contains("database") => {
+            Class::Sensitive(s) if s.contains("git history") || s.contains("database") => {
                 Some(s.clone())
             }
             _ => None,
@@ -751,11 +772,12 @@ mod tests {
         assert!(matches!(class("/home/user"), Class::Critical(_)));
         assert!(matches!(class("/home/user/*"), Class::Critical(_)));
         assert!(matches!(class("/etc"), Class::Critical(_)));
-        assert!(matches!(class("/etc/nginx"), Class::Protected(_)));
-        assert!(matches!(class(".."), Class::Protected(_)));
+        assert!(matches!(class("/etc/nginx"), Class::Sensitive(_)));
+        assert!(matches!(class(".."), Class::Critical(_)));
+        assert!(matches!(class("../other"), Class::Protected(_)));
         assert!(matches!(class("*"), Class::Protected(_)));
-        assert!(matches!(class(".git"), Class::Protected(_)));
-        assert!(matches!(class("pgdata"), Class::Protected(_)));
+        assert!(matches!(class(".git"), Class::Sensitive(_)));
+        assert!(matches!(class("pgdata"), Class::Sensitive(_)));
         assert_eq!(class("target"), Class::Fine);
         assert_eq!(class("build/*"), Class::Fine);
         assert_eq!(class("*.o"), Class::Fine);

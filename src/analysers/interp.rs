@@ -233,6 +233,16 @@ pub fn extract(lang: Lang, code: &str) -> Vec<Extracted> {
             }
         }
     }
+    // `shutil.rmtree` also matches `rmtree`: keep each finding once.
+    let mut seen = Vec::new();
+    out.retain(|e| {
+        if seen.contains(e) {
+            false
+        } else {
+            seen.push(e.clone());
+            true
+        }
+    });
     // awk: `print … | "cmd"` and `"cmd" | getline` run commands.
     if lang == Lang::Awk {
         for (i, _) in code.match_indices('|') {

@@ -395,11 +395,21 @@ impl<'a> Analyzer<'a> {
         let mut words = Vec::new();
         let mut redirect_nodes: Vec<Node> = extra_redirects.to_vec();
         let mut cursor = n.walk();
+        let mut prev: Option<Node> = None;
         for c in n.children(&mut cursor) {
             if !c.is_named() {
                 continue;
             }
+            let after_error = prev.is_some_and(|p| p.is_error() && p.end_byte() == c.start_byte());
+            prev = Some(c);
             match c.kind() {
+                // extglob `!(x)` parses as ERROR `!` + subshell: it is a pattern word.
+                "subshell" if after_error => {
+                    let mut w = Word::literal(fr.text(c), fr.span(c));
+                    w.glob = true;
+                    words.push(w);
+                }
+                "ERROR" if fr.text(c).len() == 1 => {}
                 "variable_assignment" => {
                     let name = c
                         .child_by_field_name("name")
@@ -857,11 +867,13 @@ fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
                 })
                 .cloned()
                 .collect();
-            if roots.is_empty() {
-                Stdin::Paths(vec![Word::literal(".", first.span.clone())])
+            let roots = if roots.is_empty() {
+                vec![Word::literal(".", first.span.clone())]
             } else {
-                Stdin::Paths(roots)
-            }
+                roots
+            };
+            let filtered = args.iter().any(|w| runners::is_find_test(&w.text()));
+            Stdin::Paths(runners::found_words(&roots, filtered))
         }
         other => Stdin::Computed(other.to_string()),
     }

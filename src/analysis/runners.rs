@@ -287,6 +287,20 @@ impl Analyzer<'_> {
             let name = program_name(&raw_name);
             let args: Vec<Word> = cmd.words[1..].to_vec();
 
+            if rounds == 1 && raw_name == name {
+                if let Some(value) = scope.aliases.remove(&name) {
+                    // An alias expands in place: its text followed by the arguments.
+                    let mut code = value.clone();
+                    for a in &args {
+                        code.push(' ');
+                        code.push_str(&shell_words::quote(&code_text(a)));
+                    }
+                    self.note_program(&name);
+                    self.analyse_source(&code, Origin::Fixed(cmd.span.clone()), scope, fr.depth + 1, cmd.remote);
+                    scope.aliases.insert(name, value);
+                    return;
+                }
+            }
             if let Some(def) = scope.functions.get(&name).cloned() {
                 if raw_name == name {
                     self.note_program(&name);
@@ -538,9 +552,8 @@ impl Analyzer<'_> {
                     self.note_program(&name);
                     for a in &args {
                         if let Some(t) = a.lit() {
-                            if let Some((_, value)) = t.split_once('=') {
-                                let w = Word::literal(value, a.span.clone());
-                                self.analyse_script_word(&w, &[], fr, scope, cmd.remote);
+                            if let Some((k, value)) = t.split_once('=') {
+                                scope.aliases.insert(k.to_string(), value.to_string());
                             }
                         }
                     }
@@ -1507,6 +1520,7 @@ impl Analyzer<'_> {
         self.note_program(name);
         let lang = interp::language(name);
         let mut codes: Vec<&Word> = Vec::new();
+        let mut owned: Vec<Word> = Vec::new();
         let mut i = 0;
         let mut saw_operand = false;
         let mut stdin_code = false;
@@ -1530,14 +1544,24 @@ impl Analyzer<'_> {
                 i += 2;
                 continue;
             }
-            // Clusters such as `perl -pe CODE`, `python -Sc CODE`.
+            // Clusters such as `perl -pe CODE`, `perl -le'CODE'`, `python -Sc CODE`.
             if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
-                let last = format!("-{}", &t[t.len() - 1..]);
-                if code_flags.contains(&last.as_str()) {
-                    if let Some(c) = args.get(i + 1) {
-                        codes.push(c);
+                let letters: Vec<char> = code_flags
+                    .iter()
+                    .filter(|f| f.len() == 2)
+                    .filter_map(|f| f.chars().nth(1))
+                    .collect();
+                if let Some(pos) = t[1..].find(|c| letters.contains(&c)) {
+                    let attached = &t[pos + 2..];
+                    if attached.is_empty() {
+                        if let Some(c) = args.get(i + 1) {
+                            codes.push(c);
+                        }
+                        i += 2;
+                    } else {
+                        owned.push(Word::literal(attached, args[i].span.clone()));
+                        i += 1;
                     }
-                    i += 2;
                     continue;
                 }
             }
@@ -1558,14 +1582,15 @@ impl Analyzer<'_> {
             }
             i += 1;
         }
-        for c in codes {
+        let has_code = !codes.is_empty() || !owned.is_empty();
+        for c in codes.into_iter().chain(owned.iter()) {
             let text = c.text();
             let items = interp::extract(lang, &text);
             self.apply_extracted(items, c.span.clone(), c.is_dynamic(), cmd, fr, scope);
         }
-        if (stdin_code || (!saw_operand && args.iter().all(|w| w.text().starts_with('-'))))
-            && !matches!(cmd.stdin, Stdin::Inherit)
-        {
+        let reads_stdin = stdin_code
+            || (!has_code && !saw_operand && args.iter().all(|w| w.text().starts_with('-')));
+        if reads_stdin && !matches!(cmd.stdin, Stdin::Inherit) {
             match &cmd.stdin {
                 Stdin::Text { text, .. } => {
                     let items = interp::extract(lang, text);
@@ -1720,7 +1745,7 @@ fn interp_family(name: &str) -> Option<&'static str> {
 }
 
 /// `find` expression primaries that narrow what is found.
-fn is_find_test(t: &str) -> bool {
+pub(crate) fn is_find_test(t: &str) -> bool {
     matches!(
         t,
         "-name"
@@ -1765,7 +1790,7 @@ fn is_find_test(t: &str) -> bool {
 
 /// The paths `find ROOT…` yields: each root itself (when nothing filters it out) and
 /// unknown paths under it.
-fn found_words(roots: &[Word], filtered: bool) -> Vec<Word> {
+pub(crate) fn found_words(roots: &[Word], filtered: bool) -> Vec<Word> {
     let mut out = Vec::new();
     for r in roots {
         if !filtered {

@@ -31,6 +31,8 @@ pub struct Scope {
     /// `None` when a `cd` went somewhere unknown.
     pub cwd: Option<PathBuf>,
     pub functions: HashMap<String, Rc<FuncDef>>,
+    /// Aliases defined earlier on the line: expanded where used.
+    pub aliases: HashMap<String, String>,
     /// Files written with known content earlier on the line (`echo … > x.sh`).
     pub files: HashMap<PathBuf, String>,
     /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.

@@ -215,13 +215,24 @@ impl Analyzer<'_> {
                     first = false;
                 }
             }
+            "simple_expansion" if fr.text(n).contains(char::is_whitespace) => {
+                // tree-sitter reads `$ ls` as `$ls`; bash sees a literal `$` and `ls`.
+                let t = fr.text(n);
+                f.lit("$");
+                f.end_field();
+                f.lit(t[1..].trim_start());
+            }
             "simple_expansion" | "expansion" => {
                 self.expand_variable(n, fr, scope, nd, named, f, quoted)
             }
             "command_substitution" => {
                 self.walk_substitution(n, fr, scope, nd, named);
                 match substitution_value(n, fr, scope) {
-                    Some(v) => f.lit(&v),
+                    Some(Subst::Text(v)) => f.lit(&v),
+                    Some(Subst::Under(root)) => {
+                        f.lit(&root);
+                        f.unknown("found", false);
+                    }
                     None => f.unknown("$(…)", true),
                 }
             }
@@ -324,7 +335,13 @@ impl Analyzer<'_> {
             }
         }
         let Some(name) = name else {
-            f.unknown(fr.text(n), true);
+            // A lone `$` is literal text.
+            let t = fr.text(n);
+            if t == "$" {
+                f.lit(t);
+            } else {
+                f.unknown(t, true);
+            }
             return;
         };
         if length {
@@ -415,9 +432,16 @@ impl Analyzer<'_> {
     }
 }
 
-/// Substitutions whose output is known without running them: `$(pwd)` and
-/// `$(mktemp …)` (a fresh path under the temporary directory).
-fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<String> {
+enum Subst {
+    Text(String),
+    /// Paths under this directory (`$(find DIR …)`).
+    Under(String),
+}
+
+/// Substitutions whose output is known without running them: `$(pwd)`,
+/// `$(mktemp …)` (a fresh path under the temporary directory), and `$(find DIR …)`
+/// (paths under DIR).
+fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
     let inner = fr.text(n);
     let body = inner
         .strip_prefix("$(")
@@ -426,13 +450,23 @@ fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<String> {
         .trim();
     let first = body.split_whitespace().next()?;
     match first {
-        "pwd" if body == "pwd" => scope.cwd.as_ref()?.to_str().map(str::to_string),
+        "pwd" if matches!(body, "pwd" | "pwd -P" | "pwd -L") => {
+            scope.cwd.as_ref()?.to_str().map(|s| Subst::Text(s.to_string()))
+        }
         "mktemp" => {
             if body.contains(" -p ") || body.contains("--tmpdir=") || body.contains(" /") {
                 None
             } else {
-                Some("/tmp/tmp.XXXXXXXXXX".to_string())
+                Some(Subst::Text("/tmp/tmp.XXXXXXXXXX".to_string()))
             }
+        }
+        "find" => {
+            let root = body.split_whitespace().nth(1).filter(|r| {
+                !r.starts_with('-') && !r.contains(['$', '`', '"', '\'', '*', '?'])
+            });
+            let root = root.unwrap_or(".");
+            let root = if root.ends_with('/') { root.to_string() } else { format!("{root}/") };
+            Some(Subst::Under(root))
         }
         _ => None,
     }
