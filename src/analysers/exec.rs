@@ -178,6 +178,13 @@ fn sed_executes(script: &str) -> bool {
             let parts = split_unescaped(&body, delim);
             if parts.len() >= 3 {
                 let flags = parts[2].as_str();
+                let valid = flags
+                    .chars()
+                    .take_while(|c| *c != 'w')
+                    .all(|c| "gpiImMe".contains(c) || c.is_ascii_digit() || c.is_whitespace());
+                if !valid {
+                    continue;
+                }
                 if flags
                     .chars()
                     .take_while(|c| c.is_ascii_alphanumeric())
@@ -223,6 +230,7 @@ mod tests {
         assert!(!sed_executes("s/e/x/g"));
         assert!(!sed_executes("s/foo/bar/"));
         assert!(!sed_executes("/^$/d"));
+        assert!(!sed_executes(r"s/^/http:\/\/127.0.0.1/server/g"));
         assert!(!sed_executes(r"s/\/\/mynetaddr on \([^ ]*\).*$/\1/p"));
         assert!(!sed_executes(r"$s/$/<\/description>/"));
     }

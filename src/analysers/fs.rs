@@ -92,6 +92,29 @@ const SYSTEM_DIRS: &[&str] = &[
     "/Volumes",
 ];
 
+/// Directories in the home directory that hold credentials and configuration.
+const SENSITIVE_HOME: &[&str] = &[
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".kube",
+    ".docker",
+    ".config",
+    ".password-store",
+    ".azure",
+    ".gcloud",
+    ".netrc",
+    ".bashrc",
+    ".zshrc",
+    ".profile",
+    ".bash_profile",
+    ".gitconfig",
+    ".claude",
+    ".codex",
+    ".cursor",
+    ".gemini",
+];
+
 const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/private/tmp", "/dev/shm"];
 
 /// Output that a build or installer recreates.
@@ -184,12 +207,11 @@ const DATA_NAMES: &[&str] = &[
     "elasticsearch-data",
 ];
 
-const DATA_EXTENSIONS: &[&str] = &[
-    "sqlite", "sqlite3", "db", "mdb", "accdb", "tfstate",
-];
+const DATA_EXTENSIONS: &[&str] = &["sqlite", "sqlite3", "db", "mdb", "accdb", "tfstate"];
 
 pub struct Paths<'a> {
     ctx: &'a Context,
+    /// Where the command runs (after any `cd` on the line).
     cwd: Option<&'a Path>,
 }
 
@@ -276,9 +298,9 @@ impl<'a> Paths<'a> {
         }
         if home.is_some_and(|h| h.starts_with(p)) {
             return match reach {
-                Reach::Inside => {
-                    Class::Protected(format!("files under {shown}, which holds your home directory"))
-                }
+                Reach::Inside => Class::Protected(format!(
+                    "files under {shown}, which holds your home directory"
+                )),
                 _ => Class::Critical(format!("{shown}, which holds your home directory")),
             };
         }
@@ -302,6 +324,24 @@ impl<'a> Paths<'a> {
         }
         if is_data_path(p) {
             return Class::Sensitive(format!("database or volume data in {shown}"));
+        }
+        if let Some(h) = home {
+            if let Ok(rel) = p.strip_prefix(h) {
+                if let Some(first) = rel.components().next().and_then(|c| c.as_os_str().to_str()) {
+                    if SENSITIVE_HOME.contains(&first) {
+                        return Class::Sensitive(format!(
+                            "your credentials or configuration in {shown}"
+                        ));
+                    }
+                }
+            }
+        }
+        // The directory the line started in (the project) and its parents matter
+        // even after a `cd ..`.
+        if let Some(start) = self.ctx.cwd.as_deref() {
+            if start.starts_with(p) && Some(p) != self.cwd {
+                return Class::Protected(format!("{shown}, the project directory or above it"));
+            }
         }
         if let Some(cwd) = self.cwd {
             if p == cwd {
@@ -380,7 +420,9 @@ fn split_glob(text: &str) -> (String, Reach) {
 
 /// Under a system directory, but not in someone's home.
 fn in_system_dir(p: &Path) -> bool {
-    SYSTEM_DIRS.iter().any(|d| p.starts_with(d)) && !p.starts_with("/home") && !p.starts_with("/Users")
+    SYSTEM_DIRS.iter().any(|d| p.starts_with(d))
+        && !p.starts_with("/home")
+        && !p.starts_with("/Users")
 }
 
 /// `"$dir/…"` with `dir` possibly empty becomes `/…`.
@@ -389,7 +431,9 @@ fn maybe_empty_then_slash(w: &Word) -> bool {
     let mut saw_empty = false;
     for p in &w.parts {
         match p {
-            Part::Unknown { maybe_empty: true, .. } => saw_empty = true,
+            Part::Unknown {
+                maybe_empty: true, ..
+            } => saw_empty = true,
             Part::Unknown { .. } => return false,
             Part::Lit(t) if t.is_empty() => continue,
             Part::Lit(t) => return saw_empty && t.starts_with('/'),
@@ -473,6 +517,7 @@ fn harmless_device(t: &str) -> bool {
 /// The operands a program deletes, and whether it deletes recursively.
 fn delete_targets<'v>(inv: &Invocation, view: &'v ArgView) -> Option<(Vec<&'v Word>, bool)> {
     match inv.program.as_str() {
+        "rimraf" | "del-cli" | "del" => Some((view.operands.clone(), true)),
         "rm" | "unlink" | "srm" | "trash" | "trash-put" | "gio" => {
             let recursive =
                 view.has_flag("-r") || view.has_flag("-R") || view.has_flag("--recursive");
@@ -639,7 +684,10 @@ pub fn overwrite(
 fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
     if w.is_dynamic() {
         return if maybe_empty_then_slash(w) {
-            Class::Protected(format!("`{}` starts with a variable that may be empty", w.text()))
+            Class::Protected(format!(
+                "`{}` starts with a variable that may be empty",
+                w.text()
+            ))
         } else {
             Class::Fine
         };

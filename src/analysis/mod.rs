@@ -198,6 +198,9 @@ impl<'a> Analyzer<'a> {
         }
         match n.kind() {
             "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end" => {}
+            // `ls !(x)`: an extglob pattern that the grammar splits into a command and
+            // a subshell. Bash never runs it (a pattern, or a syntax error).
+            "subshell" if is_extglob_tail(n, fr) => {}
             "subshell" => {
                 let mut inner = scope.clone();
                 self.walk_children(n, fr, &mut inner, nd, named);
@@ -434,7 +437,30 @@ impl<'a> Analyzer<'a> {
                     let mut inner = scope.clone();
                     self.walk(c, fr, &mut inner, nd + 1, named);
                 }
-                _ => words.extend(self.expand(c, fr, scope, nd + 1, named)),
+                _ => {
+                    let mut more = self.expand(c, fr, scope, nd + 1, named);
+                    // The grammar sometimes splits one shell word in two (`A=`x`:0`):
+                    // pieces with nothing between them are one word.
+                    let joined = words
+                        .last()
+                        .is_some_and(|w: &Word| w.span.end == fr.span(c).start)
+                        && !more.is_empty()
+                        && matches!(fr.origin, Origin::Offset(_));
+                    if joined {
+                        let first = more.remove(0);
+                        if let Some(last) = words.last_mut() {
+                            for p in first.parts {
+                                match p {
+                                    crate::syntax::word::Part::Lit(t) => last.push_lit(&t),
+                                    u => last.parts.push(u),
+                                }
+                            }
+                            last.glob |= first.glob;
+                            last.span.end = first.span.end;
+                        }
+                    }
+                    words.extend(more);
+                }
             }
         }
         let (heredoc_stdin, redirects, _) =
@@ -759,6 +785,15 @@ impl<'t> Stage<'t> {
 
 pub(crate) fn named_children(n: Node) -> impl Iterator<Item = Node> {
     (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
+}
+
+fn is_extglob_tail(n: Node, fr: &Frame) -> bool {
+    let Some(prev) = n.prev_named_sibling() else {
+        return false;
+    };
+    prev.end_byte() == n.start_byte()
+        && fr.text(prev).ends_with(['!', '@', '*', '+', '?'])
+        && prev.kind() == "command"
 }
 
 fn unnamed_operator(n: Node, fr: &Frame) -> String {

@@ -296,7 +296,13 @@ impl Analyzer<'_> {
                         code.push_str(&shell_words::quote(&code_text(a)));
                     }
                     self.note_program(&name);
-                    self.analyse_source(&code, Origin::Fixed(cmd.span.clone()), scope, fr.depth + 1, cmd.remote);
+                    self.analyse_source(
+                        &code,
+                        Origin::Fixed(cmd.span.clone()),
+                        scope,
+                        fr.depth + 1,
+                        cmd.remote,
+                    );
                     scope.aliases.insert(name, value);
                     return;
                 }
@@ -500,7 +506,8 @@ impl Analyzer<'_> {
                     let mut i = 0;
                     while i < args.len() {
                         let t = args[i].text();
-                        if t == "-c" || t == "--command" {
+                        let short_c = t.starts_with('-') && !t.starts_with("--") && t.contains('c');
+                        if t == "--command" || short_c {
                             if let Some(s) = args.get(i + 1) {
                                 return self.analyse_script_word(s, &[], fr, scope, cmd.remote);
                             }
@@ -1100,7 +1107,12 @@ impl Analyzer<'_> {
         // parallel runs its command through a shell.
         let joined = join_words(template);
         for f in fed.iter().take(8) {
-            let code = code_text(&joined).replace("{}", &code_text(f));
+            let template = code_text(&joined);
+            let code = if template.contains("{}") {
+                template.replace("{}", &code_text(f))
+            } else {
+                format!("{template} {}", shell_words::quote(&code_text(f)))
+            };
             let w = Word::literal(code, cmd.span.clone());
             self.analyse_script_word(&w, &[], fr, scope, cmd.remote);
         }

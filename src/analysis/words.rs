@@ -450,9 +450,11 @@ fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
         .trim();
     let first = body.split_whitespace().next()?;
     match first {
-        "pwd" if matches!(body, "pwd" | "pwd -P" | "pwd -L") => {
-            scope.cwd.as_ref()?.to_str().map(|s| Subst::Text(s.to_string()))
-        }
+        "pwd" if matches!(body, "pwd" | "pwd -P" | "pwd -L") => scope
+            .cwd
+            .as_ref()?
+            .to_str()
+            .map(|s| Subst::Text(s.to_string())),
         "mktemp" => {
             if body.contains(" -p ") || body.contains("--tmpdir=") || body.contains(" /") {
                 None
@@ -461,11 +463,16 @@ fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
             }
         }
         "find" => {
-            let root = body.split_whitespace().nth(1).filter(|r| {
-                !r.starts_with('-') && !r.contains(['$', '`', '"', '\'', '*', '?'])
-            });
+            let root = body
+                .split_whitespace()
+                .nth(1)
+                .filter(|r| !r.starts_with('-') && !r.contains(['$', '`', '"', '\'', '*', '?']));
             let root = root.unwrap_or(".");
-            let root = if root.ends_with('/') { root.to_string() } else { format!("{root}/") };
+            let root = if root.ends_with('/') {
+                root.to_string()
+            } else {
+                format!("{root}/")
+            };
             Some(Subst::Under(root))
         }
         _ => None,

@@ -208,8 +208,13 @@ pub fn unescape_unquoted(raw: &str) -> (String, bool) {
                 Some('\n') | None => {}
                 Some(n) => out.push(n),
             },
-            '*' | '?' | '[' => {
+            '*' | '?' => {
                 glob = true;
+                out.push(c);
+            }
+            // `[` is a pattern only with a closing `]` (`[` and `[[` are commands).
+            '[' => {
+                glob |= chars.as_str().contains(']');
                 out.push(c);
             }
             _ => out.push(c),
