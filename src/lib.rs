@@ -6,6 +6,7 @@
 
 pub mod analysers;
 pub mod analysis;
+pub mod approval;
 pub mod engine;
 pub mod policy;
 pub mod render;

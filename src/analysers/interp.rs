@@ -256,8 +256,7 @@ pub fn extract(lang: Lang, code: &str) -> Vec<Extracted> {
                 && !code[..i].ends_with('|')
             {
                 let before = code[..i].trim_end();
-                if before.ends_with('"') {
-                    let b = &before[..before.len() - 1];
+                if let Some(b) = before.strip_suffix('"') {
                     if let Some(start) = b.rfind('"') {
                         out.push(Extracted::Shell(b[start + 1..].to_string()));
                     }

@@ -317,8 +317,8 @@ impl Analyzer<'_> {
 
             // Prefix runners.
             if let Some((_, opts, operands)) = PREFIX_RUNNERS.iter().find(|(n, _, _)| *n == name) {
-                if name == "sudo" || name == "doas" {
-                    if args
+                if (name == "sudo" || name == "doas")
+                    && args
                         .iter()
                         .take_while(|w| w.text().starts_with('-'))
                         .any(|w| {
@@ -327,9 +327,8 @@ impl Analyzer<'_> {
                                 "-e" | "--edit" | "-l" | "--list" | "-v" | "-k" | "-K"
                             )
                         })
-                    {
-                        return self.judge_plain(&name, args, &cmd);
-                    }
+                {
+                    return self.judge_plain(&name, args, &cmd);
                 }
                 if name == "runuser" {
                     if let Some(i) = args
@@ -1536,11 +1535,9 @@ impl Analyzer<'_> {
         let mut i = 0;
         let mut saw_operand = false;
         let mut stdin_code = false;
-        if name == "deno" {
-            if args.first().map(|w| w.text()).as_deref() == Some("eval") {
-                if let Some(c) = args.get(1) {
-                    codes.push(c);
-                }
+        if name == "deno" && args.first().map(|w| w.text()).as_deref() == Some("eval") {
+            if let Some(c) = args.get(1) {
+                codes.push(c);
             }
         }
         while i < args.len() {

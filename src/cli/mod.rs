@@ -1,7 +1,15 @@
 //! The `interlock` command line: thin front doors over the engine.
 
+mod approve;
+mod audit;
 mod check;
+mod doctor;
+mod hook;
+mod install;
+mod log;
 mod policy_cmd;
+mod uninstall;
+mod wrap;
 
 use clap::{Parser, Subcommand};
 use std::ffi::OsString;
@@ -38,6 +46,22 @@ enum Command {
         #[command(subcommand)]
         command: policy_cmd::PolicyCommand,
     },
+    /// Approve a stopped command by its code (run in your own terminal)
+    Approve(approve::ApproveArgs),
+    /// Show or verify the audit log
+    Log(log::LogArgs),
+    /// Answer an agent's pre-tool hook (claude, cursor, codex, gemini, copilot, windsurf, cline)
+    Hook(hook::HookArgs),
+    /// Wire Interlock into an agent's settings
+    Install(install::InstallArgs),
+    /// Remove what `interlock install` added
+    Uninstall(uninstall::UninstallArgs),
+    /// Show which agents are wired to Interlock and prove it live
+    Doctor(doctor::DoctorArgs),
+    /// Run a shell or program in a guarded PTY session
+    Wrap(wrap::WrapArgs),
+    /// Scan a repository for commands that would be stopped, or run as a CI shell
+    Audit(audit::AuditArgs),
 }
 
 /// Run the CLI with the process arguments; returns the exit status.
@@ -54,6 +78,14 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Check(a) => check::run_check(a),
         Command::Explain(a) => check::run_explain(a),
         Command::Policy { command } => policy_cmd::run(command),
+        Command::Approve(a) => approve::run(a),
+        Command::Log(a) => log::run(a),
+        Command::Hook(a) => hook::run(a),
+        Command::Install(a) => install::run(a),
+        Command::Uninstall(a) => uninstall::run(a),
+        Command::Doctor(a) => doctor::run(a),
+        Command::Wrap(a) => wrap::run(a),
+        Command::Audit(a) => audit::run(a),
     }
 }
 

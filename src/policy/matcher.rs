@@ -34,8 +34,7 @@ impl<'a> ArgView<'a> {
                 flags.push((i, t));
                 after_dashes = true;
             } else if t.len() > 1 && t.starts_with('-') && w.parts.first().is_some_and(is_lit) {
-                let takes_value =
-                    spec.is_some_and(|s| s.options_with_value.iter().any(|o| *o == t));
+                let takes_value = spec.is_some_and(|s| s.options_with_value.contains(&t));
                 flags.push((i, t));
                 if takes_value {
                     i += 1;

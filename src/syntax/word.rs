@@ -287,7 +287,7 @@ fn expand_one(s: &str, depth: usize) -> Option<Vec<String>> {
                     _ => {}
                 }
             }
-            let Some(close) = close else { return None };
+            let close = close?;
             let pre = &s[..i];
             let post = &s[close + 1..];
             let inner = &s[i + 1..close];
