@@ -24,11 +24,7 @@ pub struct CheckArgs {
     #[arg(short = '0', long = "null")]
     null: bool,
     /// The command: one argument, or several joined with spaces.
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "COMMAND"
-    )]
+    #[arg(value_name = "COMMAND")]
     command: Vec<OsString>,
 }
 
@@ -36,12 +32,7 @@ pub struct CheckArgs {
 pub struct ExplainArgs {
     #[arg(long, value_name = "DIR")]
     cwd: Option<PathBuf>,
-    #[arg(
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        required = true,
-        value_name = "COMMAND"
-    )]
+    #[arg(required = true, value_name = "COMMAND")]
     command: Vec<OsString>,
 }
 

@@ -15,6 +15,9 @@ use crate::policy::Policy;
 
 /// Inputs above this size are not analysed: they get a confirm, never an allow.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+/// Bracket nesting deeper than this is not analysed (the walker's own limit is on the
+/// tree; this also covers text the parser gave up on).
+pub const MAX_NESTING: usize = 150;
 
 /// The engine holds the compiled policy; it is cheap to share between threads.
 pub struct Engine {
@@ -51,6 +54,12 @@ impl Engine {
                     MAX_INPUT_BYTES
                 )),
             ));
+        } else if nesting(line) > MAX_NESTING {
+            findings.push(self.policy.event_finding(
+                "shell.too-complex",
+                0..line.len(),
+                Some(format!("brackets nested more than {MAX_NESTING} deep")),
+            ));
         } else {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut analyzer = Analyzer::new(&self.policy, ctx, line);
@@ -71,4 +80,21 @@ impl Engine {
         }
         Verdict::new(findings, programs)
     }
+}
+
+/// The deepest run of opening brackets (`(`, `{`, `[`) in the raw text.
+fn nesting(line: &str) -> usize {
+    let mut depth = 0usize;
+    let mut max = 0usize;
+    for b in line.bytes() {
+        match b {
+            b'(' | b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }
