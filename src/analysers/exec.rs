@@ -3,7 +3,7 @@
 //! `man --html`, `rsync -e`. A known compressor or pager passes; anything else is
 //! reported, because the program it runs is not checked.
 
-use super::Hit;
+use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
 use crate::engine::Context;
 use crate::policy::matcher::ArgView;
@@ -35,7 +35,7 @@ const KNOWN_HELPERS: &[&str] = &[
 ];
 
 /// `exec.option`: the program is given a command to run through an option.
-pub fn option(inv: &Invocation, view: &ArgView, _ctx: &Context, _params: &toml::Table) -> Vec<Hit> {
+pub fn option(inv: &Invocation, view: &ArgView, _ctx: &Context, _params: Params) -> Vec<Hit> {
     let mut hits = Vec::new();
     match inv.program.as_str() {
         "sed" | "gsed" => {

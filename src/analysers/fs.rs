@@ -6,7 +6,7 @@
 //! starts with a variable that may be empty: confirm) or *fine* (inside the working
 //! directory, rebuildable output, temporary files).
 
-use super::Hit;
+use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
 use crate::analysis::scope::resolve;
 use crate::engine::Context;
@@ -547,17 +547,14 @@ fn delete_targets<'v>(inv: &Invocation, view: &'v ArgView) -> Option<(Vec<&'v Wo
 
 /// `fs.delete`: deletes that reach a path of the class given by `with.class`
 /// (`critical` or `protected`).
-pub fn delete(inv: &Invocation, view: &ArgView, ctx: &Context, params: &toml::Table) -> Vec<Hit> {
+pub fn delete(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params) -> Vec<Hit> {
     if ctx.container_build {
         return Vec::new();
     }
     let Some((targets, recursive)) = delete_targets(inv, view) else {
         return Vec::new();
     };
-    let want = params
-        .get("class")
-        .and_then(|v| v.as_str())
-        .unwrap_or("protected");
+    let want = params.get("class").unwrap_or("protected");
     let paths = Paths::new(ctx, inv);
     let mut hits = Vec::new();
     for w in targets {
@@ -589,16 +586,8 @@ fn push_hit(hits: &mut Vec<Hit>, want: &str, class: Class, w: &Word) {
 
 /// `fs.overwrite`: writes that destroy what was there: `dd of=`, `mkfs`, `wipefs`,
 /// `truncate`, and `>` redirections onto devices, system files, data files, `.git`.
-pub fn overwrite(
-    inv: &Invocation,
-    view: &ArgView,
-    ctx: &Context,
-    params: &toml::Table,
-) -> Vec<Hit> {
-    let want = params
-        .get("class")
-        .and_then(|v| v.as_str())
-        .unwrap_or("protected");
+pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params) -> Vec<Hit> {
+    let want = params.get("class").unwrap_or("protected");
     let paths = Paths::new(ctx, inv);
     let mut hits = Vec::new();
     let mut targets: Vec<Word> = Vec::new();
@@ -733,19 +722,11 @@ fn strip_word_prefix(w: &mut Word, n: usize) {
 
 /// `fs.permissions`: `chmod -R`/`chown -R`/`chgrp -R` over a critical or protected
 /// tree.
-pub fn permissions(
-    inv: &Invocation,
-    view: &ArgView,
-    ctx: &Context,
-    params: &toml::Table,
-) -> Vec<Hit> {
+pub fn permissions(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params) -> Vec<Hit> {
     if ctx.container_build {
         return Vec::new();
     }
-    let want = params
-        .get("class")
-        .and_then(|v| v.as_str())
-        .unwrap_or("protected");
+    let want = params.get("class").unwrap_or("protected");
     let paths = Paths::new(ctx, inv);
     let mut hits = Vec::new();
     // The first operand is the mode or owner unless --reference is given.
@@ -764,7 +745,7 @@ pub fn permissions(
 
 /// `fs.move`: moving away the root, a system directory, the home directory or a
 /// `.git` directory.
-pub fn moves(inv: &Invocation, view: &ArgView, ctx: &Context, _params: &toml::Table) -> Vec<Hit> {
+pub fn moves(inv: &Invocation, view: &ArgView, ctx: &Context, _params: Params) -> Vec<Hit> {
     if ctx.container_build || view.operands.len() < 2 {
         return Vec::new();
     }

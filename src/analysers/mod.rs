@@ -17,7 +17,17 @@ pub struct Hit {
     pub detail: Option<String>,
 }
 
-type CheckFn = fn(&Invocation, &ArgView, &Context, &toml::Table) -> Vec<Hit>;
+/// A rule's `with = { … }` parameters, as text.
+#[derive(Debug, Clone, Copy)]
+pub struct Params(pub &'static [(&'static str, &'static str)]);
+
+impl Params {
+    pub fn get(&self, key: &str) -> Option<&'static str> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
+    }
+}
+
+type CheckFn = fn(&Invocation, &ArgView, &Context, Params) -> Vec<Hit>;
 
 /// Every check a rule may name.
 pub const CHECKS: &[(&str, CheckFn)] = &[
@@ -33,7 +43,7 @@ pub fn run_check(
     inv: &Invocation,
     view: &ArgView,
     ctx: &Context,
-    params: &toml::Table,
+    params: Params,
 ) -> Vec<Hit> {
     match CHECKS.iter().find(|(n, _)| *n == name) {
         Some((_, f)) => f(inv, view, ctx, params),

@@ -19,7 +19,10 @@ pub enum PolicyCommand {
 }
 
 pub fn run(cmd: PolicyCommand) -> i32 {
-    let loaded = layers::load(std::env::current_dir().ok().as_deref());
+    let loaded = layers::load_over(
+        Policy::builtin_with_examples(),
+        std::env::current_dir().ok().as_deref(),
+    );
     for w in &loaded.warnings {
         eprintln!("interlock: warning: {}", visible(w, false));
     }
@@ -49,7 +52,7 @@ pub fn run(cmd: PolicyCommand) -> i32 {
                 .policy
                 .rules
                 .iter()
-                .map(|r| r.def.examples.stop.len() + r.def.examples.pass.len())
+                .map(|r| r.examples.stop.len() + r.examples.pass.len())
                 .sum();
             for f in &failures {
                 println!("FAIL {}", visible(f, false));
@@ -70,10 +73,10 @@ pub fn test_examples(policy: &Policy) -> Vec<String> {
     let ctx = Context::example();
     let mut failures = Vec::new();
     for r in &policy.rules {
-        if r.def.examples.stop.is_empty() {
+        if r.examples.stop.is_empty() {
             failures.push(format!("{}: has no `stop` examples", r.def.id));
         }
-        for ex in &r.def.examples.stop {
+        for ex in &r.examples.stop {
             let v = engine.decide(ex, &ctx);
             if !v.findings.iter().any(|f| f.rule == r.def.id) {
                 let got: Vec<&str> = v.findings.iter().map(|f| f.rule.as_str()).collect();
@@ -86,7 +89,7 @@ pub fn test_examples(policy: &Policy) -> Vec<String> {
                 ));
             }
         }
-        for ex in &r.def.examples.pass {
+        for ex in &r.examples.pass {
             let v = engine.decide(ex, &ctx);
             if v.decision != Decision::Allow {
                 let got: Vec<String> = v

@@ -5,10 +5,12 @@
 //! reads the syntax tree, the policy, and (for scripts fed to a shell) local files.
 
 mod context;
+mod decision;
 mod verdict;
 
 pub use context::Context;
-pub use verdict::{Decision, Finding, Verdict};
+pub use decision::Decision;
+pub use verdict::{Finding, Verdict};
 
 use crate::analysis::Analyzer;
 use crate::policy::Policy;

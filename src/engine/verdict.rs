@@ -1,41 +1,6 @@
+use super::Decision;
 use serde::Serialize;
 use std::ops::Range;
-
-/// Ordered so that the strictest decision wins: `Allow < Confirm < Deny`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Decision {
-    Allow,
-    Confirm,
-    Deny,
-}
-
-impl Decision {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Decision::Allow => "allow",
-            Decision::Confirm => "confirm",
-            Decision::Deny => "deny",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Decision> {
-        match s {
-            "allow" => Some(Decision::Allow),
-            "confirm" => Some(Decision::Confirm),
-            "deny" => Some(Decision::Deny),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for Decision {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// One reason to stop a command: which rule, how strict, why, and where in the line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -137,8 +137,13 @@ pub fn config_dir() -> Option<PathBuf> {
 
 /// Load the built-in packs and every config layer that exists.
 pub fn load(cwd: Option<&Path>) -> Loaded {
+    load_over(Policy::builtin(), cwd)
+}
+
+/// Load every config layer over `base` (the built-in packs, with or without examples).
+pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
     let mut loaded = Loaded {
-        policy: Policy::builtin(),
+        policy: base,
         settings: Settings::default(),
         sources: Vec::new(),
         warnings: Vec::new(),
@@ -195,7 +200,7 @@ pub fn apply(loaded: &mut Loaded, kind: LayerKind, path: &Path, file: ConfigFile
         loaded
             .policy
             .rules
-            .retain(|r| !file.disable.contains(&r.def.id));
+            .retain(|r| !file.disable.iter().any(|d| d == r.def.id));
     }
     for o in &file.overrides {
         let Some(rule) = loaded.policy.rules.iter_mut().find(|r| r.def.id == o.rule) else {

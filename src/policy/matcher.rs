@@ -1,6 +1,6 @@
 //! Argument-aware matching of one invocation against the rules.
 
-use super::{glob_match, MatchDef, Policy};
+use super::{glob_match, Matcher, Policy};
 use crate::analysers::{self, Hit};
 use crate::analysis::invocation::Invocation;
 use crate::engine::{Context, Finding};
@@ -34,7 +34,7 @@ impl<'a> ArgView<'a> {
                 flags.push((i, t));
                 after_dashes = true;
             } else if t.len() > 1 && t.starts_with('-') && w.parts.first().is_some_and(is_lit) {
-                let takes_value = spec.is_some_and(|s| s.options_with_value.contains(&t));
+                let takes_value = spec.is_some_and(|s| s.options_with_value.contains(&t.as_str()));
                 flags.push((i, t));
                 if takes_value {
                     i += 1;
@@ -115,7 +115,7 @@ impl Policy {
     /// `None` if the match fails; otherwise the check's hits (empty when no check).
     fn match_one(
         &self,
-        m: &MatchDef,
+        m: &Matcher,
         inv: &Invocation,
         view: &ArgView,
         ctx: &Context,
@@ -126,7 +126,7 @@ impl Policy {
         for (level, alts) in m.command.iter().enumerate() {
             let w = view.operands[level];
             let t = w.lit()?;
-            if !alts.contains(&t) {
+            if !alts.iter().any(|a| *a == t) {
                 return None;
             }
         }
@@ -153,10 +153,10 @@ impl Policy {
         {
             return None;
         }
-        match &m.check {
+        match m.check {
             None => Some(Vec::new()),
             Some(name) => {
-                let hits = analysers::run_check(name, inv, view, ctx, &m.with);
+                let hits = analysers::run_check(name, inv, view, ctx, analysers::Params(m.with));
                 if hits.is_empty() {
                     None
                 } else {

@@ -1,146 +1,108 @@
 //! Policies: rules as data. Built-in packs live in `policies/*.toml` and are compiled
 //! into the binary; config layers can add rules and change decisions (see `layers`).
 
+mod defs;
 mod glob;
 pub mod layers;
 pub mod matcher;
 
+pub use defs::{
+    Examples, MatchDef, Matcher, OneOrMany, PackFile, ProgramSpec, RuleDef, RuleSpec, StaticPack,
+    StaticProgram,
+};
+
 pub use glob::glob_match;
 
 use crate::engine::{Decision, Finding};
-use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Range;
 
-/// The built-in packs, in the order they are listed by `interlock policy list`.
+mod compiled {
+    use super::{Decision, Matcher, RuleSpec, StaticPack, StaticProgram};
+    include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
+}
+
+/// The built-in packs' TOML source, in the order they are listed by `interlock policy list`.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("filesystem", include_str!("../../policies/filesystem.toml")),
     ("git", include_str!("../../policies/git.toml")),
     ("shell", include_str!("../../policies/shell.toml")),
 ];
 
-/// One `policies/*.toml` file (or the rules part of a config file).
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct PackFile {
-    #[serde(default)]
-    pub program: Vec<ProgramSpec>,
-    #[serde(default)]
-    pub rule: Vec<RuleDef>,
-}
-
-/// How to read a program's command line: which options take a value (so that the
-/// value is not mistaken for a subcommand or operand).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProgramSpec {
-    pub names: Vec<String>,
-    #[serde(default)]
-    pub options_with_value: Vec<String>,
-    /// Options are words like `-destroy` (terraform, find): no short-flag clusters.
-    #[serde(default)]
-    pub single_dash_long: bool,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleDef {
-    pub id: String,
-    pub decision: Decision,
-    pub reason: String,
-    #[serde(default)]
-    pub suggestion: Option<String>,
-    #[serde(rename = "match")]
-    pub matches: Vec<MatchDef>,
-    #[serde(default)]
-    pub examples: Examples,
-}
-
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct Examples {
-    #[serde(default)]
-    pub stop: Vec<String>,
-    #[serde(default)]
-    pub pass: Vec<String>,
-}
-
-/// One way a rule can match. All the given conditions must hold.
-#[derive(Debug, Clone, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct MatchDef {
-    /// Program names (basenames); `"*"` matches any program.
-    #[serde(default)]
-    pub program: Vec<String>,
-    /// Subcommand path after the program: each level lists its alternatives.
-    #[serde(default)]
-    pub command: Vec<OneOrMany>,
-    #[serde(default)]
-    pub flags_any: Vec<String>,
-    #[serde(default)]
-    pub flags_all: Vec<String>,
-    #[serde(default)]
-    pub flags_none: Vec<String>,
-    /// Glob patterns; at least one operand after the subcommand path must match one.
-    #[serde(default)]
-    pub args_any: Vec<String>,
-    /// Glob patterns; no operand may match any of them.
-    #[serde(default)]
-    pub args_none: Vec<String>,
-    /// A built-in analyser that must report a hit (paths, SQL, HTTP, …).
-    #[serde(default)]
-    pub check: Option<String>,
-    /// Parameters for the check.
-    #[serde(default)]
-    pub with: toml::Table,
-    /// A structural event raised while walking the syntax tree (instead of a program).
-    #[serde(default)]
-    pub event: Option<String>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    pub fn contains(&self, s: &str) -> bool {
-        match self {
-            OneOrMany::One(x) => x == s,
-            OneOrMany::Many(v) => v.iter().any(|x| x == s),
-        }
-    }
-}
-
 /// A rule ready to match, with where it came from.
 #[derive(Debug, Clone)]
 pub struct Rule {
-    pub def: RuleDef,
+    pub def: RuleSpec,
     pub pack: String,
+    /// Commands the rule must stop and must pass (empty for the compiled built-ins;
+    /// see `Policy::builtin_with_examples`).
+    pub examples: Examples,
 }
 
 /// Events that must stop a command even if their rule was disabled: they mean the
 /// engine could not see what the command does.
 const FAIL_CLOSED_EVENTS: &[&str] = &["shell.too-complex"];
 
+/// FNV-1a: the index keys are short program names, where SipHash costs more than
+/// the lookup it protects (the keys come from the policy, not from an attacker).
+#[derive(Default, Clone, Copy)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
+
+/// How to read one program's command line (merged from every pack that names it).
+#[derive(Debug, Clone, Default)]
+pub struct ProgramInfo {
+    pub options_with_value: Vec<&'static str>,
+    pub single_dash_long: bool,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     pub rules: Vec<Rule>,
-    programs: HashMap<String, ProgramSpec>,
+    programs: FastMap<&'static str, ProgramInfo>,
     /// program name → (rule index, match index)
-    by_program: HashMap<String, Vec<(usize, usize)>>,
+    by_program: FastMap<&'static str, Vec<(usize, usize)>>,
     any_program: Vec<(usize, usize)>,
-    by_event: HashMap<String, Vec<(usize, usize)>>,
-    /// Every program some rule names: used to judge text that did not parse.
-    watched: HashSet<String>,
+    by_event: FastMap<&'static str, Vec<(usize, usize)>>,
 }
 
 impl Policy {
-    /// Only the built-in packs. They are part of the binary and tested, so a failure
-    /// to load them is a bug; it yields an empty policy plus fail-closed events.
+    /// Only the built-in packs, from the compact form `build.rs` made of
+    /// `policies/*.toml` (rules without their examples: parsing TOML on every call would
+    /// cost more than the decision). A broken blob is a build bug; it yields an empty
+    /// policy, and the fail-closed events still stop what cannot be analysed.
     pub fn builtin() -> Policy {
+        let mut policy = Policy::default();
+        for pack in compiled::BUILTIN {
+            policy.add_static(pack, |_| Examples::default());
+        }
+        policy.reindex();
+        policy
+    }
+
+    /// The built-in packs parsed from their TOML source, examples included (for
+    /// `interlock policy test` and the test suite).
+    pub fn builtin_with_examples() -> Policy {
         let mut packs = Vec::new();
         for (name, text) in BUILTIN_PACKS {
             match toml::from_str::<PackFile>(text) {
@@ -159,35 +121,48 @@ impl Policy {
         policy
     }
 
+    /// Add a pack written in TOML (a built-in source or a config layer).
     pub fn add_pack(&mut self, name: &str, pack: PackFile) {
-        for spec in pack.program {
-            for n in &spec.names {
-                let entry = self
-                    .programs
-                    .entry(n.clone())
-                    .or_insert_with(|| ProgramSpec {
-                        names: vec![n.clone()],
-                        options_with_value: Vec::new(),
-                        single_dash_long: false,
-                    });
+        let programs: Vec<StaticProgram> = pack.program.iter().map(ProgramSpec::compile).collect();
+        let rules: Vec<RuleSpec> = pack.rule.iter().map(RuleDef::compile).collect();
+        let examples: HashMap<String, Examples> =
+            pack.rule.into_iter().map(|r| (r.id, r.examples)).collect();
+        let compiled = StaticPack {
+            name: Box::leak(name.to_owned().into_boxed_str()),
+            programs: Box::leak(programs.into_boxed_slice()),
+            rules: Box::leak(rules.into_boxed_slice()),
+        };
+        self.add_static(&compiled, |id| {
+            examples.get(id).cloned().unwrap_or_default()
+        });
+        self.reindex();
+    }
+
+    /// Add a pack; a rule with an existing id replaces it. The caller reindexes.
+    fn add_static(&mut self, pack: &StaticPack, examples: impl Fn(&str) -> Examples) {
+        for spec in pack.programs {
+            for n in spec.names {
+                let entry = self.programs.entry(n).or_default();
                 entry
                     .options_with_value
-                    .extend(spec.options_with_value.iter().cloned());
+                    .extend(spec.options_with_value.iter().copied());
                 entry.single_dash_long |= spec.single_dash_long;
             }
         }
-        for def in pack.rule {
+        for def in pack.rules {
+            let ex = examples(def.id);
             if let Some(existing) = self.rules.iter_mut().find(|r| r.def.id == def.id) {
-                existing.def = def;
-                existing.pack = name.to_string();
+                existing.def = *def;
+                existing.pack = pack.name.to_string();
+                existing.examples = ex;
             } else {
                 self.rules.push(Rule {
-                    def,
-                    pack: name.to_string(),
+                    def: *def,
+                    pack: pack.name.to_string(),
+                    examples: ex,
                 });
             }
         }
-        self.reindex();
     }
 
     /// Rebuild the lookup tables after rules changed.
@@ -195,19 +170,17 @@ impl Policy {
         self.by_program.clear();
         self.any_program.clear();
         self.by_event.clear();
-        self.watched.clear();
         for (ri, rule) in self.rules.iter().enumerate() {
             for (mi, m) in rule.def.matches.iter().enumerate() {
-                if let Some(ev) = &m.event {
-                    self.by_event.entry(ev.clone()).or_default().push((ri, mi));
+                if let Some(ev) = m.event {
+                    self.by_event.entry(ev).or_default().push((ri, mi));
                     continue;
                 }
-                for p in &m.program {
-                    if p == "*" {
+                for p in m.program {
+                    if *p == "*" {
                         self.any_program.push((ri, mi));
                     } else {
-                        self.by_program.entry(p.clone()).or_default().push((ri, mi));
-                        self.watched.insert(p.clone());
+                        self.by_program.entry(p).or_default().push((ri, mi));
                     }
                 }
             }
@@ -218,13 +191,13 @@ impl Policy {
         self.rules.iter().find(|r| r.def.id == id)
     }
 
-    pub fn program_spec(&self, program: &str) -> Option<&ProgramSpec> {
+    pub fn program_spec(&self, program: &str) -> Option<&ProgramInfo> {
         self.programs.get(program)
     }
 
     /// Does some rule look at this program? (Used for text that did not parse.)
     pub fn watches(&self, program: &str) -> bool {
-        self.watched.contains(program)
+        self.by_program.contains_key(program)
     }
 
     /// The finding for a structural event (raised by the walker, not by a program).
@@ -280,13 +253,13 @@ impl Policy {
 impl Rule {
     pub fn finding(&self, span: Range<usize>, detail: Option<String>) -> Finding {
         Finding {
-            rule: self.def.id.clone(),
+            rule: self.def.id.to_string(),
             decision: self.def.decision,
-            reason: self.def.reason.clone(),
+            reason: self.def.reason.to_string(),
             detail,
             start: span.start,
             end: span.end,
-            suggestion: self.def.suggestion.clone(),
+            suggestion: self.def.suggestion.map(str::to_string),
         }
     }
 }
