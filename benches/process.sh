@@ -9,11 +9,11 @@ bin=target/release/interlock
 corpus=../shared/corpora/nl2bash.cm
 tr '\n' '\0' < "$corpus" > /tmp/nl2bash.0
 export INTERLOCK_CONFIG=/nonexistent INTERLOCK_SYSTEM_CONFIG=/nonexistent
-hyperfine -N --warmup 50 --runs 500 --export-markdown /tmp/interlock-process.md \
+hyperfine -N -i --warmup 50 --runs 500 --export-markdown /tmp/interlock-process.md \
   "bash -c true" \
   "$bin check -- 'git status'" \
   "$bin check -- 'rm -rf ~/'"
-hyperfine --warmup 3 --runs 20 \
+hyperfine -i --warmup 3 --runs 20 \
   "$bin check --batch -0 < /tmp/nl2bash.0 > /dev/null"
 
 # Instruction counts are repeatable whatever else the machine is doing.
