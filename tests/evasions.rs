@@ -385,3 +385,26 @@ fn parse_gaps_do_not_allow_danger() {
     assert_stops(&["cat <<'EOF' 2>&1 | tee log\nhello\nEOF\nrm -rf ~"]);
     assert_stops(&["case x in (rm -rf ~", "if then rm -rf ~ fi fi"]);
 }
+
+#[test]
+fn parser_differentials_and_shell_features() {
+    assert_stops(&[
+        "echo $[1+$(rm -rf ~)]",
+        "echo x#; rm -rf ~",
+        "cat <<EOF; rm -rf ~\nx\nEOF",
+        "cat <<-EOF\n\tx\n\tEOF\nrm -rf ~",
+        "a=(rm -rf ~); \"${a[@]}\"",
+        "declare -a a=(git push -f); ${a[@]}",
+        "a=(rm -rf); a+=(~); ${a[@]}",
+        "coproc rm -rf ~",
+        "IFS=,; cmd=rm,-rf,/home/user; $cmd",
+        "exec 3<<<'rm -rf ~'; bash <&3",
+        "read -r c <<< 'rm -rf ~'; $c",
+        "cmd /c 'rmdir /s /q C:\\'",
+    ]);
+    assert_passes(&[
+        "echo x #; rm -rf ~",
+        "echo \\\nrm -rf ~",
+        "a=(ls -la); \"${a[@]}\"",
+    ]);
+}

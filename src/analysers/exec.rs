@@ -219,6 +219,38 @@ fn split_unescaped(s: &str, delim: char) -> Vec<String> {
     out
 }
 
+/// `exec.windows`: Windows shells given a recursive delete or a format (`cmd /c "rmdir
+/// /s /q C:\"`, `powershell Remove-Item -Recurse`), e.g. from WSL or Git Bash.
+pub fn windows(inv: &Invocation, _view: &ArgView, _ctx: &Context, _params: Params) -> Vec<Hit> {
+    let text = inv
+        .args
+        .iter()
+        .map(|w| w.text())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == ';' || c == '&')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    let recursive_delete = ((has("rmdir") || has("rd") || has("del") || has("erase")) && has("/s"))
+        || (has("remove-item") || has("rm") || has("ri") || has("del"))
+            && words.iter().any(|w| w.starts_with("-r"))
+        || has("format") && words.iter().any(|w| w.len() == 2 && w.ends_with(':'));
+    if recursive_delete {
+        vec![Hit {
+            span: Some(inv.span.clone()),
+            detail: Some(format!(
+                "`{}` is told to delete a directory tree or format a drive",
+                inv.program
+            )),
+        }]
+    } else {
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sed_executes;

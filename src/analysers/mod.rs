@@ -36,6 +36,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("fs.permissions", fs::permissions),
     ("fs.move", fs::moves),
     ("exec.option", exec::option),
+    ("exec.windows", exec::windows),
 ];
 
 pub fn run_check(

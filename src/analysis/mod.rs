@@ -542,6 +542,10 @@ impl<'a> Analyzer<'a> {
                         continue;
                     };
                     let target = self.expand_joined(dest, fr, scope, nd + 1, named);
+                    let from_fd = op == "<&" && fd.is_none_or(|f| f == 0);
+                    if from_fd && !matches!(target.text().as_str(), "0" | "-") {
+                        stdin = Some(Stdin::Computed(format!("descriptor {}", target.text())));
+                    }
                     if op == "<" {
                         if let Some(t) = target.lit() {
                             if let Some(p) =
@@ -605,6 +609,17 @@ impl<'a> Analyzer<'a> {
         };
         let name = fr.text(name).to_string();
         let value = match n.child_by_field_name("value") {
+            Some(v) if v.kind() == "array" => {
+                let mut items = Vec::new();
+                for c in named_children(v) {
+                    items.extend(self.expand(c, fr, scope, nd + 1, named));
+                }
+                if items.iter().all(|w| w.is_literal()) {
+                    Value::Array(items.iter().map(|w| w.lit().unwrap_or_default()).collect())
+                } else {
+                    Value::Unknown { maybe_empty: true }
+                }
+            }
             Some(v) => {
                 let w = self.expand_joined(v, fr, scope, nd + 1, named);
                 match w.lit() {
@@ -627,6 +642,9 @@ impl<'a> Analyzer<'a> {
         let value = match (appends, scope.vars.get(&name), value) {
             (true, Some(Value::Known(old)), Value::Known(new)) => {
                 Value::Known(format!("{old}{new}"))
+            }
+            (true, Some(Value::Array(old)), Value::Array(new)) => {
+                Value::Array(old.iter().chain(new.iter()).cloned().collect())
             }
             (_, _, v) => v,
         };

@@ -49,6 +49,7 @@ const PREFIX_RUNNERS: &[(&str, &[&str], usize)] = &[
     ("doas", &["-u", "-C"], 0),
     ("pkexec", &["--user"], 0),
     ("nohup", &[], 0),
+    ("coproc", &[], 0),
     ("setsid", &[], 0),
     ("time", &["-f", "--format", "-o", "--output"], 0),
     ("nice", &["-n", "--adjustment"], 0),

@@ -9,6 +9,8 @@ pub enum Value {
     Known(String),
     /// One of the names a glob matches (`for f in *.log`).
     Pattern(String),
+    /// An array whose elements are all known (`a=(rm -rf x)`).
+    Array(Vec<String>),
     Unknown {
         maybe_empty: bool,
     },

@@ -46,8 +46,8 @@ impl Fields {
     }
 
     /// An unquoted known value: split on IFS whitespace.
-    fn split_value(&mut self, v: &str) {
-        let is_ifs = |c: char| c == ' ' || c == '\t' || c == '\n';
+    fn split_value(&mut self, v: &str, ifs: &str) {
+        let is_ifs = |c: char| ifs.contains(c);
         let mut pieces = v.split(is_ifs).peekable();
         let mut first = true;
         while let Some(p) = pieces.next() {
@@ -308,6 +308,7 @@ impl Analyzer<'_> {
         let mut operator: Option<String> = None;
         let mut default: Vec<Node> = Vec::new();
         let mut length = false;
+        let mut index: Option<String> = None;
         let mut indirect = false;
         let mut cursor = n.walk();
         for c in n.children(&mut cursor) {
@@ -324,6 +325,9 @@ impl Analyzer<'_> {
                 "subscript" if name.is_none() => {
                     name = c
                         .child_by_field_name("name")
+                        .map(|x| fr.text(x).to_string());
+                    index = c
+                        .child_by_field_name("index")
                         .map(|x| fr.text(x).to_string());
                     self.walk_expr(c, fr, scope, nd + 1, named);
                 }
@@ -382,9 +386,38 @@ impl Analyzer<'_> {
                 Value::Unknown { maybe_empty: true }
             }
         };
+        let ifs = match self.lookup("IFS", scope) {
+            Value::Known(s) => s,
+            _ => " \t\n".to_string(),
+        };
+        let value = match (value, index.as_deref()) {
+            (Value::Array(items), Some("@") | Some("*")) => {
+                // Each element is its own word.
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.end_field();
+                    }
+                    if quoted {
+                        f.lit(item);
+                    } else {
+                        f.split_value(item, &ifs);
+                    }
+                }
+                return;
+            }
+            (Value::Array(items), i) => {
+                let n = i.map_or(Some(0), |i| i.parse::<usize>().ok());
+                match n.and_then(|n| items.get(n)) {
+                    Some(v) => Value::Known(v.clone()),
+                    None => Value::Unknown { maybe_empty: true },
+                }
+            }
+            (v, _) => v,
+        };
         match value {
             Value::Known(v) if quoted => f.lit(&v),
-            Value::Known(v) => f.split_value(&v),
+            Value::Known(v) => f.split_value(&v, &ifs),
+            Value::Array(_) => f.unknown(&name, true),
             Value::Pattern(p) => {
                 f.cur.glob = true;
                 f.lit(&p);
