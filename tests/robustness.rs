@@ -155,3 +155,26 @@ fn binary_input_is_decided() {
     let a = decide(&text);
     assert_eq!(a, decide(&text));
 }
+
+#[test]
+fn deep_input_fits_a_small_thread_stack() {
+    // Front doors may decide on worker threads (audit scans in parallel): the walker's
+    // depth limits must keep it well inside a small stack.
+    let handle = std::thread::Builder::new()
+        .stack_size(1024 * 1024)
+        .spawn(|| {
+            let cases = [
+                format!("{}ls{}", "$(".repeat(140), ")".repeat(140)),
+                format!("{}ls{}", "( ".repeat(140), " )".repeat(140)),
+                format!("{}rm -rf ~", "eval ".repeat(300)),
+                format!("{}rm -rf ~{}", "bash -c '".repeat(1), "'".repeat(1)),
+                format!("{}x{}", "echo \"$(".repeat(140), ")\"".repeat(140)),
+                "if true; then ".repeat(140) + "ls" + &"; fi".repeat(140),
+            ];
+            cases.iter().map(|c| decide(c)).collect::<Vec<_>>()
+        })
+        .expect("spawn");
+    let decisions = handle.join().expect("no stack overflow");
+    assert_eq!(decisions.len(), 6);
+    assert_ne!(decisions[2], Decision::Allow);
+}
