@@ -408,3 +408,10 @@ fn parser_differentials_and_shell_features() {
         "a=(ls -la); \"${a[@]}\"",
     ]);
 }
+
+#[test]
+fn gemini_cli_moves_onto_one_name() {
+    // A failed `mkdir` left `dest` a plain name: every `mv` overwrote the previous file.
+    assert_stops(&["mkdir dest; mv a.txt dest; mv b.txt dest; mv c.txt dest"]);
+    assert_passes(&["mkdir -p dest && mv a.txt dest/ && mv b.txt dest/"]);
+}

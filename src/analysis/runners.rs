@@ -566,6 +566,10 @@ impl Analyzer<'_> {
                     }
                     return;
                 }
+                "mv" | "move" => {
+                    self.note_moves(&args, &cmd, scope);
+                    return self.judge_plain(&name, args, &cmd);
+                }
                 "cd" | "pushd" => {
                     self.note_program(&name);
                     let target = args
@@ -638,6 +642,39 @@ impl Analyzer<'_> {
                 return self.judge_plain(&name, args, &cmd);
             }
             return self.judge_plain(&name, args, &cmd);
+        }
+    }
+
+    /// Several moves onto the same name on one line keep only the last file (a failed
+    /// `mkdir dest` turns `mv a dest; mv b dest` into overwrites).
+    fn note_moves(&mut self, args: &[Word], cmd: &Cmd, scope: &mut Scope) {
+        let operands: Vec<&Word> = args.iter().filter(|w| !w.text().starts_with('-')).collect();
+        let [source, target] = operands.as_slice() else {
+            return;
+        };
+        let (Some(src), Some(dst)) = (source.lit(), target.lit()) else {
+            return;
+        };
+        if dst.ends_with('/') || cmd.remote {
+            return;
+        }
+        let Some(dst) = scope::resolve(&dst, cmd.cwd.as_deref(), self.ctx.home.as_deref()) else {
+            return;
+        };
+        if dst.is_dir() {
+            return;
+        }
+        match scope.moved_onto.get(&dst) {
+            Some(prev) if *prev != src => {
+                let detail = format!(
+                    "`{prev}` and `{src}` are both moved onto {}; only the last survives",
+                    dst.display()
+                );
+                self.event("fs.move-overwrite", cmd.span.clone(), Some(detail));
+            }
+            _ => {
+                scope.moved_onto.insert(dst, src);
+            }
         }
     }
 

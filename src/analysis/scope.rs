@@ -37,6 +37,8 @@ pub struct Scope {
     pub aliases: HashMap<String, String>,
     /// Files written with known content earlier on the line (`echo … > x.sh`).
     pub files: HashMap<PathBuf, String>,
+    /// Targets of `mv SRC DEST` on this line, with the source moved there.
+    pub moved_onto: HashMap<PathBuf, String>,
     /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.
     pub positional: Option<Vec<Value>>,
     pub call_stack: Vec<String>,
