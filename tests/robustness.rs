@@ -167,7 +167,7 @@ fn deep_input_fits_a_small_thread_stack() {
                 format!("{}ls{}", "$(".repeat(140), ")".repeat(140)),
                 format!("{}ls{}", "( ".repeat(140), " )".repeat(140)),
                 format!("{}rm -rf ~", "eval ".repeat(300)),
-                format!("{}rm -rf ~{}", "bash -c '".repeat(1), "'".repeat(1)),
+                "bash -c 'rm -rf ~'".to_string(),
                 format!("{}x{}", "echo \"$(".repeat(140), ")\"".repeat(140)),
                 "if true; then ".repeat(140) + "ls" + &"; fi".repeat(140),
             ];
