@@ -183,6 +183,9 @@ pub fn sarif_report(scan: &Scan, policy: &Policy) -> Value {
                 md.push_str(&format!("\n    {}", e.replace('\n', "\n    ")));
             }
         }
+        let mut tags = vec!["security", "interlock", r.pack.as_str()];
+        tags.sort_unstable();
+        tags.dedup();
         rules.push(json!({
             "id": d.id,
             "name": rule_name(&d.id),
@@ -190,7 +193,7 @@ pub fn sarif_report(scan: &Scan, policy: &Policy) -> Value {
             "fullDescription": {"text": d.reason},
             "help": {"text": help, "markdown": md},
             "defaultConfiguration": {"level": level(d.decision)},
-            "properties": {"tags": ["security", "shell", r.pack.as_str()], "decision": d.decision},
+            "properties": {"tags": tags, "decision": d.decision},
         }));
     }
     let unreadable_index = rules.len();
