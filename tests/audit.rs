@@ -192,6 +192,9 @@ fn fail_on_sets_the_exit_status() {
     std::fs::write(clean.join("action.yml"), "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: make\n").unwrap();
     assert_eq!(status(&[], &clean), Some(0));
     assert_eq!(status(&["--format", "bogus"], &clean), Some(2));
+    // --skip leaves rules out of the report and the status.
+    assert_eq!(status(&["--skip", "git.*"], &only_confirm), Some(0));
+    assert_eq!(status(&["--skip", "git.push-force"], &only_confirm), Some(10));
 }
 
 #[test]

@@ -98,8 +98,11 @@ fn scan_root(shared: &Shared, root: &Path, single_dir: bool, opts: &ScanOptions)
         push(shared, FileReport::error(&shown_root, "no such file or directory"));
         return;
     }
+    // Commands are judged against the real, absolute directory; paths are shown as given.
+    let abs = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let root = abs.as_path();
     if root.is_file() {
-        let dir = root.parent().unwrap_or(Path::new(""));
+        let dir = root.parent().unwrap_or(Path::new("/"));
         let rel = Path::new(root.file_name().unwrap_or_default());
         visit_file(shared, dir, rel, &shown_root, true);
         return;

@@ -37,6 +37,9 @@ pub struct AuditArgs {
     /// when it is deny. With --shell --enforce: the level that refuses the script.
     #[arg(long, value_enum, default_value_t = FailOn::Confirm)]
     fail_on: FailOn,
+    /// Leave out findings of this rule (repeatable; `shell.*` skips a whole pack).
+    #[arg(long, value_name = "RULE")]
+    skip: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -115,8 +118,14 @@ pub fn run(args: AuditArgs) -> i32 {
         no_ignore: args.no_ignore,
         hidden: args.hidden,
     };
-    // Canonical roots, so the engine judges real paths; paths shown stay as given.
-    let scan = audit::scan(&engine, &base, &paths, &opts);
+    let mut scan = audit::scan(&engine, &base, &paths, &opts);
+    if !args.skip.is_empty() {
+        for f in &mut scan.files {
+            f.findings.retain(|x| !skipped(&args.skip, &x.rule));
+        }
+        scan.files
+            .retain(|f| !f.findings.is_empty() || !f.errors.is_empty());
+    }
     let rendered = match args.format {
         Format::Text => {
             let mut buf = Vec::new();
@@ -167,6 +176,14 @@ pub fn run(args: AuditArgs) -> i32 {
     } else {
         exit::ALLOW
     }
+}
+
+/// Whether `--skip` patterns leave out this rule (`fs.delete-protected`, `shell.*`).
+fn skipped(patterns: &[String], rule: &str) -> bool {
+    patterns.iter().any(|p| match p.strip_suffix('*') {
+        Some(prefix) => rule.starts_with(prefix),
+        None => p == rule,
+    })
 }
 
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
@@ -240,7 +257,8 @@ fn run_shell(args: &AuditArgs, script: &str) -> i32 {
     } else {
         None
     };
-    let stops = ci::analyse(&engine, &ctx, &text, step.as_ref());
+    let mut stops = ci::analyse(&engine, &ctx, &text, step.as_ref());
+    stops.retain(|s| !skipped(&args.skip, &s.rule));
     let refuse = args.enforce && args.fail_on.fails(ci::worst(&stops));
     {
         // Workflow commands must go to stdout; elsewhere stderr keeps stdout clean.
