@@ -72,32 +72,168 @@ fn run_json(cmd: &mut Command) -> (Value, Output) {
 
 /// Every expected finding: file, line, column, rule, decision and the text it covers.
 const EXPECTED: &[(&str, u64, u64, &str, &str, &str)] = &[
-    (".github/workflows/ci.yml", 20, 11, "git.push-force", "confirm", "git push --force origin \"${{ github.ref_name }}\""),
-    (".github/workflows/ci.yml", 26, 14, "git.reset-hard", "confirm", "git reset --hard HEAD~1"),
-    (".github/workflows/ci.yml", 27, 15, "git.clean-force", "confirm", "git clean -fdx"),
-    (".github/workflows/ci.yml", 33, 21, "fs.delete-protected", "confirm", "/etc/ssl"),
-    (".gitlab-ci.yml", 9, 14, "fs.delete-protected", "confirm", "/opt/cache"),
-    (".gitlab-ci.yml", 14, 7, "git.stash-drop", "confirm", "git stash drop"),
-    (".gitlab-ci.yml", 22, 9, "git.branch-force-delete", "confirm", "git branch -D old-release"),
-    ("Dockerfile", 7, 49, "git.push-force", "confirm", "git push -f origin main"),
-    ("Dockerfile", 10, 17, "fs.overwrite-device", "deny", "of=/dev/sda"),
-    ("Makefile", 10, 9, "fs.delete-protected", "confirm", "$(DESTDIR)/usr/lib/app"),
-    ("Makefile", 12, 2, "git.clean-force", "confirm", "git clean -fdx"),
-    ("bin/release", 4, 1, "git.push-delete", "confirm", "git push origin --delete \"v$1\""),
-    ("ci/action.yml", 9, 9, "fs.delete-protected", "confirm", "/var/www/html"),
-    ("justfile", 8, 6, "git.reset-hard", "confirm", "git reset --hard"),
-    ("justfile", 9, 13, "fs.delete-protected", "confirm", "{{invocation_directory()}}/target"),
-    ("justfile", 14, 5, "git.push-force", "confirm", "git push --force origin {{env}}"),
+    (
+        ".github/workflows/ci.yml",
+        20,
+        11,
+        "git.push-force",
+        "confirm",
+        "git push --force origin \"${{ github.ref_name }}\"",
+    ),
+    (
+        ".github/workflows/ci.yml",
+        26,
+        14,
+        "git.reset-hard",
+        "confirm",
+        "git reset --hard HEAD~1",
+    ),
+    (
+        ".github/workflows/ci.yml",
+        27,
+        15,
+        "git.clean-force",
+        "confirm",
+        "git clean -fdx",
+    ),
+    (
+        ".github/workflows/ci.yml",
+        33,
+        21,
+        "fs.delete-protected",
+        "confirm",
+        "/etc/ssl",
+    ),
+    (
+        ".gitlab-ci.yml",
+        9,
+        14,
+        "fs.delete-protected",
+        "confirm",
+        "/opt/cache",
+    ),
+    (
+        ".gitlab-ci.yml",
+        14,
+        7,
+        "git.stash-drop",
+        "confirm",
+        "git stash drop",
+    ),
+    (
+        ".gitlab-ci.yml",
+        22,
+        9,
+        "git.branch-force-delete",
+        "confirm",
+        "git branch -D old-release",
+    ),
+    (
+        "Dockerfile",
+        7,
+        49,
+        "git.push-force",
+        "confirm",
+        "git push -f origin main",
+    ),
+    (
+        "Dockerfile",
+        10,
+        17,
+        "fs.overwrite-device",
+        "deny",
+        "of=/dev/sda",
+    ),
+    (
+        "Makefile",
+        10,
+        9,
+        "fs.delete-protected",
+        "confirm",
+        "$(DESTDIR)/usr/lib/app",
+    ),
+    (
+        "Makefile",
+        12,
+        2,
+        "git.clean-force",
+        "confirm",
+        "git clean -fdx",
+    ),
+    (
+        "bin/release",
+        4,
+        1,
+        "git.push-delete",
+        "confirm",
+        "git push origin --delete \"v$1\"",
+    ),
+    (
+        "ci/action.yml",
+        9,
+        9,
+        "fs.delete-protected",
+        "confirm",
+        "/var/www/html",
+    ),
+    (
+        "justfile",
+        8,
+        6,
+        "git.reset-hard",
+        "confirm",
+        "git reset --hard",
+    ),
+    (
+        "justfile",
+        9,
+        13,
+        "fs.delete-protected",
+        "confirm",
+        "{{invocation_directory()}}/target",
+    ),
+    (
+        "justfile",
+        14,
+        5,
+        "git.push-force",
+        "confirm",
+        "git push --force origin {{env}}",
+    ),
     ("scripts/clean.sh", 6, 8, "fs.delete-critical", "deny", "/"),
-    ("web/package.json", 7, 15, "git.discard-worktree", "confirm", "git checkout -- ."),
-    ("web/package.json", 8, 27, "fs.permissions-recursive", "confirm", "/etc"),
+    (
+        "web/package.json",
+        7,
+        15,
+        "git.discard-worktree",
+        "confirm",
+        "git checkout -- .",
+    ),
+    (
+        "web/package.json",
+        8,
+        27,
+        "fs.permissions-recursive",
+        "confirm",
+        "/etc",
+    ),
 ];
 
 #[test]
 fn every_kind_is_read_and_each_finding_is_placed_exactly() {
     let (tmp, root) = repo();
-    let (v, out) = run_json(interlock(tmp.path()).arg("audit").arg(&root).args(["--format", "json"]));
-    assert_eq!(out.status.code(), Some(11), "{}", String::from_utf8_lossy(&out.stderr));
+    let (v, out) = run_json(
+        interlock(tmp.path())
+            .arg("audit")
+            .arg(&root)
+            .args(["--format", "json"]),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(11),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let got: Vec<(String, u64, u64, String, String, String)> = v["findings"]
         .as_array()
         .unwrap()
@@ -115,7 +251,16 @@ fn every_kind_is_read_and_each_finding_is_placed_exactly() {
         .collect();
     let want: Vec<(String, u64, u64, String, String, String)> = EXPECTED
         .iter()
-        .map(|(f, l, c, r, d, s)| (f.to_string(), *l, *c, r.to_string(), d.to_string(), s.to_string()))
+        .map(|(f, l, c, r, d, s)| {
+            (
+                f.to_string(),
+                *l,
+                *c,
+                r.to_string(),
+                d.to_string(),
+                s.to_string(),
+            )
+        })
         .collect();
     assert_eq!(got, want);
     // Each finding's line/column really points at its text in the file.
@@ -124,16 +269,31 @@ fn every_kind_is_read_and_each_finding_is_placed_exactly() {
         let l = text.lines().nth(*line as usize - 1).unwrap();
         let from: String = l.chars().skip(*col as usize - 1).collect();
         let first = snippet.lines().next().unwrap();
-        assert!(from.starts_with(first), "{file}:{line}:{col}: {from:?} vs {first:?}");
+        assert!(
+            from.starts_with(first),
+            "{file}:{line}:{col}: {from:?} vs {first:?}"
+        );
     }
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
     assert_eq!(v["summary"]["files_read"], 9, "{v}");
+    // A relative root is judged the same way.
+    let (rel, _) = run_json(
+        interlock(tmp.path())
+            .args(["audit", "repo", "--format", "json"])
+            .current_dir(tmp.path()),
+    );
+    assert_eq!(rel["findings"], v["findings"]);
 }
 
 #[test]
 fn context_decides_dockerfile_and_working_directory_cases() {
     let (tmp, root) = repo();
-    let (v, _) = run_json(interlock(tmp.path()).arg("audit").arg(&root).args(["--format", "json"]));
+    let (v, _) = run_json(
+        interlock(tmp.path())
+            .arg("audit")
+            .arg(&root)
+            .args(["--format", "json"]),
+    );
     let findings = v["findings"].as_array().unwrap();
     let text_of = |file: &str| -> Vec<String> {
         findings
@@ -145,28 +305,54 @@ fn context_decides_dockerfile_and_working_directory_cases() {
     // Inside the image, cleaning apt lists and docs is normal; a force push and a disk
     // overwrite are not.
     let docker = text_of("Dockerfile");
-    assert!(!docker.iter().any(|s| s.contains("/var/lib/apt") || s.contains("/usr/share/doc")));
+    assert!(!docker
+        .iter()
+        .any(|s| s.contains("/var/lib/apt") || s.contains("/usr/share/doc")));
     // The same delete outside a container build is stopped.
     std::fs::write(root.join("scripts/apt.sh"), "rm -rf /var/lib/apt/lists/*\n").unwrap();
-    let (v, _) = run_json(interlock(tmp.path()).arg("audit").arg(root.join("scripts/apt.sh")).args(["--format", "json"]));
+    let (v, _) = run_json(
+        interlock(tmp.path())
+            .arg("audit")
+            .arg(root.join("scripts/apt.sh"))
+            .args(["--format", "json"]),
+    );
     assert_eq!(v["findings"][0]["rule"], "fs.delete-protected", "{v}");
     // Ignored, non-shell and other-shell files are not read.
-    let files: Vec<&str> = findings.iter().map(|f| f["file"].as_str().unwrap()).collect();
-    assert!(!files.iter().any(|f| f.starts_with("ignored/") || f.starts_with("notes")));
+    let files: Vec<&str> = findings
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(!files
+        .iter()
+        .any(|f| f.starts_with("ignored/") || f.starts_with("notes")));
     let ci = text_of(".github/workflows/ci.yml");
-    assert!(!ci.iter().any(|s| s.contains("shutil") || s.contains("Remove-Item")));
+    assert!(!ci
+        .iter()
+        .any(|s| s.contains("shutil") || s.contains("Remove-Item")));
 }
 
 #[test]
 fn text_report_shows_the_line_and_underlines_the_span() {
     let (tmp, root) = repo();
-    let out = interlock(tmp.path()).arg("audit").arg(&root).output().unwrap();
+    let out = interlock(tmp.path())
+        .arg("audit")
+        .arg(&root)
+        .output()
+        .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     let block = "scripts/clean.sh (shell script)\n  6:8 deny fs.delete-critical: a recursive delete would remove the root, a system directory or the home directory (the root directory /)\n  6 | rm -rf /\n    |        ^\n";
     assert!(text.contains(block), "{text}");
     // Tabs in Makefiles are shown visibly and the underline stays under the span.
-    assert!(text.contains("  10 | \\trm -rf $(DESTDIR)/usr/lib/app \\\n     |          ^^^^^^^^^^^^^^^^^^^^^^\n"), "{text}");
-    assert!(text.contains("19 findings (2 deny, 17 confirm) in 9 of 9 files"), "{text}");
+    assert!(
+        text.contains(
+            "  10 | \\trm -rf $(DESTDIR)/usr/lib/app \\\n     |          ^^^^^^^^^^^^^^^^^^^^^^\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("19 findings (2 deny, 17 confirm) in 9 of 9 files"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -189,19 +375,31 @@ fn fail_on_sets_the_exit_status() {
     assert_eq!(status(&[], &only_confirm), Some(10));
     assert_eq!(status(&["--fail-on", "deny"], &only_confirm), Some(0));
     let clean = root.join("ci");
-    std::fs::write(clean.join("action.yml"), "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: make\n").unwrap();
+    std::fs::write(
+        clean.join("action.yml"),
+        "runs:\n  using: composite\n  steps:\n    - shell: bash\n      run: make\n",
+    )
+    .unwrap();
     assert_eq!(status(&[], &clean), Some(0));
     assert_eq!(status(&["--format", "bogus"], &clean), Some(2));
     // --skip leaves rules out of the report and the status.
     assert_eq!(status(&["--skip", "git.*"], &only_confirm), Some(0));
-    assert_eq!(status(&["--skip", "git.push-force"], &only_confirm), Some(10));
+    assert_eq!(
+        status(&["--skip", "git.push-force"], &only_confirm),
+        Some(10)
+    );
 }
 
 #[test]
 fn malformed_files_are_reported_and_the_scan_goes_on() {
     let home = tempfile::tempdir().unwrap();
     let broken = fixtures().join("audit/broken");
-    let (v, out) = run_json(interlock(home.path()).arg("audit").arg(&broken).args(["--format", "json"]));
+    let (v, out) = run_json(
+        interlock(home.path())
+            .arg("audit")
+            .arg(&broken)
+            .args(["--format", "json"]),
+    );
     let errors: Vec<(String, u64, u64, String)> = v["errors"]
         .as_array()
         .unwrap()
@@ -218,10 +416,31 @@ fn malformed_files_are_reported_and_the_scan_goes_on() {
     assert_eq!(
         errors,
         vec![
-            (".github/workflows/bad.yml".into(), 6, 14, "invalid YAML: while scanning a quoted scalar, found unexpected end of stream".into()),
-            (".gitlab-ci.yml".into(), 5, 1, "invalid YAML: while parsing a flow sequence, expected ',' or ']'".into()),
-            ("Dockerfile".into(), 3, 1, "unknown Dockerfile instruction `RNU`; this line is skipped".into()),
-            ("package.json".into(), 4, 3, "invalid JSON: trailing comma at line 4 column 3".into()),
+            (
+                ".github/workflows/bad.yml".into(),
+                6,
+                14,
+                "invalid YAML: while scanning a quoted scalar, found unexpected end of stream"
+                    .into()
+            ),
+            (
+                ".gitlab-ci.yml".into(),
+                5,
+                1,
+                "invalid YAML: while parsing a flow sequence, expected ',' or ']'".into()
+            ),
+            (
+                "Dockerfile".into(),
+                3,
+                1,
+                "unknown Dockerfile instruction `RNU`; this line is skipped".into()
+            ),
+            (
+                "package.json".into(),
+                4,
+                3,
+                "invalid JSON: trailing comma at line 4 column 3".into()
+            ),
         ]
     );
     // The rest of the scan: the Dockerfile's other lines and the good script.
@@ -229,16 +448,35 @@ fn malformed_files_are_reported_and_the_scan_goes_on() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["file"].as_str().unwrap(), f["line"].as_u64().unwrap(), f["rule"].as_str().unwrap()))
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(found, vec![("Dockerfile", 4, "git.push-force"), ("ok.sh", 2, "fs.delete-critical")]);
+    assert_eq!(
+        found,
+        vec![
+            ("Dockerfile", 4, "git.push-force"),
+            ("ok.sh", 2, "fs.delete-critical")
+        ]
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("interlock audit: package.json:4:3: invalid JSON"), "{stderr}");
+    assert!(
+        stderr.contains("interlock audit: package.json:4:3: invalid JSON"),
+        "{stderr}"
+    );
     assert_eq!(out.status.code(), Some(11));
     // Errors alone fail the scan as a confirm would.
     let only = tempfile::tempdir().unwrap();
     std::fs::write(only.path().join("package.json"), "{\"scripts\": ").unwrap();
-    let out = interlock(home.path()).arg("audit").arg(only.path()).output().unwrap();
+    let out = interlock(home.path())
+        .arg("audit")
+        .arg(only.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(10));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("package.json (package.json)\n  1:12 error: invalid JSON: EOF while parsing a value at line 1 column 12"), "{text}");
@@ -252,15 +490,25 @@ fn hostile_and_binary_input_does_not_break_the_scan() {
     std::fs::write(d.join("bin.sh"), b"\x00\x01\x02rm -rf /").unwrap();
     std::fs::write(d.join("latin1.sh"), b"# caf\xe9\nrm -rf /\n").unwrap();
     std::fs::write(d.join("esc.sh"), "rm -rf / \x1b[2K\n").unwrap();
-    std::fs::write(d.join(".gitlab-ci.yml"), "a: ".to_string() + &"[".repeat(5000)).unwrap();
+    std::fs::write(
+        d.join(".gitlab-ci.yml"),
+        "a: ".to_string() + &"[".repeat(5000),
+    )
+    .unwrap();
     std::fs::write(d.join("Makefile"), "x:\n\t$(\n").unwrap();
     std::fs::write(d.join("justfile"), "a:\n    {{\n").unwrap();
     std::fs::write(d.join("Dockerfile"), "RUN [\"sh\", \"-c\"\nRUN \\").unwrap();
     let out = interlock(home.path()).arg("audit").arg(d).output().unwrap();
     assert_eq!(out.status.code(), Some(11));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("bin.sh (shell script)\n  error: binary file"), "{text}");
-    assert!(text.contains("latin1.sh (shell script)\n  2:8 deny fs.delete-critical"), "{text}");
+    assert!(
+        text.contains("bin.sh (shell script)\n  error: binary file"),
+        "{text}"
+    );
+    assert!(
+        text.contains("latin1.sh (shell script)\n  2:8 deny fs.delete-critical"),
+        "{text}"
+    );
     assert!(text.contains("  1 | rm -rf / \\e[2K\n"), "{text}");
     assert!(!text.contains('\x1b'));
     assert!(text.contains(".gitlab-ci.yml (GitLab CI)\n  1:"), "{text}");
@@ -269,10 +517,23 @@ fn hostile_and_binary_input_does_not_break_the_scan() {
 #[test]
 fn json_report_shape() {
     let (tmp, root) = repo();
-    let (v, _) = run_json(interlock(tmp.path()).arg("audit").arg(&root).args(["--format", "json"]));
+    let (v, _) = run_json(
+        interlock(tmp.path())
+            .arg("audit")
+            .arg(&root)
+            .args(["--format", "json"]),
+    );
     assert_eq!(v["version"], 1);
     assert_eq!(v["tool"]["name"], "interlock");
-    for key in ["files_read", "commands", "findings", "deny", "confirm", "errors", "seconds"] {
+    for key in [
+        "files_read",
+        "commands",
+        "findings",
+        "deny",
+        "confirm",
+        "errors",
+        "seconds",
+    ] {
         assert!(v["summary"].get(key).is_some(), "summary.{key}");
     }
     assert_eq!(v["summary"]["findings"], 19);
@@ -286,13 +547,39 @@ fn json_report_shape() {
     let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        vec!["column", "decision", "detail", "end_column", "end_line", "file", "kind", "line", "reason", "rule", "snippet", "suggestion"]
+        vec![
+            "column",
+            "decision",
+            "detail",
+            "end_column",
+            "end_line",
+            "file",
+            "kind",
+            "line",
+            "reason",
+            "rule",
+            "snippet",
+            "suggestion"
+        ]
     );
     assert_eq!(f["kind"], "shell");
-    assert_eq!((f["line"].as_u64(), f["end_line"].as_u64(), f["end_column"].as_u64()), (Some(6), Some(6), Some(9)));
+    assert_eq!(
+        (
+            f["line"].as_u64(),
+            f["end_line"].as_u64(),
+            f["end_column"].as_u64()
+        ),
+        (Some(6), Some(6), Some(9))
+    );
     // -o writes the same report to a file.
     let file = tmp.path().join("r.json");
-    interlock(tmp.path()).arg("audit").arg(&root).args(["--format", "json", "-o"]).arg(&file).output().unwrap();
+    interlock(tmp.path())
+        .arg("audit")
+        .arg(&root)
+        .args(["--format", "json", "-o"])
+        .arg(&file)
+        .output()
+        .unwrap();
     let w: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(w["findings"], v["findings"]);
 }
@@ -325,12 +612,21 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     let (tmp, root) = repo();
     std::fs::write(root.join("package.json"), "{ bad").unwrap();
     std::fs::write(root.join("we ird#name.sh"), "rm -rf /\n").unwrap();
-    let (v, _) = run_json(interlock(tmp.path()).arg("audit").arg(&root).args(["--format", "sarif"]));
-    let errors: Vec<String> = validator.iter_errors(&v).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let (v, _) = run_json(
+        interlock(tmp.path())
+            .arg("audit")
+            .arg(&root)
+            .args(["--format", "sarif"]),
+    );
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     // The schema is strict enough to catch a broken report.
     let mut broken = v.clone();
-    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] = Value::from(0);
+    broken["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+        Value::from(0);
     assert!(!validator.is_valid(&broken));
 
     let run = &v["runs"][0];
@@ -349,23 +645,48 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
     }
     let clean = results
         .iter()
-        .find(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "scripts/clean.sh")
+        .find(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "scripts/clean.sh"
+        })
         .unwrap();
     assert_eq!(clean["ruleId"], "fs.delete-critical");
     assert_eq!(clean["level"], "error");
     let region = &clean["locations"][0]["physicalLocation"]["region"];
-    assert_eq!((region["startLine"].as_u64(), region["startColumn"].as_u64(), region["endColumn"].as_u64()), (Some(6), Some(8), Some(9)));
-    assert!(results.iter().any(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "we%20ird%23name.sh"));
+    assert_eq!(
+        (
+            region["startLine"].as_u64(),
+            region["startColumn"].as_u64(),
+            region["endColumn"].as_u64()
+        ),
+        (Some(6), Some(8), Some(9))
+    );
+    assert!(results.iter().any(
+        |r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            == "we%20ird%23name.sh"
+    ));
     for r in results {
-        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap();
         assert!(
-            uri.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b)) && !uri.starts_with('/'),
+            uri.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~/%".contains(&b))
+                && !uri.starts_with('/'),
             "not a relative URI reference: {uri}"
         );
     }
-    let unreadable = results.iter().find(|r| r["ruleId"] == "audit.unreadable").unwrap();
-    assert_eq!(unreadable["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "package.json");
-    let reset = results.iter().find(|r| r["ruleId"] == "git.reset-hard").unwrap();
+    let unreadable = results
+        .iter()
+        .find(|r| r["ruleId"] == "audit.unreadable")
+        .unwrap();
+    assert_eq!(
+        unreadable["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "package.json"
+    );
+    let reset = results
+        .iter()
+        .find(|r| r["ruleId"] == "git.reset-hard")
+        .unwrap();
     assert_eq!(reset["level"], "warning");
 }
 
@@ -422,7 +743,10 @@ fn github_shell(ws: &Path, script: &str, extra: &[&str]) -> Output {
         .current_dir(ws)
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_WORKSPACE", ws)
-        .env("GITHUB_WORKFLOW_REF", "octo/app/.github/workflows/ci.yml@refs/heads/main")
+        .env(
+            "GITHUB_WORKFLOW_REF",
+            "octo/app/.github/workflows/ci.yml@refs/heads/main",
+        )
         .output()
         .unwrap()
 }
@@ -430,13 +754,24 @@ fn github_shell(ws: &Path, script: &str, extra: &[&str]) -> Output {
 #[test]
 fn github_step_runs_with_bash_and_is_annotated_in_the_workflow() {
     let ws = workspace();
-    let script = format!("cd {}/repo\ngit reset --hard\ntouch ran.txt\nexit 3\n", ws.path().display());
+    let script = format!(
+        "cd {}/repo\ngit reset --hard\ntouch ran.txt\nexit 3\n",
+        ws.path().display()
+    );
     let out = github_shell(ws.path(), &script, &[]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     // The step's exit status passes through, and the script really ran.
-    assert_eq!(out.status.code(), Some(3), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(ws.path().join("repo/ran.txt").exists());
-    assert_eq!(std::fs::read_to_string(ws.path().join("repo/f.txt")).unwrap(), "committed\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("repo/f.txt")).unwrap(),
+        "committed\n"
+    );
     let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
     assert_eq!(
         lines,
@@ -453,7 +788,11 @@ fn github_step_has_the_stock_bash_options() {
     assert!(!ws.path().join("after.txt").exists());
     assert!(String::from_utf8_lossy(&out.stdout).trim().is_empty());
     // Arguments after `--` replace the defaults.
-    let out = github_shell(ws.path(), "false | cat\ntouch after.txt\n", &["--", "--noprofile", "--norc"]);
+    let out = github_shell(
+        ws.path(),
+        "false | cat\ntouch after.txt\n",
+        &["--", "--noprofile", "--norc"],
+    );
     assert_eq!(out.status.code(), Some(0));
     assert!(ws.path().join("after.txt").exists());
 }
@@ -461,13 +800,22 @@ fn github_step_has_the_stock_bash_options() {
 #[test]
 fn enforce_refuses_without_running_anything() {
     let ws = workspace();
-    let script = format!("cd {}/repo\ngit reset --hard\ntouch ran.txt\nexit 3\n", ws.path().display());
+    let script = format!(
+        "cd {}/repo\ngit reset --hard\ntouch ran.txt\nexit 3\n",
+        ws.path().display()
+    );
     let out = github_shell(ws.path(), &script, &["--enforce"]);
     assert_eq!(out.status.code(), Some(10));
     assert!(!ws.path().join("repo/ran.txt").exists());
-    assert_eq!(std::fs::read_to_string(ws.path().join("repo/f.txt")).unwrap(), "uncommitted change\n");
+    assert_eq!(
+        std::fs::read_to_string(ws.path().join("repo/f.txt")).unwrap(),
+        "uncommitted change\n"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("::error file=.github/workflows/ci.yml,line=9,col=11,"), "{stdout}");
+    assert!(
+        stdout.starts_with("::error file=.github/workflows/ci.yml,line=9,col=11,"),
+        "{stdout}"
+    );
     assert!(stdout.contains("Interlock stopped this (confirm git.reset-hard)"));
     // Below the --fail-on level, --enforce lets the step run.
     let out = github_shell(ws.path(), &script, &["--enforce", "--fail-on", "deny"]);
@@ -496,7 +844,10 @@ fn gitlab_escape(s: &str) -> String {
 fn gitlab_job(commands: &[&str]) -> String {
     let mut inner = String::from("export CI_JOB_NAME=test\n");
     for c in commands {
-        inner.push_str(&format!("echo {}\n", gitlab_escape(&format!("\x1b[32;1m$ {c}\x1b[0;m"))));
+        inner.push_str(&format!(
+            "echo {}\n",
+            gitlab_escape(&format!("\x1b[32;1m$ {c}\x1b[0;m"))
+        ));
         inner.push_str(c);
         inner.push('\n');
     }
@@ -516,7 +867,12 @@ fn gitlab_shell(ws: &Path, script: &str, extra: &[&str]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(script.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -530,13 +886,20 @@ fn gitlab_stdin_script_runs_with_bash_and_logs_plain_lines() {
     assert!(ws.path().join("ran.txt").exists());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("$ touch ran.txt"), "{stdout}");
-    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("interlock:")).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("interlock:"))
+        .collect();
     assert_eq!(
         lines,
         vec!["interlock: script line 3:1: Interlock would stop this (confirm git.reset-hard): `git reset --hard` throws away uncommitted changes in the working tree for good in `git -C repo reset --hard`"]
     );
     // bash options for a login shell pass through after `--`.
-    let out = gitlab_shell(ws.path(), &gitlab_job(&["shopt -q login_shell && exit 7"]), &["-", "--", "-l"]);
+    let out = gitlab_shell(
+        ws.path(),
+        &gitlab_job(&["shopt -q login_shell && exit 7"]),
+        &["-", "--", "-l"],
+    );
     assert_eq!(out.status.code(), Some(7));
 }
 
@@ -547,7 +910,12 @@ fn gitlab_stdin_script_is_fed_to_bash_byte_for_byte() {
     // the runner sent, binary bytes included.
     let script = "echo start\ncat\nREST \u{00e9} \x01 line\n";
     let out = gitlab_shell(ws.path(), script, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout, b"start\nREST \xc3\xa9 \x01 line\n");
 }
 
@@ -558,7 +926,11 @@ fn the_ci_shell_finds_the_real_bash_not_a_wrapper() {
     std::fs::create_dir_all(&bin).unwrap();
     // A wrapper named bash that would hand the script back to Interlock.
     let wrapper = bin.join("bash");
-    std::fs::write(&wrapper, format!("#!/bin/sh\nexec {BIN} audit --shell \"$@\"\n")).unwrap();
+    std::fs::write(
+        &wrapper,
+        format!("#!/bin/sh\nexec {BIN} audit --shell \"$@\"\n"),
+    )
+    .unwrap();
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
@@ -570,7 +942,10 @@ fn the_ci_shell_finds_the_real_bash_not_a_wrapper() {
         .stdout(Stdio::piped())
         .spawn()
         .and_then(|mut c| {
-            c.stdin.take().unwrap().write_all(b"echo $BASH_VERSION\nexit 5\n")?;
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"echo $BASH_VERSION\nexit 5\n")?;
             c.wait_with_output()
         })
         .unwrap();

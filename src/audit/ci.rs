@@ -49,7 +49,12 @@ impl GithubStep {
 
 /// Judge a script run by the CI shell. `github` is the workflow it came from, if known:
 /// stops in a `run:` step found there are placed in the workflow file.
-pub fn analyse(engine: &Engine, ctx: &Context, script: &str, github: Option<&GithubStep>) -> Vec<Stop> {
+pub fn analyse(
+    engine: &Engine,
+    ctx: &Context,
+    script: &str,
+    github: Option<&GithubStep>,
+) -> Vec<Stop> {
     let mut stops = Vec::new();
     let units = gitlab_units(script);
     for unit in &units {
@@ -109,10 +114,7 @@ pub fn annotation(stop: &Stop, github_actions: bool, refused: bool) -> String {
     let snippet = short(&stop.snippet);
     let text = format!(
         "Interlock {verb} this ({} {}): {} in `{}`",
-        stop.decision,
-        stop.rule,
-        stop.message,
-        snippet
+        stop.decision, stop.rule, stop.message, snippet
     );
     if github_actions {
         let mut props = Vec::new();
@@ -122,7 +124,10 @@ pub fn annotation(stop: &Stop, github_actions: bool, refused: bool) -> String {
         props.push(format!("line={}", stop.line));
         props.push(format!("col={}", stop.column));
         props.push(format!("endColumn={}", stop.end_column));
-        props.push(format!("title={}", escape_property(&format!("Interlock: {}", stop.rule))));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("Interlock: {}", stop.rule))
+        ));
         let kind = if refused { "error" } else { "warning" };
         format!(
             "::{kind} {}::{}",
@@ -149,7 +154,9 @@ fn short(s: &str) -> String {
 
 /// GitHub workflow command data: `%`, CR and LF are escaped.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {
@@ -268,9 +275,7 @@ fn decode_ansi_c(s: &str, at: usize) -> Option<(String, usize)> {
 /// Returns the script mapped onto the workflow file.
 fn locate_in_workflow(script: &str, step: &GithubStep) -> Option<Mapped> {
     let ex = github::extract(&step.text);
-    ex.commands
-        .iter()
-        .find_map(|c| match_step(script, c))
+    ex.commands.iter().find_map(|c| match_step(script, c))
 }
 
 fn match_step(script: &str, cmd: &Command) -> Option<Mapped> {
@@ -309,7 +314,9 @@ fn match_step(script: &str, cmd: &Command) -> Option<Mapped> {
         }?;
         if found > pos {
             // The evaluated expression before this segment.
-            let expr_at = cmd.text.origin(cuts.get(n.wrapping_sub(1)).map_or(a, |c| c.0));
+            let expr_at = cmd
+                .text
+                .origin(cuts.get(n.wrapping_sub(1)).map_or(a, |c| c.0));
             map.push_synth(expr_at, &script_t[pos..found]);
         }
         for (k, ch) in seg.char_indices() {

@@ -127,7 +127,10 @@ fn next_char_end(file: &str, at: usize) -> usize {
     while s > 0 && !file.is_char_boundary(s) {
         s -= 1;
     }
-    file[s..].chars().next().map_or(at + 1, |c| s + c.len_utf8())
+    file[s..]
+        .chars()
+        .next()
+        .map_or(at + 1, |c| s + c.len_utf8())
 }
 
 /// Line starts of a file, to turn byte offsets into 1-based lines and columns

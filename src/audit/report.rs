@@ -93,7 +93,12 @@ fn write_finding(f: &Located, out: &mut impl Write) -> io::Result<()> {
     let pad = " ".repeat(num.len());
     let (shown, a, b) = window(&f.source_line, f.line_span.0, f.line_span.1);
     writeln!(out, "  {num} | {shown}")?;
-    writeln!(out, "  {pad} | {}{}", " ".repeat(a), "^".repeat(b.saturating_sub(a).max(1)))?;
+    writeln!(
+        out,
+        "  {pad} | {}{}",
+        " ".repeat(a),
+        "^".repeat(b.saturating_sub(a).max(1))
+    )?;
     if let Some(s) = &f.suggestion {
         writeln!(out, "  {pad} = instead: {}", visible(s, false))?;
     }
@@ -110,7 +115,8 @@ fn window(line: &str, start: usize, end: usize) -> (String, usize, usize) {
         return (visible(line, false), a, b);
     }
     let from = floor(line, start.saturating_sub(MAX_SHOWN / 3));
-    let to = floor(line, (start + MAX_SHOWN * 2 / 3).min(line.len())).max(end.min(from + MAX_SHOWN * 2));
+    let to =
+        floor(line, (start + MAX_SHOWN * 2 / 3).min(line.len())).max(end.min(from + MAX_SHOWN * 2));
     let to = floor(line, to.min(line.len()));
     let part = &line[from..to];
     let lead = if from > 0 { "…" } else { "" };
@@ -238,7 +244,8 @@ pub fn sarif_report(scan: &Scan, policy: &Policy) -> Value {
             if let (Some(l), Some(c)) = (e.line, e.column) {
                 region = json!({"startLine": l, "startColumn": c});
             }
-            let mut loc = json!({"artifactLocation": {"uri": uri(&e.file), "uriBaseId": "%SRCROOT%"}});
+            let mut loc =
+                json!({"artifactLocation": {"uri": uri(&e.file), "uriBaseId": "%SRCROOT%"}});
             if e.line.is_some() {
                 loc["region"] = region;
             }
@@ -303,7 +310,10 @@ mod tests {
         let line = format!("{}rm -rf /{}", "x".repeat(400), "y".repeat(400));
         let (shown, a, b) = window(&line, 400, 408);
         assert!(shown.starts_with('…') && shown.ends_with('…'));
-        assert_eq!(&shown.chars().skip(a).take(b - a).collect::<String>(), "rm -rf /");
+        assert_eq!(
+            &shown.chars().skip(a).take(b - a).collect::<String>(),
+            "rm -rf /"
+        );
         assert!(shown.chars().count() < 200);
         let (shown, a, b) = window("rm\t-rf /", 0, 2);
         assert_eq!((shown.as_str(), a, b), ("rm\\t-rf /", 0, 2));

@@ -82,7 +82,10 @@ pub fn scan(engine: &Engine, base: &Context, roots: &[PathBuf], opts: &ScanOptio
         }
         done.store(true, Ordering::Relaxed);
     });
-    let mut files = shared.reports.into_inner().unwrap_or_else(|e| e.into_inner());
+    let mut files = shared
+        .reports
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Scan {
         files,
@@ -95,7 +98,10 @@ pub fn scan(engine: &Engine, base: &Context, roots: &[PathBuf], opts: &ScanOptio
 fn scan_root(shared: &Shared, root: &Path, single_dir: bool, opts: &ScanOptions) {
     let shown_root = root.to_string_lossy().replace('\\', "/");
     if !root.exists() {
-        push(shared, FileReport::error(&shown_root, "no such file or directory"));
+        push(
+            shared,
+            FileReport::error(&shown_root, "no such file or directory"),
+        );
         return;
     }
     // Commands are judged against the real, absolute directory; paths are shown as given.
@@ -124,7 +130,11 @@ fn scan_root(shared: &Shared, root: &Path, single_dir: bool, opts: &ScanOptions)
                 return false;
             }
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            hidden || e.depth() == 0 || !is_dir || !name.starts_with('.') || HIDDEN_KEPT.contains(&name.as_ref())
+            hidden
+                || e.depth() == 0
+                || !is_dir
+                || !name.starts_with('.')
+                || HIDDEN_KEPT.contains(&name.as_ref())
         });
     builder.build_parallel().run(|| {
         Box::new(|entry| {
@@ -132,7 +142,10 @@ fn scan_root(shared: &Shared, root: &Path, single_dir: bool, opts: &ScanOptions)
                 Ok(e) => e,
                 Err(err) => {
                     let path = err_path(&err).unwrap_or_else(|| shown_root.clone());
-                    push(shared, FileReport::error(&path, format!("cannot read: {err}")));
+                    push(
+                        shared,
+                        FileReport::error(&path, format!("cannot read: {err}")),
+                    );
                     return WalkState::Continue;
                 }
             };
@@ -180,11 +193,7 @@ fn visit_file(shared: &Shared, root: &Path, rel: &Path, display: &str, explicit:
     let report = match read_text(&path) {
         Ok(None) => return,
         Ok(Some(text)) => {
-            let file = FileRef {
-                root,
-                rel,
-                display,
-            };
+            let file = FileRef { root, rel, display };
             audit_text(shared.engine, shared.base, &file, kind, &text)
         }
         Err(msg) => {
@@ -194,7 +203,9 @@ fn visit_file(shared: &Shared, root: &Path, rel: &Path, display: &str, explicit:
         }
     };
     shared.files.fetch_add(1, Ordering::Relaxed);
-    shared.commands.fetch_add(report.commands, Ordering::Relaxed);
+    shared
+        .commands
+        .fetch_add(report.commands, Ordering::Relaxed);
     shared
         .findings
         .fetch_add(report.findings.len(), Ordering::Relaxed);

@@ -107,13 +107,19 @@ pub fn run(args: AuditArgs) -> i32 {
         args.paths.clone()
     };
     let cwd = paths.first().and_then(|p| {
-        let dir = if p.is_dir() { p.clone() } else { p.parent()?.to_path_buf() };
+        let dir = if p.is_dir() {
+            p.clone()
+        } else {
+            p.parent()?.to_path_buf()
+        };
         std::fs::canonicalize(dir).ok()
     });
     let (engine, process) = engine_and_context(cwd.clone());
     let base = scan_context(&process);
     let opts = ScanOptions {
-        threads: args.threads.unwrap_or_else(|| ScanOptions::default().threads),
+        threads: args
+            .threads
+            .unwrap_or_else(|| ScanOptions::default().threads),
         progress: !args.no_progress,
         no_ignore: args.no_ignore,
         hidden: args.hidden,
@@ -282,7 +288,13 @@ fn run_shell(args: &AuditArgs, script: &str) -> i32 {
     if refuse {
         return decision_code(ci::worst(&stops));
     }
-    exec_bash(&bash, args, script, from_stdin.then_some(bytes.as_slice()), depth)
+    exec_bash(
+        &bash,
+        args,
+        script,
+        from_stdin.then_some(bytes.as_slice()),
+        depth,
+    )
 }
 
 /// Replace this process with bash, so its exit status (and death by a signal) is the
@@ -325,7 +337,8 @@ fn exec_bash(bash: &Path, args: &AuditArgs, script: &str, stdin: Option<&[u8]>, 
 fn memory_file(bytes: &[u8]) -> std::io::Result<std::fs::File> {
     use nix::sys::memfd::{memfd_create, MFdFlags};
     use std::io::{Seek, SeekFrom};
-    let fd = memfd_create("interlock-ci-script", MFdFlags::MFD_CLOEXEC).map_err(std::io::Error::from)?;
+    let fd =
+        memfd_create("interlock-ci-script", MFdFlags::MFD_CLOEXEC).map_err(std::io::Error::from)?;
     let mut f = std::fs::File::from(fd);
     f.write_all(bytes)?;
     f.seek(SeekFrom::Start(0))?;
@@ -349,11 +362,7 @@ fn find_bash(explicit: Option<&Path>) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join("bash"))
         .chain(["/bin/bash", "/usr/bin/bash", "/usr/local/bin/bash"].map(PathBuf::from))
-        .find(|p| {
-            usable(p)
-                && std::fs::canonicalize(p).ok() != me
-                && !is_script(p)
-        })
+        .find(|p| usable(p) && std::fs::canonicalize(p).ok() != me && !is_script(p))
 }
 
 fn usable(p: &Path) -> bool {

@@ -81,7 +81,9 @@ pub fn extract(text: &str) -> Extracted {
                 None => {
                     out.problems.push(Problem::at(
                         keyword.origin(0),
-                        format!("heredoc `<<{word}` is not terminated; the rest of the file is skipped"),
+                        format!(
+                            "heredoc `<<{word}` is not terminated; the rest of the file is skipped"
+                        ),
                     ));
                     return out;
                 }
@@ -142,11 +144,8 @@ fn run(args: &Mapped, bodies: &[(Mapped, Mapped)], stage: &Stage, out: &mut Extr
 /// `RUN <<EOF` alone runs the heredoc as the script; otherwise the heredocs feed the
 /// command as they would in a shell.
 fn shell_form(args: &Mapped, bodies: &[(Mapped, Mapped)]) -> Mapped {
-    let only_heredoc = !bodies.is_empty()
-        && args
-            .text
-            .split_whitespace()
-            .all(|w| w.starts_with("<<"));
+    let only_heredoc =
+        !bodies.is_empty() && args.text.split_whitespace().all(|w| w.starts_with("<<"));
     if only_heredoc {
         let body = &bodies[0].0;
         if body.text.starts_with("#!") && !super::shell::is_shell_shebang(body.text.as_bytes()) {
@@ -168,10 +167,9 @@ fn shell_form(args: &Mapped, bodies: &[(Mapped, Mapped)]) -> Mapped {
 fn exec_script(argv: Vec<Mapped>) -> Option<Mapped> {
     let first = argv.first()?;
     if is_posix_shell(&first.text) {
-        let c = argv
-            .iter()
-            .skip(1)
-            .position(|a| a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('c'));
+        let c = argv.iter().skip(1).position(|a| {
+            a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('c')
+        });
         if let Some(c) = c {
             return argv.get(c + 2).cloned();
         }
@@ -297,7 +295,12 @@ fn escape_directive(lines: &[(usize, &str)]) -> char {
 
 /// Join an instruction's continuation lines; comment lines inside are dropped, as
 /// Docker does. Returns the joined text and the index of the next line.
-fn logical_line(lines: &[(usize, &str)], mut i: usize, start: usize, escape: char) -> (Mapped, usize) {
+fn logical_line(
+    lines: &[(usize, &str)],
+    mut i: usize,
+    start: usize,
+    escape: char,
+) -> (Mapped, usize) {
     let mut m = Mapped::new();
     let (off, line) = lines[i];
     let mut cur = &line[start - off..];
@@ -365,7 +368,11 @@ fn read_heredoc(
 ) -> Option<(Mapped, Mapped, usize)> {
     let mut body = Mapped::new();
     for (k, &(off, l)) in lines.iter().enumerate().skip(i) {
-        let cmp = if strip_tabs { l.trim_start_matches('\t') } else { l };
+        let cmp = if strip_tabs {
+            l.trim_start_matches('\t')
+        } else {
+            l
+        };
         if cmp == word {
             let mut term = Mapped::new();
             term.push_src(off, l);
@@ -428,7 +435,10 @@ run echo lower
         let e = &ex.commands[1].text;
         assert_eq!(e.origin(0), df.find("rm -rf /tmp").unwrap());
         let h = &ex.commands[4].text;
-        assert_eq!(h.origin(h.text.find("rm").unwrap()), df.find("rm -rf /srv").unwrap());
+        assert_eq!(
+            h.origin(h.text.find("rm").unwrap()),
+            df.find("rm -rf /srv").unwrap()
+        );
     }
 
     #[test]
@@ -436,7 +446,9 @@ run echo lower
         let ex = extract("FROM x\nRUNN echo\nRUN echo ok\n");
         assert_eq!(texts(&ex), vec!["echo ok"]);
         assert_eq!(ex.problems.len(), 1);
-        assert!(ex.problems[0].message.contains("unknown Dockerfile instruction `RUNN`"));
+        assert!(ex.problems[0]
+            .message
+            .contains("unknown Dockerfile instruction `RUNN`"));
         let ex = extract("FROM x\nRUN <<EOF\necho\n");
         assert_eq!(ex.problems.len(), 1);
         assert!(ex.problems[0].message.contains("not terminated"));
@@ -444,7 +456,9 @@ run echo lower
 
     #[test]
     fn escape_directive_and_shell() {
-        let ex = extract("# escape=`\nFROM x\nRUN a `\n  b\nSHELL [\"pwsh\", \"-c\"]\nRUN Remove-Item x\n");
+        let ex = extract(
+            "# escape=`\nFROM x\nRUN a `\n  b\nSHELL [\"pwsh\", \"-c\"]\nRUN Remove-Item x\n",
+        );
         assert_eq!(texts(&ex), vec!["a   b"]);
     }
 }

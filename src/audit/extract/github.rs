@@ -60,8 +60,10 @@ fn step_command(file: &str, step: &Node, defaults: Defaults, windows: bool, out:
         return;
     };
     if !run.is_scalar() {
-        out.problems
-            .push(Problem::at(run.start, "`run:` is not a string; step skipped"));
+        out.problems.push(Problem::at(
+            run.start,
+            "`run:` is not a string; step skipped",
+        ));
         return;
     }
     let shell = step.get_str("shell").or(defaults.shell);

@@ -131,7 +131,10 @@ other:
             ]
         );
         let last = &ex.commands[4].text;
-        assert_eq!(last.origin(last.text.find("line").unwrap()), ci.rfind("line").unwrap());
+        assert_eq!(
+            last.origin(last.text.find("line").unwrap()),
+            ci.rfind("line").unwrap()
+        );
     }
 
     #[test]

@@ -185,7 +185,10 @@ py:
             ]
         );
         let m = &ex.commands[2].text;
-        assert_eq!(m.origin(m.text.find("rm").unwrap()), jf.find("rm -rf /srv").unwrap());
+        assert_eq!(
+            m.origin(m.text.find("rm").unwrap()),
+            jf.find("rm -rf /srv").unwrap()
+        );
         assert_eq!(ex.commands[0].placeholders[0].1, "{{dir}}");
     }
 }

@@ -377,8 +377,14 @@ x = 1
         );
         let c = &ex.commands[2].text;
         assert_eq!(c.origin(c.text.find("&&").unwrap()), mk.find("&&").unwrap());
-        assert_eq!(c.origin(c.text.find("out/tmp").unwrap()), mk.find("$(BUILD)/tmp").unwrap());
-        assert_eq!(c.origin(c.text.find("/tmp").unwrap()), mk.find("/tmp").unwrap());
+        assert_eq!(
+            c.origin(c.text.find("out/tmp").unwrap()),
+            mk.find("$(BUILD)/tmp").unwrap()
+        );
+        assert_eq!(
+            c.origin(c.text.find("/tmp").unwrap()),
+            mk.find("/tmp").unwrap()
+        );
     }
 
     #[test]

@@ -153,8 +153,7 @@ pub fn kind_by_name(rel: &Path) -> Option<Kind> {
     {
         return Some(Kind::Dockerfile);
     }
-    if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || ext == "mk" || ext == "make"
-    {
+    if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || ext == "mk" || ext == "make" {
         return Some(Kind::Makefile);
     }
     if name == "package.json" {
@@ -270,11 +269,13 @@ pub fn json_string(
                     'b' => '\u{8}',
                     'f' => '\u{c}',
                     'u' => {
-                        let hex: String = (0..4).filter_map(|_| it.next().map(|(_, h)| h)).collect();
+                        let hex: String =
+                            (0..4).filter_map(|_| it.next().map(|(_, h)| h)).collect();
                         let mut v = u32::from_str_radix(&hex, 16).ok()?;
                         if (0xd800..0xdc00).contains(&v) {
                             // A surrogate pair: `\uD83D\uDE00`.
-                            let tail: String = (0..6).filter_map(|_| it.next().map(|(_, h)| h)).collect();
+                            let tail: String =
+                                (0..6).filter_map(|_| it.next().map(|(_, h)| h)).collect();
                             let lo = u32::from_str_radix(tail.strip_prefix("\\u")?, 16).ok()?;
                             v = 0x10000 + ((v - 0xd800) << 10) + (lo.checked_sub(0xdc00)? & 0x3ff);
                         }
@@ -300,7 +301,10 @@ mod tests {
     fn kinds_by_name() {
         let k = |p: &str| kind_by_name(Path::new(p));
         assert_eq!(k(".github/workflows/ci.yml"), Some(Kind::GithubWorkflow));
-        assert_eq!(k("sub/.github/workflows/ci.yaml"), Some(Kind::GithubWorkflow));
+        assert_eq!(
+            k("sub/.github/workflows/ci.yaml"),
+            Some(Kind::GithubWorkflow)
+        );
         assert_eq!(k("ci/action.yml"), Some(Kind::GithubAction));
         assert_eq!(k(".gitlab-ci.yml"), Some(Kind::GitlabCi));
         assert_eq!(k(".gitlab/ci/build.yml"), Some(Kind::GitlabCi));

@@ -66,7 +66,10 @@ mod tests {
         let m = &ex.commands[0].text;
         assert_eq!(m.text, "rm -rf dist && echo \"done\"");
         assert_eq!(m.origin(0), pkg.find("rm -rf").unwrap());
-        assert_eq!(m.origin(m.text.find("done").unwrap()), pkg.find("done").unwrap());
+        assert_eq!(
+            m.origin(m.text.find("done").unwrap()),
+            pkg.find("done").unwrap()
+        );
     }
 
     #[test]

@@ -25,7 +25,10 @@ pub struct Node {
 
 #[derive(Debug)]
 pub enum NodeKind {
-    Scalar { value: String, style: ScalarStyle },
+    Scalar {
+        value: String,
+        style: ScalarStyle,
+    },
     Seq(Vec<Rc<Node>>),
     Map {
         entries: Vec<(Rc<Node>, Rc<Node>)>,
@@ -181,7 +184,8 @@ pub fn parse(text: &str) -> Result<Vec<Rc<Node>>, Problem> {
                 Some(n) => n.clone(),
                 None => return Err(Problem::at(start, "invalid YAML: unknown alias")),
             },
-            ref ev @ (Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag)) => {
+            ref ev @ (Event::SequenceStart(anchor, ref tag)
+            | Event::MappingStart(anchor, ref tag)) => {
                 if stack.len() >= MAX_DEPTH {
                     return Err(Problem::at(start, "YAML nested too deeply to read"));
                 }
@@ -334,7 +338,7 @@ fn char_at(s: &str, i: usize) -> Option<char> {
 mod tests {
     use super::*;
 
-    fn at(file: &str, m: &Mapped, needle: &str) -> usize {
+    fn at(m: &Mapped, needle: &str) -> usize {
         m.origin(m.text.find(needle).unwrap())
     }
 
@@ -347,19 +351,19 @@ mod tests {
         let run = a.get("run").unwrap();
         let m = scalar_text(file, run).unwrap();
         assert_eq!(m.text, "echo 1\n  rm -rf é/\n");
-        assert_eq!(at(file, &m, "rm"), file.find("rm").unwrap());
-        assert_eq!(at(file, &m, "é/"), file.find("é/").unwrap());
+        assert_eq!(at(&m, "rm"), file.find("rm").unwrap());
+        assert_eq!(at(&m, "é/"), file.find("é/").unwrap());
         let b = scalar_text(file, a.get("b").unwrap()).unwrap();
         assert_eq!(b.text, "folded text");
-        assert_eq!(at(file, &b, "text"), file.find("text").unwrap());
+        assert_eq!(at(&b, "text"), file.find("text").unwrap());
         let c = scalar_text(file, a.get("c").unwrap()).unwrap();
         assert_eq!(c.text, "dq A \"q\" cont");
-        assert_eq!(at(file, &c, "cont"), file.find("cont").unwrap());
+        assert_eq!(at(&c, "cont"), file.find("cont").unwrap());
         let q = c.text.find("\"q").unwrap() + 1;
         assert_eq!(c.origin(q), file.find("\\\"q").unwrap() + 2);
         let d = scalar_text(file, a.get("d").unwrap()).unwrap();
         assert_eq!(d.text, "it's");
-        assert_eq!(at(file, &d, "s"), file.find("s'\n").unwrap());
+        assert_eq!(at(&d, "s"), file.find("s'\n").unwrap());
         // The alias is the same node, with the anchor's positions.
         assert!(Rc::ptr_eq(root.get("k").unwrap(), a));
     }
