@@ -7,6 +7,7 @@
 pub mod analysers;
 pub mod analysis;
 pub mod approval;
+pub mod audit;
 pub mod broker;
 pub mod engine;
 pub mod policy;

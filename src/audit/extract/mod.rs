@@ -1,0 +1,343 @@
+//! Extractors: from a file of some kind to the shell commands it will run, each with
+//! where its text sits in the file and the context it runs in.
+
+pub mod dockerfile;
+pub mod github;
+pub mod gitlab;
+pub mod justfile;
+pub mod makefile;
+pub mod package_json;
+pub mod shell;
+pub mod yaml;
+
+use super::position::Mapped;
+use serde::Serialize;
+use std::path::Path;
+
+/// The kinds of files that hold shell the audit reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Shell,
+    GithubWorkflow,
+    GithubAction,
+    GitlabCi,
+    Dockerfile,
+    Makefile,
+    PackageJson,
+    Justfile,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Shell => "shell script",
+            Kind::GithubWorkflow => "GitHub Actions workflow",
+            Kind::GithubAction => "GitHub composite action",
+            Kind::GitlabCi => "GitLab CI",
+            Kind::Dockerfile => "Dockerfile",
+            Kind::Makefile => "Makefile",
+            Kind::PackageJson => "package.json",
+            Kind::Justfile => "justfile",
+        }
+    }
+}
+
+/// Where a command runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cwd {
+    /// A directory relative to the scanned root (`""` is the root itself).
+    Repo(String),
+    /// The directory of the file itself (a Makefile, package.json or justfile).
+    FileDir,
+    /// An absolute directory (a Dockerfile `WORKDIR`, an absolute working-directory).
+    Absolute(String),
+    /// Not known before it runs (computed from a template expression).
+    Unknown,
+}
+
+/// One unit of shell that runs as a whole (a script, a `run:` step, a `RUN`, a recipe
+/// line), with its origin in the file.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub text: Mapped,
+    pub cwd: Cwd,
+    /// Runs inside an image being built (Dockerfile `RUN`).
+    pub container_build: bool,
+    /// Names put in place of template expressions, and the expression each stands for
+    /// (so messages show `${{ inputs.dir }}`, not the placeholder).
+    pub placeholders: Vec<(String, String)>,
+}
+
+impl Command {
+    pub fn new(text: Mapped, cwd: Cwd) -> Command {
+        Command {
+            text,
+            cwd,
+            container_build: false,
+            placeholders: Vec::new(),
+        }
+    }
+}
+
+/// A problem with one file: it could not be read or parsed (in part or in whole).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Byte offset in the file, when known.
+    pub offset: Option<usize>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn at(offset: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            offset: Some(offset),
+            message: message.into(),
+        }
+    }
+
+    pub fn whole(message: impl Into<String>) -> Problem {
+        Problem {
+            offset: None,
+            message: message.into(),
+        }
+    }
+}
+
+/// What an extractor found in one file.
+#[derive(Debug, Default)]
+pub struct Extracted {
+    pub commands: Vec<Command>,
+    pub problems: Vec<Problem>,
+}
+
+/// The kind of a file from its path relative to the scanned root, or `None` when the
+/// name does not tell (then a shebang may: see [`shell::is_shell_shebang`]).
+pub fn kind_by_name(rel: &Path) -> Option<Kind> {
+    let name = rel.file_name()?.to_str()?;
+    let lower = name.to_ascii_lowercase();
+    let ext = Path::new(&lower)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    let parent = rel.parent().map(|p| p.to_string_lossy().replace('\\', "/"));
+    let yaml = ext == "yml" || ext == "yaml";
+    if yaml {
+        if parent
+            .as_deref()
+            .is_some_and(|p| p == ".github/workflows" || p.ends_with("/.github/workflows"))
+        {
+            return Some(Kind::GithubWorkflow);
+        }
+        if lower == "action.yml" || lower == "action.yaml" {
+            return Some(Kind::GithubAction);
+        }
+        if lower == ".gitlab-ci.yml"
+            || lower == ".gitlab-ci.yaml"
+            || lower.ends_with(".gitlab-ci.yml")
+            || lower.ends_with(".gitlab-ci.yaml")
+            || parent
+                .as_deref()
+                .is_some_and(|p| p == ".gitlab/ci" || p.starts_with(".gitlab/ci/"))
+        {
+            return Some(Kind::GitlabCi);
+        }
+        return None;
+    }
+    if lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || ext == "dockerfile"
+        || ext == "containerfile"
+    {
+        return Some(Kind::Dockerfile);
+    }
+    if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || ext == "mk" || ext == "make" {
+        return Some(Kind::Makefile);
+    }
+    if name == "package.json" {
+        return Some(Kind::PackageJson);
+    }
+    if lower == "justfile" || lower == ".justfile" || ext == "just" {
+        return Some(Kind::Justfile);
+    }
+    if matches!(ext, "sh" | "bash" | "ksh" | "zsh" | "dash" | "ash") {
+        return Some(Kind::Shell);
+    }
+    None
+}
+
+/// Extract the commands of a file of a known kind.
+pub fn extract(kind: Kind, text: &str) -> Extracted {
+    match kind {
+        Kind::Shell => shell::extract(text),
+        Kind::GithubWorkflow | Kind::GithubAction => github::extract(text),
+        Kind::GitlabCi => gitlab::extract(text),
+        Kind::Dockerfile => dockerfile::extract(text),
+        Kind::Makefile => makefile::extract(text),
+        Kind::PackageJson => package_json::extract(text),
+        Kind::Justfile => justfile::extract(text),
+    }
+}
+
+/// Replace template expressions (`${{ … }}` in workflows, `{{ … }}` in justfiles) with
+/// shell variables of the same byte length, so the shell parser sees a value that is
+/// only known when it runs and every offset stays where it was.
+pub fn mask_templates(cmd: &mut Command, open: &str, close: &str) {
+    let mut search = 0;
+    let mut n = 0usize;
+    while let Some(rel) = cmd.text.text.get(search..).and_then(|t| t.find(open)) {
+        let start = search + rel;
+        let Some(end_rel) = cmd.text.text[start + open.len()..].find(close) else {
+            break;
+        };
+        let end = start + open.len() + end_rel + close.len();
+        let original = cmd.text.text[start..end].to_string();
+        let len = end - start;
+        if len < 4 {
+            search = end;
+            continue;
+        }
+        n += 1;
+        let mut name = format!("_T{n}");
+        if name.len() > len - 3 {
+            name = "_".repeat(len - 3);
+        }
+        while name.len() < len - 3 {
+            name.push('_');
+        }
+        let placeholder = format!("${{{name}}}");
+        if cmd.text.overwrite(start, &placeholder) {
+            cmd.placeholders.push((placeholder, original));
+        }
+        search = end;
+    }
+}
+
+/// The working directory a step names, relative to the root when it is relative.
+pub fn join_cwd(base: &Cwd, dir: &str) -> Cwd {
+    let dir = dir.trim();
+    if dir.contains("${{") || dir.contains('$') {
+        return Cwd::Unknown;
+    }
+    if dir.starts_with('/') {
+        return Cwd::Absolute(dir.to_string());
+    }
+    match base {
+        Cwd::Repo(b) => {
+            let mut parts: Vec<&str> = b.split('/').filter(|p| !p.is_empty()).collect();
+            for p in dir.split('/') {
+                match p {
+                    "" | "." => {}
+                    ".." => {
+                        if parts.pop().is_none() {
+                            return Cwd::Unknown;
+                        }
+                    }
+                    p => parts.push(p),
+                }
+            }
+            Cwd::Repo(parts.join("/"))
+        }
+        Cwd::Absolute(b) => Cwd::Absolute(format!("{}/{}", b.trim_end_matches('/'), dir)),
+        Cwd::FileDir | Cwd::Unknown => Cwd::Unknown,
+    }
+}
+
+/// Decode the JSON string literal that starts at byte `at` of `text` (a `"`), mapping
+/// each decoded byte through `origin` (text offset to file offset). Returns the value
+/// and the offset just past the closing quote.
+pub fn json_string(
+    text: &str,
+    at: usize,
+    origin: &dyn Fn(usize) -> usize,
+) -> Option<(Mapped, usize)> {
+    let body = text.get(at..)?.strip_prefix('"')?;
+    let mut out = Mapped::new();
+    let mut it = body.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        let pos = at + 1 + i;
+        match c {
+            '"' => return Some((out, pos + 1)),
+            '\\' => {
+                let (_, e) = it.next()?;
+                let decoded = match e {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'b' => '\u{8}',
+                    'f' => '\u{c}',
+                    'u' => {
+                        let hex: String =
+                            (0..4).filter_map(|_| it.next().map(|(_, h)| h)).collect();
+                        let mut v = u32::from_str_radix(&hex, 16).ok()?;
+                        if (0xd800..0xdc00).contains(&v) {
+                            // A surrogate pair: `\uD83D\uDE00`.
+                            let tail: String =
+                                (0..6).filter_map(|_| it.next().map(|(_, h)| h)).collect();
+                            let lo = u32::from_str_radix(tail.strip_prefix("\\u")?, 16).ok()?;
+                            v = 0x10000 + ((v - 0xd800) << 10) + (lo.checked_sub(0xdc00)? & 0x3ff);
+                        }
+                        char::from_u32(v).unwrap_or('\u{fffd}')
+                    }
+                    other => other,
+                };
+                out.push_char_synth(origin(pos), decoded);
+            }
+            c => {
+                out.push_char_src(origin(pos), c);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_name() {
+        let k = |p: &str| kind_by_name(Path::new(p));
+        assert_eq!(k(".github/workflows/ci.yml"), Some(Kind::GithubWorkflow));
+        assert_eq!(
+            k("sub/.github/workflows/ci.yaml"),
+            Some(Kind::GithubWorkflow)
+        );
+        assert_eq!(k("ci/action.yml"), Some(Kind::GithubAction));
+        assert_eq!(k(".gitlab-ci.yml"), Some(Kind::GitlabCi));
+        assert_eq!(k(".gitlab/ci/build.yml"), Some(Kind::GitlabCi));
+        assert_eq!(k("docker/Dockerfile.dev"), Some(Kind::Dockerfile));
+        assert_eq!(k("app.Dockerfile"), Some(Kind::Dockerfile));
+        assert_eq!(k("GNUmakefile"), Some(Kind::Makefile));
+        assert_eq!(k("rules.mk"), Some(Kind::Makefile));
+        assert_eq!(k("web/package.json"), Some(Kind::PackageJson));
+        assert_eq!(k("justfile"), Some(Kind::Justfile));
+        assert_eq!(k("x/y.sh"), Some(Kind::Shell));
+        assert_eq!(k("config.yml"), None);
+        assert_eq!(k("README"), None);
+    }
+
+    #[test]
+    fn templates_keep_offsets() {
+        let mut c = Command::new(
+            Mapped::verbatim("rm -rf ${{ inputs.dir }}/x", 0, 26),
+            Cwd::Unknown,
+        );
+        mask_templates(&mut c, "${{", "}}");
+        assert_eq!(c.text.text, "rm -rf ${_T1___________}/x");
+        assert_eq!(c.text.text.len(), 26);
+        assert_eq!(c.placeholders[0].1, "${{ inputs.dir }}");
+    }
+
+    #[test]
+    fn working_directories() {
+        let root = Cwd::Repo(String::new());
+        assert_eq!(join_cwd(&root, "web/app"), Cwd::Repo("web/app".into()));
+        assert_eq!(join_cwd(&root, "./a/../b"), Cwd::Repo("b".into()));
+        assert_eq!(join_cwd(&root, "/srv"), Cwd::Absolute("/srv".into()));
+        assert_eq!(join_cwd(&root, "${{ matrix.dir }}"), Cwd::Unknown);
+        assert_eq!(join_cwd(&root, ".."), Cwd::Unknown);
+    }
+}
