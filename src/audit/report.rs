@@ -173,16 +173,16 @@ pub fn sarif_report(scan: &Scan, policy: &Policy) -> Value {
     let mut rules: Vec<Value> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for r in &policy.rules {
-        index.insert(r.def.id.clone(), rules.len());
+        index.insert(r.def.id.to_string(), rules.len());
         let d = &r.def;
-        let mut help = d.reason.clone();
-        let mut md = d.reason.clone();
+        let mut help = d.reason.to_string();
+        let mut md = d.reason.to_string();
         if let Some(s) = &d.suggestion {
             help.push_str(&format!("\nInstead: {s}"));
             md.push_str(&format!("\n\n**Instead:** {s}"));
         }
-        if !d.examples.stop.is_empty() {
-            let ex: Vec<&str> = d.examples.stop.iter().take(3).map(String::as_str).collect();
+        if !r.examples.stop.is_empty() {
+            let ex: Vec<&str> = r.examples.stop.iter().take(3).map(String::as_str).collect();
             help.push_str(&format!("\nStopped, for example: {}", ex.join(" ; ")));
             md.push_str("\n\nStopped, for example:\n");
             for e in ex {
@@ -194,7 +194,7 @@ pub fn sarif_report(scan: &Scan, policy: &Policy) -> Value {
         tags.dedup();
         rules.push(json!({
             "id": d.id,
-            "name": rule_name(&d.id),
+            "name": rule_name(d.id),
             "shortDescription": {"text": d.reason},
             "fullDescription": {"text": d.reason},
             "help": {"text": help, "markdown": md},
