@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod approval;
 pub mod broker;
 pub mod engine;
+pub mod hooks;
 pub mod policy;
 pub mod render;
 pub mod syntax;
