@@ -1,7 +1,7 @@
 //! Gemini CLI: `BeforeTool` hooks (geminicli.com/docs/hooks/reference).
 //!
 //! Input: `{session_id, transcript_path, cwd, hook_event_name: "BeforeTool", timestamp,
-//! tool_name: "run_shell_command", tool_input: {command, description, …}}`.
+//! tool_name: "run_shell_command", tool_input: {command, description, dir_path}}`.
 //! Answer: stdout must hold JSON only, so allow is `{}`; a deny is
 //! `{"decision": "deny", "reason": …}` (the reason goes to the model as the tool's
 //! error; `systemMessage` is shown to the user). Exit 2 also blocks; other non-zero
@@ -13,8 +13,17 @@ use serde_json::{json, Value};
 pub(super) fn parse(input: &Value) -> Result<Call, String> {
     let obj = super::object(input)?;
     let tool = obj.get("tool_name").and_then(Value::as_str);
-    let command = obj.get("tool_input").and_then(|t| t.get("command"));
-    super::tool_call(tool, command, super::path_field(obj.get("cwd")))
+    let args = obj.get("tool_input");
+    // run_shell_command can run in a directory of its own (`dir_path`, formerly
+    // `directory`), relative to the session's.
+    let dir = args.and_then(|a| {
+        super::path_field(a.get("dir_path")).or_else(|| super::path_field(a.get("directory")))
+    });
+    let cwd = match (super::path_field(obj.get("cwd")), dir) {
+        (Some(base), Some(d)) => Some(base.join(d)),
+        (base, d) => d.or(base),
+    };
+    super::tool_call(tool, args.and_then(|a| a.get("command")), cwd)
 }
 
 pub(super) fn render(reply: &Reply) -> Answer {

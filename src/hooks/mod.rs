@@ -318,8 +318,9 @@ const SHELL_TOOLS: &[&str] = &[
     "shell_command",
 ];
 
-/// Tools whose names mention a shell but that run no command.
-const NOT_SHELL_TOOLS: &[&str] = &["bashoutput", "killshell", "killbash"];
+/// Tools that run no shell command although their names or inputs look like it
+/// (Codex's `apply_patch` may carry the patch as `command`).
+const NOT_SHELL_TOOLS: &[&str] = &["bashoutput", "killshell", "killbash", "apply_patch"];
 
 /// Classify a call of `tool` whose input has `command` (the field's value, if any).
 /// A command string is judged whatever the tool; a shell-like tool without one is
@@ -329,6 +330,9 @@ fn tool_call(
     command: Option<&Value>,
     cwd: Option<PathBuf>,
 ) -> Result<Call, String> {
+    if tool.is_some_and(|t| NOT_SHELL_TOOLS.contains(&t.to_ascii_lowercase().as_str())) {
+        return Ok(Call::NotShell);
+    }
     match command {
         Some(Value::String(c)) => Ok(Call::Shell {
             command: c.clone(),
@@ -348,9 +352,6 @@ fn tool_call(
 
 fn shell_like(tool: &str) -> bool {
     let t = tool.to_ascii_lowercase();
-    if NOT_SHELL_TOOLS.contains(&t.as_str()) {
-        return false;
-    }
     SHELL_TOOLS.contains(&t.as_str()) || ["bash", "shell", "terminal"].iter().any(|w| t.contains(w))
 }
 

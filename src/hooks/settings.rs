@@ -67,10 +67,12 @@ pub fn read(path: &Path) -> Result<JsonFile, String> {
                     shown(&path)
                 ))
             }
-            Err(e) => return Err(format!(
+            Err(e) => {
+                return Err(format!(
                 "{} is not valid JSON ({e}); fix it or move it away (Interlock changed nothing)",
                 shown(&path)
-            )),
+            ))
+            }
         },
     };
     Ok(JsonFile {
@@ -96,12 +98,10 @@ impl JsonFile {
         Ok(backup)
     }
 
-    /// Delete the file, after keeping it as the backup.
-    pub fn remove(&self) -> Result<Option<PathBuf>, String> {
-        let backup = self.backup()?;
+    /// Delete the file (it held nothing worth a backup).
+    pub fn remove(&self) -> Result<(), String> {
         std::fs::remove_file(&self.path)
-            .map_err(|e| format!("cannot remove {}: {e}", shown(&self.path)))?;
-        Ok(backup)
+            .map_err(|e| format!("cannot remove {}: {e}", shown(&self.path)))
     }
 
     fn backup(&self) -> Result<Option<PathBuf>, String> {

@@ -205,8 +205,10 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Outcome, String> {
     }
     let only_defaults = file.doc.is_empty()
         || (l.versioned && file.doc.len() == 1 && file.doc.get("version") == Some(&json!(1)));
+    // A file left with nothing but defaults held only what install put there.
     let backup = if only_defaults {
-        file.remove()?
+        file.remove()?;
+        None
     } else {
         file.write()?
     };
@@ -528,18 +530,26 @@ fn install_script(path: &Path, command: &str) -> Result<Outcome, String> {
 fn uninstall_script(path: &Path) -> Result<Outcome, String> {
     let path = settings::real_path(path);
     match read_script(&path)? {
-        Some(text) if script_command(&text).is_some() => {
-            let backup = settings::keep_backup(&path)?;
-            std::fs::remove_file(&path)
-                .map_err(|e| format!("cannot remove {}: {e}", shown(&path)))?;
-            Ok(Outcome {
-                path,
-                changed: true,
-                backup: Some(backup),
-                removed_file: true,
-            })
-        }
-        _ => Ok(Outcome::unchanged(path)),
+        Some(text) => match script_command(&text) {
+            None => Ok(Outcome::unchanged(path)),
+            Some(command) => {
+                // A script edited since install is kept as the backup.
+                let backup = if text == cline_script(&command) {
+                    None
+                } else {
+                    Some(settings::keep_backup(&path)?)
+                };
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("cannot remove {}: {e}", shown(&path)))?;
+                Ok(Outcome {
+                    path,
+                    changed: true,
+                    backup,
+                    removed_file: true,
+                })
+            }
+        },
+        None => Ok(Outcome::unchanged(path)),
     }
 }
 
