@@ -260,7 +260,7 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
 /// the verdict into a reply (spending a matching one-time approval if there is one).
 fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> Reply {
     let cwd = resolve_cwd(cwd);
-    let loaded = layers::load(Some(&cwd));
+    let loaded = layers::load_for_deciding(Some(&cwd));
     for w in &loaded.warnings {
         eprintln!("interlock: warning: {}", crate::render::visible(w, false));
     }
@@ -269,7 +269,10 @@ fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> R
     if let Some(h) = &loaded.settings.local_hosts {
         ctx.local_hosts.clone_from(h);
     }
-    let verdict = Engine::new(loaded.policy).decide(command, &ctx);
+    let engine = Engine::new(loaded.policy);
+    let verdict = engine.decide(command, &ctx);
+    // The process ends right after answering: freeing the policy is wasted time.
+    std::mem::forget(engine);
     if verdict.decision == Decision::Allow {
         return Reply::Allow;
     }

@@ -137,8 +137,18 @@ pub fn config_dir() -> Option<PathBuf> {
 
 /// Load the built-in packs and every config layer that exists.
 pub fn load(cwd: Option<&Path>) -> Loaded {
+    load_onto(Policy::builtin(), cwd)
+}
+
+/// As [`load`], without the built-in rules' examples (see
+/// [`Policy::builtin_for_deciding`]): for front doors that only decide.
+pub fn load_for_deciding(cwd: Option<&Path>) -> Loaded {
+    load_onto(Policy::builtin_for_deciding(), cwd)
+}
+
+fn load_onto(policy: Policy, cwd: Option<&Path>) -> Loaded {
     let mut loaded = Loaded {
-        policy: Policy::builtin(),
+        policy,
         settings: Settings::default(),
         sources: Vec::new(),
         warnings: Vec::new(),
@@ -166,7 +176,10 @@ pub fn load(cwd: Option<&Path>) -> Loaded {
             )),
         }
     }
-    loaded.policy.reindex();
+    // The built-in policy comes indexed; only applied layers change it.
+    if !loaded.sources.is_empty() {
+        loaded.policy.reindex();
+    }
     loaded
 }
 
