@@ -1118,3 +1118,45 @@ fn unknown_agent_is_a_blocking_usage_error() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("unknown agent"), "{}", out.stderr);
 }
+
+#[test]
+fn cursor_pre_tool_use_form() {
+    let s = Scratch::new();
+    let p = s.project().to_string_lossy().into_owned();
+    let shell = json!({
+        "hook_event_name": "preToolUse", "workspace_roots": [p], "cwd": p,
+        "tool_name": "Shell", "tool_input": {"command": DENY}
+    });
+    assert_blocked("cursor", &s.hook("cursor", &shell));
+    let read = json!({
+        "hook_event_name": "preToolUse", "workspace_roots": [p],
+        "tool_name": "Read", "tool_input": {"file_path": "/etc/hosts"}
+    });
+    assert_allowed("cursor", &s.hook("cursor", &read));
+}
+
+#[test]
+fn audit_mode_blocks_nothing_and_says_so() {
+    let s = Scratch::new();
+    let input = documented("gemini", DENY, &s.project()).to_string();
+    let mut cmd = s.command(&["hook", "gemini"]);
+    cmd.env("INTERLOCK_MODE", "audit")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    let out = Out {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().expect("code"),
+    };
+    assert_allowed("gemini", &out);
+    assert!(out.stderr.contains("audit mode"), "{}", out.stderr);
+}
