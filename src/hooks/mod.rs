@@ -260,7 +260,7 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
 /// the verdict into a reply (spending a matching one-time approval if there is one).
 fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> Reply {
     let cwd = resolve_cwd(cwd);
-    let loaded = layers::load_for_deciding(Some(&cwd));
+    let loaded = layers::load(Some(&cwd));
     for w in &loaded.warnings {
         eprintln!("interlock: warning: {}", crate::render::visible(w, false));
     }

@@ -137,18 +137,8 @@ pub fn config_dir() -> Option<PathBuf> {
 
 /// Load the built-in packs and every config layer that exists.
 pub fn load(cwd: Option<&Path>) -> Loaded {
-    load_onto(Policy::builtin(), cwd)
-}
-
-/// As [`load`], without the built-in rules' examples (see
-/// [`Policy::builtin_for_deciding`]): for front doors that only decide.
-pub fn load_for_deciding(cwd: Option<&Path>) -> Loaded {
-    load_onto(Policy::builtin_for_deciding(), cwd)
-}
-
-fn load_onto(policy: Policy, cwd: Option<&Path>) -> Loaded {
     let mut loaded = Loaded {
-        policy,
+        policy: Policy::builtin(),
         settings: Settings::default(),
         sources: Vec::new(),
         warnings: Vec::new(),
@@ -176,10 +166,7 @@ fn load_onto(policy: Policy, cwd: Option<&Path>) -> Loaded {
             )),
         }
     }
-    // The built-in policy comes indexed; only applied layers change it.
-    if !loaded.sources.is_empty() {
-        loaded.policy.reindex();
-    }
+    loaded.policy.reindex();
     loaded
 }
 

@@ -20,11 +20,6 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("canary", include_str!("../../policies/canary.toml")),
 ];
 
-/// `policies/*.toml` as one JSON object, name → pack, written by build.rs; the lean
-/// form leaves out the rules' examples.
-const BUILTIN_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/packs.json"));
-const BUILTIN_JSON_LEAN: &str = include_str!(concat!(env!("OUT_DIR"), "/packs-lean.json"));
-
 /// One `policies/*.toml` file (or the rules part of a config file).
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -147,25 +142,8 @@ impl Policy {
     /// Only the built-in packs. They are part of the binary and tested, so a failure
     /// to load them is a bug; it yields an empty policy plus fail-closed events.
     pub fn builtin() -> Policy {
-        Policy::load_builtin(BUILTIN_JSON)
-    }
-
-    /// The built-in packs without the rules' examples, which deciding never reads:
-    /// for front doors that start once per command (less to parse at every start).
-    pub fn builtin_for_deciding() -> Policy {
-        Policy::load_builtin(BUILTIN_JSON_LEAN)
-    }
-
-    fn load_builtin(json: &str) -> Policy {
-        // The same packs as JSON (see build.rs), which parses several times faster;
-        // a pack missing there is read from its TOML.
-        let mut json: HashMap<String, PackFile> = serde_json::from_str(json).unwrap_or_default();
         let mut packs = Vec::new();
         for (name, text) in BUILTIN_PACKS {
-            if let Some(p) = json.remove(*name) {
-                packs.push((name.to_string(), p));
-                continue;
-            }
             match toml::from_str::<PackFile>(text) {
                 Ok(p) => packs.push((name.to_string(), p)),
                 Err(e) => eprintln!("interlock: built-in pack {name} is broken: {e}"),
@@ -177,20 +155,12 @@ impl Policy {
     pub fn from_packs(packs: Vec<(String, PackFile)>) -> Policy {
         let mut policy = Policy::default();
         for (name, pack) in packs {
-            policy.insert_pack(&name, pack);
+            policy.add_pack(&name, pack);
         }
-        policy.reindex();
         policy
     }
 
     pub fn add_pack(&mut self, name: &str, pack: PackFile) {
-        self.insert_pack(name, pack);
-        self.reindex();
-    }
-
-    /// Add a pack's programs and rules (a rule with a known id replaces it), without
-    /// rebuilding the lookup tables.
-    fn insert_pack(&mut self, name: &str, pack: PackFile) {
         for spec in pack.program {
             for n in &spec.names {
                 let entry = self
@@ -218,6 +188,7 @@ impl Policy {
                 });
             }
         }
+        self.reindex();
     }
 
     /// Rebuild the lookup tables after rules changed.
@@ -317,31 +288,6 @@ impl Rule {
             start: span.start,
             end: span.end,
             suggestion: self.def.suggestion.clone(),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn built_in_json_is_the_toml() {
-        let mut json: HashMap<String, PackFile> =
-            serde_json::from_str(BUILTIN_JSON).expect("packs.json");
-        let mut lean: HashMap<String, PackFile> =
-            serde_json::from_str(BUILTIN_JSON_LEAN).expect("packs-lean.json");
-        for (name, text) in BUILTIN_PACKS {
-            let mut from_toml: PackFile = toml::from_str(text).expect("pack parses");
-            let from_json = json
-                .remove(*name)
-                .unwrap_or_else(|| panic!("{name} is missing from packs.json"));
-            assert_eq!(format!("{from_json:?}"), format!("{from_toml:?}"), "{name}");
-            for r in &mut from_toml.rule {
-                r.examples = Examples::default();
-            }
-            let from_lean = lean.remove(*name).expect("lean pack");
-            assert_eq!(format!("{from_lean:?}"), format!("{from_toml:?}"), "{name}");
         }
     }
 }
