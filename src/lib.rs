@@ -10,6 +10,7 @@ pub mod approval;
 pub mod audit;
 pub mod broker;
 pub mod engine;
+pub mod hooks;
 pub mod policy;
 pub mod render;
 pub mod syntax;

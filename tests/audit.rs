@@ -544,7 +544,8 @@ fn json_report_shape() {
         .iter()
         .find(|f| f["file"] == "scripts/clean.sh")
         .unwrap();
-    let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
     assert_eq!(
         keys,
         vec![

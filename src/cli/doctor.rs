@@ -1,15 +1,267 @@
-//! `interlock doctor`: placeholder until this front door is built.
+//! `interlock doctor`: for every agent with settings under HOME or in the project,
+//! show whether Interlock is wired in, and prove each route live. Peers have failed
+//! silently (an exit code the agent no longer honoured, a shim it never called), so a
+//! setting is not enough: the doctor runs the exact configured command the way the
+//! agent does, feeds it that agent's tool call for a harmless canary command that a
+//! built-in rule denies, and checks that the agent would read the answer as a stop.
 
 use super::exit;
+use super::install::home;
 use clap::Args;
+use interlock::hooks::settings::shown;
+use interlock::hooks::wiring::{self, Route, Scope};
+use interlock::hooks::{Agent, Answer, Judged, CANARY};
+use interlock::render::visible;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 #[derive(Args)]
 pub struct DoctorArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// The project whose settings to check as well (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    project: Option<PathBuf>,
 }
 
-pub fn run(_args: DoctorArgs) -> i32 {
-    eprintln!("interlock doctor: not available in this build");
-    exit::USAGE
+/// Hooks answer in milliseconds; a route silent for this long is broken.
+const CANARY_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub fn run(a: DoctorArgs) -> i32 {
+    let Some(home) = home() else {
+        eprintln!("interlock doctor: HOME is not set");
+        return exit::USAGE;
+    };
+    let project = a
+        .project
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| home.clone());
+    let mut scopes = vec![(Scope::User, "user")];
+    if same_dir(&project, &home).is_none_or(|same| !same) {
+        scopes.push((Scope::Project, "project"));
+    }
+    let state = match scratch_state_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("interlock doctor: cannot make a scratch directory: {e}");
+            return exit::INTERNAL;
+        }
+    };
+    let mut seen = 0;
+    let (mut passed, mut failed) = (0, 0);
+    for agent in Agent::ALL {
+        for &(scope, scope_name) in &scopes {
+            let path = wiring::settings_path(agent, scope, &home, &project);
+            if !path.exists() && !path.parent().is_some_and(Path::is_dir) {
+                continue;
+            }
+            seen += 1;
+            println!("{} ({scope_name}: {})", agent.title(), shown(&path));
+            let routes = match wiring::routes(agent, &path) {
+                Ok(r) => r,
+                Err(e) => {
+                    println!("  FAIL  {e}");
+                    failed += 1;
+                    continue;
+                }
+            };
+            if routes.is_empty() {
+                let flag = if scope == Scope::Project {
+                    " --project"
+                } else {
+                    ""
+                };
+                println!(
+                    "  --    not wired in: run `interlock install {}{flag}`",
+                    agent.name()
+                );
+                continue;
+            }
+            let switched_off = (agent == Agent::Codex)
+                .then(|| codex_hooks_off(&path))
+                .flatten();
+            let cwd = if scope == Scope::Project {
+                &project
+            } else {
+                &home
+            };
+            for r in routes {
+                println!("  {} {}: {}", r.kind, r.place, visible(&r.command, false));
+                let result = match (&r.problem, &switched_off) {
+                    (Some(p), _) | (None, Some(p)) => Err(p.clone()),
+                    (None, None) => check(agent, &r, cwd, &state),
+                };
+                match result {
+                    Ok(m) => {
+                        passed += 1;
+                        println!("  PASS  {m}");
+                    }
+                    Err(m) => {
+                        failed += 1;
+                        println!("  FAIL  {m}");
+                    }
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&state);
+    if seen == 0 {
+        println!("No agent settings found under HOME or in the project: run `interlock install <agent>`.");
+        return exit::FAILED;
+    }
+    let checked = passed + failed;
+    println!("\n{checked} route(s) checked: {passed} passed, {failed} failed.");
+    if checked == 0 || failed > 0 {
+        exit::FAILED
+    } else {
+        exit::ALLOW
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> Option<bool> {
+    Some(std::fs::canonicalize(a).ok()? == std::fs::canonicalize(b).ok()?)
+}
+
+/// Approvals requested by canary runs go to a scratch state directory, not the user's.
+fn scratch_state_dir() -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::DirBuilderExt;
+    let d = std::env::temp_dir().join(format!("interlock-doctor-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::DirBuilder::new().mode(0o700).create(&d)?;
+    Ok(d)
+}
+
+/// Codex reads `[features] hooks = false` (or the older `codex_hooks`) from the
+/// config.toml next to hooks.json.
+fn codex_hooks_off(hooks_json: &Path) -> Option<String> {
+    let config = hooks_json.with_file_name("config.toml");
+    let text = std::fs::read_to_string(&config).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    let features = table.get("features")?;
+    let off = ["hooks", "codex_hooks"]
+        .iter()
+        .any(|k| features.get(k).and_then(toml::Value::as_bool) == Some(false));
+    off.then(|| format!("hooks are switched off in {} ([features])", shown(&config)))
+}
+
+/// Send the canary through one route and judge the answer as the agent would.
+fn check(agent: Agent, r: &Route, cwd: &Path, state: &Path) -> Result<String, String> {
+    let shell_route = r.kind == "shell";
+    let input = (!shell_route).then(|| agent.sample(CANARY, cwd).to_string());
+    let out = run_canary(&r.argv, input, cwd, state)?;
+    if shell_route {
+        // The real shell would fail with 127 "command not found"; a guard refuses
+        // with its own status before anything runs.
+        let refused = out.exit != 0 && out.exit != 127 && !out.stderr.contains("not found");
+        return if refused {
+            Ok(format!("the canary was refused (exit {})", out.exit))
+        } else {
+            Err(format!("the canary was not refused: {}", describe(&out)))
+        };
+    }
+    match agent.judge(&out) {
+        Judged::Stopped => Ok("the canary was stopped".into()),
+        Judged::Asked => Ok("the canary was handed to the user to confirm".into()),
+        Judged::Ran => Err(format!(
+            "{} would run the canary: {}",
+            agent.title(),
+            describe(&out)
+        )),
+    }
+}
+
+fn describe(a: &Answer) -> String {
+    let cut = |s: &str| -> String {
+        let t: String = s.trim().chars().take(300).collect();
+        visible(&t, false)
+    };
+    format!(
+        "exit {}, stdout {:?}, stderr {:?}",
+        a.exit,
+        cut(&a.stdout),
+        cut(&a.stderr)
+    )
+}
+
+/// Run argv in its own process group with `input` on stdin; kill the group if it
+/// does not finish in time.
+fn run_canary(
+    argv: &[String],
+    input: Option<String>,
+    cwd: &Path,
+    state: &Path,
+) -> Result<Answer, String> {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let (program, args) = argv.split_first().ok_or("nothing to run")?;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .env("INTERLOCK_STATE_DIR", state)
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", visible(program, false)))?;
+    let stdin = child.stdin.take();
+    let writer = std::thread::spawn(move || {
+        if let (Some(mut s), Some(i)) = (stdin, input) {
+            let _ = s.write_all(i.as_bytes());
+        }
+    });
+    let reader = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if started.elapsed() < CANARY_TIMEOUT => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            _ => break None,
+        }
+    };
+    let Some(status) = status else {
+        let pgid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::killpg(pgid, nix::sys::signal::Signal::SIGKILL);
+        let _ = child.wait();
+        return Err(format!(
+            "no answer within {} s (agents give up and run the command)",
+            CANARY_TIMEOUT.as_secs()
+        ));
+    };
+    let _ = writer.join();
+    let stdout = out.join().unwrap_or_default();
+    let stderr = err.join().unwrap_or_default();
+    let exit = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    Ok(Answer {
+        stdout,
+        stderr,
+        exit,
+    })
 }

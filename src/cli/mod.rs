@@ -18,6 +18,8 @@ use std::path::PathBuf;
 /// Exit statuses of `interlock check` and `explain` (documented in the README).
 pub mod exit {
     pub const ALLOW: i32 = 0;
+    /// install, uninstall and doctor: the work could not be done, or a check failed.
+    pub const FAILED: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const CONFIRM: i32 = 10;
     pub const DENY: i32 = 11;

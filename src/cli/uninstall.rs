@@ -1,15 +1,64 @@
-//! `interlock uninstall`: placeholder until this front door is built.
+//! `interlock uninstall <agent>`: remove exactly what `interlock install` added (the
+//! entries running `interlock hook <agent>`, Claude Code's Interlock shell), keeping
+//! a backup.
 
 use super::exit;
+use super::hook::agent_arg;
+use super::install::target;
 use clap::Args;
+use interlock::hooks::settings::shown;
+use interlock::hooks::wiring;
+use interlock::hooks::Agent;
 
 #[derive(Args)]
 pub struct UninstallArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// claude, cursor, codex, gemini, copilot, windsurf or cline.
+    #[arg(value_parser = agent_arg)]
+    agent: Agent,
+    /// Change the project's settings (in the current directory) instead of yours.
+    #[arg(long)]
+    project: bool,
 }
 
-pub fn run(_args: UninstallArgs) -> i32 {
-    eprintln!("interlock uninstall: not available in this build");
-    exit::USAGE
+pub fn run(a: UninstallArgs) -> i32 {
+    let path = match target(a.agent, a.project, "uninstall") {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return exit::USAGE;
+        }
+    };
+    match wiring::uninstall(a.agent, &path) {
+        Ok(o) if !o.changed => {
+            println!(
+                "{}: no Interlock entry in {} (nothing changed)",
+                a.agent.title(),
+                shown(&o.path)
+            );
+            exit::ALLOW
+        }
+        Ok(o) => {
+            if o.removed_file {
+                println!(
+                    "{}: Interlock removed; {} held nothing else and was deleted",
+                    a.agent.title(),
+                    shown(&o.path)
+                );
+            } else {
+                println!(
+                    "{}: Interlock removed from {}",
+                    a.agent.title(),
+                    shown(&o.path)
+                );
+            }
+            if let Some(b) = &o.backup {
+                println!("  the previous version is kept in {}", shown(b));
+            }
+            exit::ALLOW
+        }
+        Err(e) => {
+            eprintln!("interlock uninstall: {e}");
+            exit::FAILED
+        }
+    }
 }

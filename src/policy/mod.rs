@@ -27,6 +27,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("filesystem", include_str!("../../policies/filesystem.toml")),
     ("git", include_str!("../../policies/git.toml")),
     ("shell", include_str!("../../policies/shell.toml")),
+    ("canary", include_str!("../../policies/canary.toml")),
 ];
 
 /// A rule ready to match, with where it came from.

@@ -1,0 +1,415 @@
+//! Agent hooks: the engine's decisions, spoken in each coding agent's pre-tool hook
+//! protocol (Claude Code, Cursor, Codex, Gemini CLI, Copilot, Windsurf, Cline).
+//!
+//! One hook call is one process: the agent writes a JSON description of the tool call
+//! on stdin and reads the answer (JSON on stdout, an exit status, for some agents a
+//! message on stderr). Most agents treat a hook that crashes, times out or answers in a
+//! form they cannot read as "no objection", so every path that cannot decide (bad or
+//! oversized input, a missing command, an internal error, a panic) answers with the
+//! agent's *blocking* form instead.
+//!
+//! Each agent's module holds its protocol (reading the input, writing the answer,
+//! recognising a blocking answer for `interlock doctor`, a sample call) and how its
+//! settings register a hook; [`wiring`] edits those settings.
+
+mod claude;
+mod cline;
+mod codex;
+mod copilot;
+mod cursor;
+mod gemini;
+mod message;
+pub mod settings;
+mod windsurf;
+pub mod wiring;
+
+use crate::approval;
+use crate::engine::{Context, Decision, Engine};
+use crate::policy::layers;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Hook inputs above this size are refused (and the command stopped) unread.
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// The command `interlock doctor` sends through every configured route. A built-in rule
+/// (`interlock.canary`, deny) stops it; no such program exists, so it is harmless.
+pub const CANARY: &str = "interlock-canary --destroy-everything";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agent {
+    Claude,
+    Cursor,
+    Codex,
+    Gemini,
+    Copilot,
+    Windsurf,
+    Cline,
+}
+
+impl Agent {
+    pub const ALL: [Agent; 7] = [
+        Agent::Claude,
+        Agent::Cursor,
+        Agent::Codex,
+        Agent::Gemini,
+        Agent::Copilot,
+        Agent::Windsurf,
+        Agent::Cline,
+    ];
+
+    /// The name used on the command line (`interlock hook claude`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::Claude => "claude",
+            Agent::Cursor => "cursor",
+            Agent::Codex => "codex",
+            Agent::Gemini => "gemini",
+            Agent::Copilot => "copilot",
+            Agent::Windsurf => "windsurf",
+            Agent::Cline => "cline",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Agent::Claude => "Claude Code",
+            Agent::Cursor => "Cursor",
+            Agent::Codex => "Codex CLI",
+            Agent::Gemini => "Gemini CLI",
+            Agent::Copilot => "GitHub Copilot",
+            Agent::Windsurf => "Windsurf",
+            Agent::Cline => "Cline",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Agent> {
+        Agent::ALL.into_iter().find(|a| a.name() == name)
+    }
+
+    /// Agents whose hook can hand the decision to the user ("ask"). The others only
+    /// know allow and deny, so a confirm becomes a deny carrying an approval code.
+    pub fn has_ask(self) -> bool {
+        matches!(self, Agent::Claude | Agent::Cursor)
+    }
+
+    fn parse(self, input: &Value) -> Result<Call, String> {
+        match self {
+            Agent::Claude => claude::parse(input),
+            Agent::Cursor => cursor::parse(input),
+            Agent::Codex => codex::parse(input),
+            Agent::Gemini => gemini::parse(input),
+            Agent::Copilot => copilot::parse(input),
+            Agent::Windsurf => windsurf::parse(input),
+            Agent::Cline => cline::parse(input),
+        }
+    }
+
+    /// The answer for `reply` in this agent's protocol. `input` is the call being
+    /// answered, when it could be read (Copilot answers in the format it was asked in).
+    pub fn render(self, reply: &Reply, input: Option<&Value>) -> Answer {
+        match self {
+            Agent::Claude => claude::render(reply),
+            Agent::Cursor => cursor::render(reply),
+            Agent::Codex => codex::render(reply),
+            Agent::Gemini => gemini::render(reply),
+            Agent::Copilot => copilot::render(reply, input),
+            Agent::Windsurf => windsurf::render(reply),
+            Agent::Cline => cline::render(reply),
+        }
+    }
+
+    /// A shell tool call as this agent sends it (the doctor's canary, tests).
+    pub fn sample(self, command: &str, cwd: &Path) -> Value {
+        let cwd = cwd.to_string_lossy();
+        match self {
+            Agent::Claude => claude::sample(command, &cwd),
+            Agent::Cursor => cursor::sample(command, &cwd),
+            Agent::Codex => codex::sample(command, &cwd),
+            Agent::Gemini => gemini::sample(command, &cwd),
+            Agent::Copilot => copilot::sample(command, &cwd),
+            Agent::Windsurf => windsurf::sample(command, &cwd),
+            Agent::Cline => cline::sample(command, &cwd),
+        }
+    }
+
+    /// What this agent does with `answer`: run the command, stop it, or ask the user.
+    pub fn judge(self, answer: &Answer) -> Judged {
+        match self {
+            Agent::Claude => claude::judge(answer),
+            Agent::Cursor => cursor::judge(answer),
+            Agent::Codex => codex::judge(answer),
+            Agent::Gemini => gemini::judge(answer),
+            Agent::Copilot => copilot::judge(answer),
+            Agent::Windsurf => windsurf::judge(answer),
+            Agent::Cline => cline::judge(answer),
+        }
+    }
+}
+
+/// What a tool call asks for.
+#[derive(Debug, PartialEq)]
+pub enum Call {
+    /// A shell command to judge, and the directory it runs in when the agent says.
+    Shell {
+        command: String,
+        cwd: Option<PathBuf>,
+    },
+    /// A tool that runs no shell command (reads, edits, searches): not Interlock's call.
+    NotShell,
+}
+
+/// The hook's answer before it is put in an agent's words.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    Allow,
+    /// Hand the decision to the user; `user` is shown in the agent's prompt.
+    Ask {
+        user: String,
+        model: String,
+    },
+    /// Stop the command; `model` is written for the agent to read.
+    Block {
+        user: String,
+        model: String,
+    },
+}
+
+/// What the hook process prints and exits with.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Answer {
+    pub stdout: String,
+    pub stderr: String,
+    pub exit: i32,
+}
+
+impl Answer {
+    fn json(v: &Value) -> Answer {
+        Answer {
+            stdout: format!("{v}\n"),
+            ..Answer::default()
+        }
+    }
+}
+
+/// How an agent acts on an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judged {
+    Ran,
+    Stopped,
+    Asked,
+}
+
+/// Choices a user makes when wiring a hook in.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Use the agent's native "ask" for confirms (where it has one); when off, a
+    /// confirm is a deny with an approval code, as for agents without "ask".
+    pub ask: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { ask: true }
+    }
+}
+
+/// The blocking answer for a call that could not be read at all (e.g. stdin failed).
+pub fn refuse(agent: Agent, why: &str) -> Answer {
+    agent.render(&message::cannot_check(why), None)
+}
+
+/// Answer one hook call: `input` is everything the agent wrote on stdin (already cut
+/// at [`MAX_INPUT_BYTES`] + 1, so a longer input is recognised as too large).
+pub fn answer(agent: Agent, input: &[u8], opts: Options) -> Answer {
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        answer_inner(agent, input, opts)
+    }));
+    run.unwrap_or_else(|_| {
+        agent.render(
+            &message::cannot_check("Interlock hit an internal error (a panic)"),
+            None,
+        )
+    })
+}
+
+fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
+    if input.len() > MAX_INPUT_BYTES {
+        let why = format!(
+            "the hook input is larger than the {} MiB Interlock reads",
+            MAX_INPUT_BYTES / (1024 * 1024)
+        );
+        return agent.render(&message::cannot_check(&why), None);
+    }
+    let value: Value = match serde_json::from_slice(input) {
+        Ok(v) => v,
+        Err(e) => {
+            let why = format!("the hook input is not valid JSON ({e})");
+            return agent.render(&message::cannot_check(&why), None);
+        }
+    };
+    let reply = match agent.parse(&value) {
+        Ok(Call::NotShell) => Reply::Allow,
+        Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, opts),
+        Err(why) => message::cannot_check(&why),
+    };
+    agent.render(&reply, Some(&value))
+}
+
+/// Run the engine on one command in its directory, with every config layer, and turn
+/// the verdict into a reply (spending a matching one-time approval if there is one).
+fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> Reply {
+    let cwd = resolve_cwd(cwd);
+    let loaded = layers::load(Some(&cwd));
+    for w in &loaded.warnings {
+        eprintln!("interlock: warning: {}", crate::render::visible(w, false));
+    }
+    let mut ctx = Context::from_process();
+    ctx.cwd = Some(cwd.clone());
+    if let Some(h) = &loaded.settings.local_hosts {
+        ctx.local_hosts.clone_from(h);
+    }
+    let engine = Engine::new(loaded.policy);
+    let verdict = engine.decide(command, &ctx);
+    // The process ends right after answering: freeing the policy is wasted time.
+    std::mem::forget(engine);
+    if verdict.decision == Decision::Allow {
+        return Reply::Allow;
+    }
+    if audit_mode(loaded.settings.mode.as_deref()) {
+        eprintln!("interlock: audit mode: would have stopped this command");
+        return Reply::Allow;
+    }
+    if let Ok(Some(_)) = approval::take_matching(command, &cwd) {
+        return Reply::Allow;
+    }
+    if verdict.decision == Decision::Confirm && agent.has_ask() && opts.ask {
+        return message::ask(command, &verdict);
+    }
+    let request = approval::create_request(command, &cwd, &verdict.findings);
+    message::stopped(command, &verdict, request)
+}
+
+fn audit_mode(configured: Option<&str>) -> bool {
+    match std::env::var("INTERLOCK_MODE") {
+        Ok(m) if !m.is_empty() => m == "audit",
+        _ => configured == Some("audit"),
+    }
+}
+
+/// The directory a command runs in: the agent's (made absolute), else this process's.
+fn resolve_cwd(given: Option<PathBuf>) -> PathBuf {
+    let here = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    match given {
+        Some(p) if p.is_absolute() => p,
+        Some(p) => here.join(p),
+        None => here,
+    }
+}
+
+/// Tool names whose calls run a shell command.
+const SHELL_TOOLS: &[&str] = &[
+    "bash",
+    "shell",
+    "run_shell_command",
+    "execute_command",
+    "powershell",
+    "run_in_terminal",
+    "runinterminal",
+    "local_shell",
+    "exec_command",
+    "shell_command",
+];
+
+/// Tools that run no shell command although their names or inputs look like it
+/// (Codex's `apply_patch` may carry the patch as `command`).
+const NOT_SHELL_TOOLS: &[&str] = &["bashoutput", "killshell", "killbash", "apply_patch"];
+
+/// Classify a call of `tool` whose input has `command` (the field's value, if any).
+/// A command string is judged whatever the tool; a shell-like tool without one is
+/// refused; anything else is not a shell call.
+fn tool_call(
+    tool: Option<&str>,
+    command: Option<&Value>,
+    cwd: Option<PathBuf>,
+) -> Result<Call, String> {
+    if tool.is_some_and(|t| NOT_SHELL_TOOLS.contains(&t.to_ascii_lowercase().as_str())) {
+        return Ok(Call::NotShell);
+    }
+    match command {
+        Some(Value::String(c)) => Ok(Call::Shell {
+            command: c.clone(),
+            cwd,
+        }),
+        Some(_) => Err("the command in the hook input is not text".to_string()),
+        None => match tool {
+            None => Err("the hook input names no tool and holds no command".to_string()),
+            Some(t) if shell_like(t) => Err(format!(
+                "the hook input for the {} tool holds no command",
+                crate::render::visible(t, false)
+            )),
+            Some(_) => Ok(Call::NotShell),
+        },
+    }
+}
+
+fn shell_like(tool: &str) -> bool {
+    let t = tool.to_ascii_lowercase();
+    SHELL_TOOLS.contains(&t.as_str()) || ["bash", "shell", "terminal"].iter().any(|w| t.contains(w))
+}
+
+/// A non-empty string field as a path.
+fn path_field(v: Option<&Value>) -> Option<PathBuf> {
+    v.and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The first entry of a list of directories (`workspace_roots`).
+fn first_root(v: Option<&Value>) -> Option<PathBuf> {
+    path_field(v.and_then(Value::as_array).and_then(|a| a.first()))
+}
+
+/// The top-level object of a hook input.
+fn object(v: &Value) -> Result<&serde_json::Map<String, Value>, String> {
+    v.as_object()
+        .ok_or_else(|| "the hook input is not a JSON object".to_string())
+}
+
+/// The answer's stdout read as JSON, when it is a JSON object.
+fn stdout_json(a: &Answer) -> Option<Value> {
+    serde_json::from_str::<Value>(a.stdout.trim())
+        .ok()
+        .filter(Value::is_object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tool_classification() {
+        let cmd = Value::String("ls".into());
+        assert!(matches!(
+            tool_call(Some("Bash"), Some(&cmd), None),
+            Ok(Call::Shell { .. })
+        ));
+        assert_eq!(tool_call(Some("Read"), None, None), Ok(Call::NotShell));
+        assert_eq!(
+            tool_call(Some("BashOutput"), None, None),
+            Ok(Call::NotShell)
+        );
+        assert!(tool_call(Some("Bash"), None, None).is_err());
+        assert!(tool_call(Some("mcp__box__run_shell"), None, None).is_err());
+        assert!(tool_call(None, None, None).is_err());
+        assert!(tool_call(Some("Bash"), Some(&Value::Bool(true)), None).is_err());
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for a in Agent::ALL {
+            assert_eq!(Agent::from_name(a.name()), Some(a));
+        }
+        assert_eq!(Agent::from_name("vim"), None);
+    }
+}
