@@ -19,6 +19,23 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("shell", include_str!("../../policies/shell.toml")),
 ];
 
+/// The same packs as JSON, converted by `build.rs` (parsed several times faster: every
+/// agent-shell command loads them).
+const BUILTIN_JSON: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_json.rs"));
+
+/// One built-in pack, from its JSON copy when there is one.
+pub fn builtin_pack(name: &str) -> Result<PackFile, String> {
+    if let Some((_, json)) = BUILTIN_JSON.iter().find(|(n, _)| *n == name) {
+        return serde_json::from_str(json).map_err(|e| e.to_string());
+    }
+    let text = BUILTIN_PACKS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, t)| *t)
+        .ok_or_else(|| format!("no built-in pack named {name}"))?;
+    toml::from_str(text).map_err(|e| e.to_string())
+}
+
 /// One `policies/*.toml` file (or the rules part of a config file).
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -142,8 +159,8 @@ impl Policy {
     /// to load them is a bug; it yields an empty policy plus fail-closed events.
     pub fn builtin() -> Policy {
         let mut packs = Vec::new();
-        for (name, text) in BUILTIN_PACKS {
-            match toml::from_str::<PackFile>(text) {
+        for (name, _) in BUILTIN_PACKS {
+            match builtin_pack(name) {
                 Ok(p) => packs.push((name.to_string(), p)),
                 Err(e) => eprintln!("interlock: built-in pack {name} is broken: {e}"),
             }
@@ -154,12 +171,18 @@ impl Policy {
     pub fn from_packs(packs: Vec<(String, PackFile)>) -> Policy {
         let mut policy = Policy::default();
         for (name, pack) in packs {
-            policy.add_pack(&name, pack);
+            policy.insert_pack(&name, pack);
         }
+        policy.reindex();
         policy
     }
 
     pub fn add_pack(&mut self, name: &str, pack: PackFile) {
+        self.insert_pack(name, pack);
+        self.reindex();
+    }
+
+    fn insert_pack(&mut self, name: &str, pack: PackFile) {
         for spec in pack.program {
             for n in &spec.names {
                 let entry = self
@@ -187,7 +210,6 @@ impl Policy {
                 });
             }
         }
-        self.reindex();
     }
 
     /// Rebuild the lookup tables after rules changed.
