@@ -1,6 +1,30 @@
+//! The `interlock` binary. Called through a link whose name holds `bash` or `zsh`
+//! (`interlock-bash`), or as `interlock shell …`, it is an agent's shell; otherwise the
+//! command line interface.
+//!
+//! `no_main`: Rust's own start-up would ignore SIGPIPE and reopen closed standard
+//! descriptors, and the agent shell must hand the real shell exactly what it was given.
+#![no_main]
+
 mod cli;
 
-fn main() {
-    let code = cli::main(std::env::args_os().collect());
-    std::process::exit(code);
+use std::ffi::OsString;
+use std::os::raw::{c_char, c_int};
+
+#[no_mangle]
+pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
+    let code = std::panic::catch_unwind(|| {
+        let args: Vec<OsString> = std::env::args_os().collect();
+        let argv0 = args.first().cloned().unwrap_or_default();
+        if interlock::shell::args::shell_for_name(&argv0).is_some() {
+            return interlock::shell::run(&argv0, args.get(1..).unwrap_or(&[]), false);
+        }
+        if args.get(1).is_some_and(|a| a == "shell") {
+            return interlock::shell::run(&argv0, args.get(2..).unwrap_or(&[]), true);
+        }
+        cli::main(args)
+    })
+    .unwrap_or(cli::exit::INTERNAL);
+    // Flushes stdout, which returning from a C `main` would not.
+    std::process::exit(code)
 }

@@ -66,6 +66,10 @@ fn json_copies_of_the_packs_match_the_toml() {
     for (name, text) in BUILTIN_PACKS {
         let from_toml: PackFile = toml::from_str(text).expect("pack parses");
         let from_json = interlock::policy::builtin_pack(name).expect("json copy parses");
-        assert_eq!(format!("{from_toml:?}"), format!("{from_json:?}"), "pack {name}");
+        assert_eq!(
+            format!("{from_toml:?}"),
+            format!("{from_json:?}"),
+            "pack {name}"
+        );
     }
 }
