@@ -4,6 +4,7 @@
 pub mod exec;
 pub mod fs;
 pub mod interp;
+pub mod selfguard;
 
 use crate::analysis::invocation::Invocation;
 use crate::engine::Context;
@@ -26,6 +27,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("fs.permissions", fs::permissions),
     ("fs.move", fs::moves),
     ("exec.option", exec::option),
+    ("interlock.self", selfguard::check),
 ];
 
 pub fn run_check(

@@ -17,6 +17,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("filesystem", include_str!("../../policies/filesystem.toml")),
     ("git", include_str!("../../policies/git.toml")),
     ("shell", include_str!("../../policies/shell.toml")),
+    ("interlock", include_str!("../../policies/interlock.toml")),
 ];
 
 /// The same packs as JSON, converted by `build.rs` (parsed several times faster: every
