@@ -235,7 +235,10 @@ fn redact_key_prefixes(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < text.len() {
-        let boundary = i == 0 || !is_token_char(text[..i].chars().next_back().unwrap_or(' '));
+        let boundary = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'));
         if boundary {
             if let Some(p) = KEY_PREFIXES.iter().find(|p| text[i..].starts_with(**p)) {
                 let tail = &text[i + p.len()..];

@@ -46,7 +46,9 @@ pub fn parse_since(text: &str, now: u64) -> Result<u64, String> {
     let bad = || {
         format!("`{t}` is not a time: use a duration (30m, 2h, 7d) or a date (2026-01-31, 2026-01-31T12:00)")
     };
-    if let Some(unit) = t.chars().last().filter(|c| c.is_ascii_alphabetic()) {
+    let digits = t.len().saturating_sub(1);
+    let duration = digits > 0 && t.as_bytes()[..digits].iter().all(u8::is_ascii_digit);
+    if let Some(unit) = t.chars().last().filter(|_| duration) {
         let n: u64 = t[..t.len() - 1].parse().map_err(|_| bad())?;
         let secs = match unit {
             's' => n,

@@ -137,8 +137,17 @@ pub fn config_dir() -> Option<PathBuf> {
 
 /// Load the built-in packs and every config layer that exists.
 pub fn load(cwd: Option<&Path>) -> Loaded {
+    load_onto(Policy::builtin(), cwd)
+}
+
+/// Like [`load`], without the built-in rules' examples (only deciding, faster).
+pub fn load_for_deciding(cwd: Option<&Path>) -> Loaded {
+    load_onto(Policy::builtin_for_deciding(), cwd)
+}
+
+fn load_onto(builtin: Policy, cwd: Option<&Path>) -> Loaded {
     let mut loaded = Loaded {
-        policy: Policy::builtin(),
+        policy: builtin,
         settings: Settings::default(),
         sources: Vec::new(),
         warnings: Vec::new(),

@@ -41,7 +41,7 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
     let stdin_tty = nix::unistd::isatty(std::io::stdin()).unwrap_or(false);
     let parsed = args::parse(args, stdin_tty);
     let cwd = std::env::current_dir().ok();
-    let loaded = layers::load(cwd.as_deref());
+    let loaded = layers::load_for_deciding(cwd.as_deref());
     let settings = &loaded.settings;
     let want = shell_name(argv0, subcommand, settings);
     let shell = match real::find(&want) {
