@@ -4,13 +4,18 @@
 //!
 //! `no_main`: Rust's own start-up would ignore SIGPIPE and reopen closed standard
 //! descriptors, and the agent shell must hand the real shell exactly what it was given.
-#![no_main]
+#![cfg_attr(not(test), no_main)]
+// Under `cargo test` the harness supplies `main`; the CLI is then only compiled.
+#![cfg_attr(test, allow(dead_code))]
 
 mod cli;
 
+#[cfg(not(test))]
 use std::ffi::OsString;
+#[cfg(not(test))]
 use std::os::raw::{c_char, c_int};
 
+#[cfg(not(test))]
 #[no_mangle]
 pub extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
     let code = std::panic::catch_unwind(|| {
