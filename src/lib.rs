@@ -8,11 +8,13 @@ pub mod analysers;
 pub mod analysis;
 pub mod approval;
 pub mod audit;
+pub mod audit_log;
 pub mod broker;
 pub mod engine;
 pub mod hooks;
 pub mod policy;
 pub mod render;
+pub mod shell;
 pub mod syntax;
 
 pub use engine::{Context, Decision, Engine, Finding, Verdict};

@@ -415,3 +415,31 @@ fn gemini_cli_moves_onto_one_name() {
     assert_stops(&["mkdir dest; mv a.txt dest; mv b.txt dest; mv c.txt dest"]);
     assert_passes(&["mkdir -p dest && mv a.txt dest/ && mv b.txt dest/"]);
 }
+
+/// Positional parameters: `sh -c CODE NAME ARGS…` runs ARGS through `"$@"`, `shift`
+/// and `set --`. A shift that may not have run leaves them unknown.
+#[test]
+fn positional_parameters() {
+    assert_denies(&[
+        "bash -c 'exec \"$@\"' sh rm -rf ~",
+        "bash -c '. \"$1\" && shift && exec \"$@\"' sh ~/.codex/shell_snapshots/s.sh rm -rf ~",
+        "bash -c 'shift; rm -rf \"$1\"' sh safe /",
+        "bash -c 'set -- /; rm -rf \"$1\"' sh safe",
+        "bash -c 'true && shift && exec \"$@\"' sh x rm -rf ~",
+        "bash -c 'rm -rf $*' sh a '/ b'",
+    ]);
+    assert_stops(&[
+        "bash -c 'false && shift; exec \"$@\"' sh rm -rf ~",
+        "bash -c 'true && shift || exec \"$@\"' sh rm -rf ~",
+        "bash -c 'for a; do shift; done; rm -rf \"$1\"' sh a /",
+        "bash -c 'if false; then shift; fi; rm -rf \"$1\"' sh / b",
+        "bash -c 'shift $n; rm -rf \"$1\"' sh a /",
+    ]);
+    assert_passes(&[
+        "bash -c '. \"$1\" && shift && exec \"$@\"' sh ~/.codex/shell_snapshots/s.sh git status",
+        "bash -c 'exec \"$@\"' sh",
+        "bash -c 'rm -rf \"$@\"' sh build dist",
+        "bash -c 'set -euo pipefail; ls \"$1\"' sh /",
+        "bash -c 'cd \"$1\" && shift && exec \"$@\"' sh /tmp ls -la",
+    ]);
+}

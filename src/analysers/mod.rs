@@ -4,6 +4,7 @@
 pub mod exec;
 pub mod fs;
 pub mod interp;
+pub mod selfguard;
 
 use crate::analysis::invocation::Invocation;
 use crate::engine::Context;
@@ -37,6 +38,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("fs.move", fs::moves),
     ("exec.option", exec::option),
     ("exec.windows", exec::windows),
+    ("interlock.self", selfguard::check),
 ];
 
 pub fn run_check(

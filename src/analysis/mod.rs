@@ -99,9 +99,11 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    pub fn run(&mut self) {
+    /// Walk the line; `args` are its positional parameters when they are known.
+    pub fn run(&mut self, args: Option<&[String]>) {
         let mut scope = Scope {
             cwd: self.ctx.cwd.clone(),
+            positional: args.map(|a| a.iter().map(|v| Value::Known(v.clone())).collect()),
             ..Scope::default()
         };
         let line = self.line;
@@ -193,6 +195,50 @@ impl<'a> Analyzer<'a> {
     /// Walk a statement-level node. `named` collects the byte offsets (local to the
     /// frame) of command names that were analysed, for the unparsed-text scan.
     fn walk(&mut self, n: Node, fr: &Frame, scope: &mut Scope, nd: usize, named: &mut Vec<usize>) {
+        // `shift` or `set --` inside a list, a branch or a loop may or may not have run
+        // when the statement ends: from there on the positional parameters are unknown.
+        let conditional = scope.positional.is_some()
+            && matches!(
+                n.kind(),
+                "list"
+                    | "pipeline"
+                    | "if_statement"
+                    | "case_statement"
+                    | "while_statement"
+                    | "until_statement"
+                    | "for_statement"
+                    | "c_style_for_statement"
+            );
+        // Inside `a && shift && b`, `b` runs only if `shift` did: the chain is judged
+        // as a whole by its outermost list.
+        let inner_and = is_and_list(n) && n.parent().is_some_and(is_and_list);
+        if !conditional || inner_and {
+            return self.walk_node(n, fr, scope, nd, named);
+        }
+        if n.kind().ends_with("_statement")
+            && n.kind() != "if_statement"
+            && n.kind() != "case_statement"
+            && changes_positional(fr.text(n))
+        {
+            // A loop body runs any number of times.
+            scope.positional = None;
+            return self.walk_node(n, fr, scope, nd, named);
+        }
+        let generation = scope.positional_generation;
+        self.walk_node(n, fr, scope, nd, named);
+        if scope.positional_generation != generation {
+            scope.positional = None;
+        }
+    }
+
+    fn walk_node(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
         if !self.step(fr, n, nd) {
             return;
         }
@@ -608,6 +654,13 @@ impl<'a> Analyzer<'a> {
             return;
         };
         let name = fr.text(name).to_string();
+        if name.starts_with("INTERLOCK_") {
+            self.event(
+                "interlock.env",
+                fr.span(n),
+                Some(format!("{name} changes how Interlock itself decides")),
+            );
+        }
         let value = match n.child_by_field_name("value") {
             Some(v) if v.kind() == "array" => {
                 let mut items = Vec::new();
@@ -960,4 +1013,20 @@ fn printf_format(fmt: &str, args: &[Word]) -> String {
     } else {
         format!("{out}\n{}", rest.join("\n"))
     }
+}
+
+/// Could this code change the positional parameters (`shift`, `set -- …`)?
+fn changes_positional(text: &str) -> bool {
+    text.contains("shift") || text.contains("set")
+}
+
+/// A list whose parts are joined only by `&&`.
+fn is_and_list(n: Node) -> bool {
+    let mut c = n.walk();
+    let ops: Vec<&str> = n
+        .children(&mut c)
+        .filter(|x| !x.is_named())
+        .map(|x| x.kind())
+        .collect();
+    n.kind() == "list" && !ops.is_empty() && ops.iter().all(|k| *k == "&&")
 }

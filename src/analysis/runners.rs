@@ -14,9 +14,50 @@ use std::path::PathBuf;
 
 /// Programs that are shells: `-c STRING`, a script file, or a script on stdin.
 pub const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "yash", "posh", "fish", "rbash", "lksh",
-    "pdksh", "oksh", "tcsh", "csh",
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "mksh",
+    "ash",
+    "yash",
+    "posh",
+    "fish",
+    "rbash",
+    "lksh",
+    "pdksh",
+    "oksh",
+    "tcsh",
+    "csh",
+    "interlock-bash",
+    "interlock-zsh",
 ];
+
+/// The operands of `set` that replace the positional parameters (`set -- a b`,
+/// `set a b`), or `None` when it only changes options (`set -e`, `set -o pipefail`).
+fn set_operands(args: &[Word]) -> Option<&[Word]> {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text();
+        if t == "--" {
+            return Some(&args[i + 1..]);
+        }
+        if t == "-" {
+            return Some(&args[i + 1..]);
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            // `-o NAME` / `+o NAME` take the next word.
+            if t[1..].contains('o') && args.get(i + 1).is_some() {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        return Some(&args[i..]);
+    }
+    None
+}
 
 /// Prefix runners: (name, options that take a value, operands before the command).
 const PREFIX_RUNNERS: &[(&str, &[&str], usize)] = &[
@@ -586,6 +627,31 @@ impl Analyzer<'_> {
                     scope.cwd = None;
                     return;
                 }
+                "shift" => {
+                    if let Some(pos) = scope.positional.as_mut() {
+                        let count = match args.first() {
+                            None => Some(1),
+                            Some(w) => w.lit().and_then(|t| t.parse::<usize>().ok()),
+                        };
+                        match count {
+                            // Shifting more than there are fails and changes nothing.
+                            Some(k) if k > pos.len() => {}
+                            Some(k) => {
+                                pos.drain(..k);
+                            }
+                            None => scope.positional = None,
+                        }
+                        scope.positional_generation += 1;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "set" => {
+                    if let Some(values) = set_operands(&args) {
+                        scope.positional = Some(values.iter().map(super::word_value).collect());
+                        scope.positional_generation += 1;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
                 "ssh" => return self.unwrap_ssh(&args, cmd, fr, scope),
                 "docker" | "podman" | "nerdctl" => {
                     if self.unwrap_container(&name, &args, &mut cmd) {
@@ -718,6 +784,12 @@ impl Analyzer<'_> {
                 );
             if runs_code {
                 self.analyse_script_word(value, &[], fr, scope, cmd.remote);
+            } else if name.starts_with("INTERLOCK_") {
+                self.event(
+                    "interlock.env",
+                    value.span.clone(),
+                    Some(format!("{name} changes how Interlock itself decides")),
+                );
             } else if matches!(name.as_str(), "BASH_ENV" | "ENV" | "ZDOTDIR" | "LD_PRELOAD") {
                 self.event(
                     "shell.startup-injection",

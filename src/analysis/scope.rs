@@ -41,6 +41,8 @@ pub struct Scope {
     pub moved_onto: HashMap<PathBuf, String>,
     /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.
     pub positional: Option<Vec<Value>>,
+    /// Bumped by every `shift` and `set --`, to tell whether a statement changed them.
+    pub positional_generation: u32,
     pub call_stack: Vec<String>,
 }
 

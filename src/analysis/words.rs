@@ -356,6 +356,11 @@ impl Analyzer<'_> {
             f.unknown(&format!("!{name}"), true);
             return;
         }
+        if operator.is_none() && matches!(name.as_str(), "@" | "*") {
+            if let Some(pos) = scope.positional.clone() {
+                return all_positional(&pos, &name, quoted, f);
+            }
+        }
         let value = self.lookup(&name, scope);
         let op = operator.as_deref().unwrap_or("");
         let value = match op {
@@ -461,6 +466,45 @@ impl Analyzer<'_> {
         match self.ctx.env.get(name) {
             Some(v) => Value::Known(v.clone()),
             None => Value::Unknown { maybe_empty: true },
+        }
+    }
+}
+
+/// `"$@"` is one field per parameter, `"$*"` one field joined with spaces; unquoted,
+/// each parameter is split on IFS.
+fn all_positional(pos: &[Value], name: &str, quoted: bool, f: &mut Fields) {
+    if quoted && name == "*" {
+        let known: Option<Vec<&str>> = pos
+            .iter()
+            .map(|v| match v {
+                Value::Known(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        match known {
+            Some(k) => f.lit(&k.join(" ")),
+            None => f.unknown("*", true),
+        }
+        return;
+    }
+    if pos.is_empty() && f.cur.parts.is_empty() {
+        // `"$@"` with no parameters is no field at all, not an empty one.
+        f.started = false;
+    }
+    for (i, v) in pos.iter().enumerate() {
+        if i > 0 {
+            f.end_field();
+            f.started = quoted;
+        }
+        match v {
+            Value::Known(s) if quoted => f.lit(s),
+            Value::Known(s) => f.split_value(s, " \t\n"),
+            Value::Pattern(p) => {
+                f.cur.glob = true;
+                f.lit(p);
+            }
+            Value::Unknown { maybe_empty } => f.unknown(name, *maybe_empty),
+            Value::Array(_) => f.unknown(name, true),
         }
     }
 }

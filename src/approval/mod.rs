@@ -74,7 +74,8 @@ pub fn state_dir() -> Option<PathBuf> {
     Some(base.join("interlock"))
 }
 
-fn ensure_dir(p: &Path) -> io::Result<()> {
+/// Create a directory 0700 (or tighten it to 0700 if others can read it).
+pub fn ensure_private_dir(p: &Path) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     if !p.exists() {
         std::fs::DirBuilder::new()
@@ -92,14 +93,14 @@ fn ensure_dir(p: &Path) -> io::Result<()> {
 fn sub_dir(name: &str) -> io::Result<PathBuf> {
     let base = state_dir()
         .ok_or_else(|| io::Error::other("no state directory: set HOME or INTERLOCK_STATE_DIR"))?;
-    ensure_dir(&base)?;
+    ensure_private_dir(&base)?;
     let d = base.join(name);
-    ensure_dir(&d)?;
+    ensure_private_dir(&d)?;
     Ok(d)
 }
 
 /// Write a file 0600 atomically (temp file, then rename).
-fn write_private(path: &Path, data: &[u8]) -> io::Result<()> {
+pub fn write_private(path: &Path, data: &[u8]) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     {
@@ -129,18 +130,23 @@ pub fn valid_code(code: &str) -> bool {
     code.len() == CODE_LEN && code.bytes().all(|b| ALPHABET.contains(&b))
 }
 
-/// Record a stopped command and return its request (with the code to show).
-pub fn create_request(command: &str, cwd: &Path, findings: &[Finding]) -> io::Result<Request> {
-    let dir = sub_dir("requests")?;
-    let created = now();
-    let rules = findings
+/// The rules behind a stop, as stored with a request and sent to a wrap session.
+pub fn summaries(findings: &[Finding]) -> Vec<RuleSummary> {
+    findings
         .iter()
         .map(|f| RuleSummary {
             rule: f.rule.clone(),
             decision: f.decision.to_string(),
             reason: f.message(),
         })
-        .collect();
+        .collect()
+}
+
+/// Record a stopped command and return its request (with the code to show).
+pub fn create_request(command: &str, cwd: &Path, findings: &[Finding]) -> io::Result<Request> {
+    let dir = sub_dir("requests")?;
+    let created = now();
+    let rules = summaries(findings);
     for _ in 0..8 {
         let code = random_code()?;
         let path = dir.join(format!("{code}.json"));

@@ -1,15 +1,115 @@
-//! `interlock approve`: placeholder until this front door is built.
+//! `interlock approve CODE`: a human lets one stopped command run, from their own
+//! terminal. It refuses to work without a terminal on stdin and stderr, and under an
+//! Interlock agent shell, so an agent cannot approve its own commands.
 
 use super::exit;
 use clap::Args;
+use interlock::approval;
+use interlock::render::visible;
+use std::io::{BufRead, IsTerminal, Write};
 
 #[derive(Args)]
 pub struct ApproveArgs {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// The code the stopped command printed.
+    code: String,
+    /// Refuse the command instead (no terminal needed).
+    #[arg(long)]
+    refuse: bool,
 }
 
-pub fn run(_args: ApproveArgs) -> i32 {
-    eprintln!("interlock approve: not available in this build");
-    exit::USAGE
+/// The human said no.
+const REFUSED: i32 = 1;
+
+pub fn run(a: ApproveArgs) -> i32 {
+    let code = a.code.trim().to_ascii_lowercase();
+    let req = match approval::load_request(&code) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("interlock approve: {}", visible(&e.to_string(), false));
+            return exit::USAGE;
+        }
+    };
+    if a.refuse {
+        return refuse(&code);
+    }
+    if let Some(pid) = interlock::shell::agent_shell_ancestor() {
+        let who = if pid == 0 {
+            "this process".to_string()
+        } else {
+            format!("process {pid}")
+        };
+        eprintln!("interlock approve: refused: this runs under an Interlock agent shell ({who}). Approvals must come from the user, in a terminal of their own, not from the agent.");
+        return exit::DENY;
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        eprintln!("interlock approve: refused: it needs a real terminal (stdin and stderr), so that a person confirms. Run it yourself in a terminal window.");
+        return exit::DENY;
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{}", card(&req));
+    let _ = write!(
+        err,
+        "\nType yes to let this command run once in this directory (anything else refuses): "
+    );
+    let _ = err.flush();
+    drop(err);
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() {
+        return refuse(&code);
+    }
+    if answer.trim() != "yes" {
+        return refuse(&code);
+    }
+    match approval::approve(&req, "terminal") {
+        Ok(a) => {
+            eprintln!(
+                "Approved. The waiting command runs now; if it has stopped waiting, the same command run again in {} within {} minutes runs once.",
+                visible(&a.cwd, false),
+                approval::APPROVAL_TTL.as_secs() / 60
+            );
+            exit::ALLOW
+        }
+        Err(e) => {
+            eprintln!("interlock approve: cannot record the approval: {e}");
+            exit::INTERNAL
+        }
+    }
+}
+
+fn refuse(code: &str) -> i32 {
+    match approval::refuse(code) {
+        Ok(()) => {
+            eprintln!("Refused: the command {code} will not run.");
+            REFUSED
+        }
+        Err(e) => {
+            eprintln!("interlock approve: cannot record the refusal: {e}");
+            exit::INTERNAL
+        }
+    }
+}
+
+/// What the human is asked to allow: the command with every control character made
+/// visible, where it runs, and why it was stopped.
+fn card(req: &approval::Request) -> String {
+    let mut out = String::from("Interlock stopped this command:\n\n");
+    for line in visible(&req.command, true).lines() {
+        out.push_str("    ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(&format!("\n  in:    {}\n", visible(&req.cwd, false)));
+    out.push_str(&format!(
+        "  asked: {}\n",
+        interlock::audit_log::time::rfc3339(req.created)
+    ));
+    for r in &req.rules {
+        out.push_str(&format!(
+            "  rule:  {} ({}): {}\n",
+            visible(&r.rule, false),
+            visible(&r.decision, false),
+            visible(&r.reason, false)
+        ));
+    }
+    out
 }

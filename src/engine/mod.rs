@@ -44,6 +44,13 @@ impl Engine {
     /// analyse in full (too large, too deep, unparsable where a program could hide)
     /// comes back as at least `Confirm`.
     pub fn decide(&self, line: &str, ctx: &Context) -> Verdict {
+        self.decide_with_args(line, None, ctx)
+    }
+
+    /// Decide a script run with known positional parameters (`bash -c CODE NAME ARGS…`,
+    /// `bash script.sh ARGS…`): `$1…` and `"$@"` take these values. `None` leaves
+    /// them unknown, as for a line typed at a prompt.
+    pub fn decide_with_args(&self, line: &str, args: Option<&[String]>, ctx: &Context) -> Verdict {
         let mut findings = Vec::new();
         let mut programs = Vec::new();
         if line.len() > MAX_INPUT_BYTES {
@@ -65,7 +72,7 @@ impl Engine {
         } else {
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 let mut analyzer = Analyzer::new(&self.policy, ctx, line);
-                analyzer.run();
+                analyzer.run(args);
                 analyzer.finish()
             }));
             match result {

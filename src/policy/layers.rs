@@ -140,6 +140,11 @@ pub fn load(cwd: Option<&Path>) -> Loaded {
     load_over(Policy::builtin(), cwd)
 }
 
+/// The layers over the built-in packs as compiled in (no examples): what deciding needs.
+pub fn load_for_deciding(cwd: Option<&Path>) -> Loaded {
+    load(cwd)
+}
+
 /// Load every config layer over `base` (the built-in packs, with or without examples).
 pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
     let mut loaded = Loaded {

@@ -28,6 +28,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("git", include_str!("../../policies/git.toml")),
     ("shell", include_str!("../../policies/shell.toml")),
     ("canary", include_str!("../../policies/canary.toml")),
+    ("interlock", include_str!("../../policies/interlock.toml")),
 ];
 
 /// A rule ready to match, with where it came from.

@@ -1,0 +1,200 @@
+//! What happens when the engine says confirm or deny: the command waits for a human
+//! on a channel the agent cannot answer for, or stops with a message written for the
+//! agent to read.
+//!
+//! Channels, in order: an approval already given for this exact command and directory;
+//! the enclosing `interlock wrap` session (its broker socket), asked in a thread; and
+//! `interlock approve CODE`, run by the human in their own terminal, seen by polling
+//! the approval store. Deny never waits, but its code can still be approved for a
+//! later run of the same command.
+
+use crate::approval;
+use crate::broker::{self, Answer};
+use crate::engine::{Decision, Verdict};
+use crate::render::visible;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Exit status when nobody approved in time (or nobody could be asked): EX_TEMPFAIL.
+pub const EXIT_NOT_APPROVED: i32 = 75;
+/// Exit status when a rule denies the command or the human refused it: EX_NOPERM.
+pub const EXIT_STOPPED: i32 = 77;
+
+const POLL: Duration = Duration::from_millis(200);
+/// Commands longer than this are shortened in messages to the agent.
+const SHOWN: usize = 600;
+
+/// How the pause ended.
+pub enum Settled {
+    Run {
+        channel: String,
+        code: Option<String>,
+        earlier: bool,
+    },
+    Stop {
+        exit: i32,
+        outcome: &'static str,
+        channel: Option<String>,
+        code: Option<String>,
+    },
+}
+
+/// Wait for a human (confirm) or stop (deny). `command` is what an approval binds to.
+pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -> Settled {
+    if let Ok(Some(a)) = approval::take_matching(command, cwd) {
+        return Settled::Run {
+            channel: a.channel,
+            code: Some(a.code),
+            earlier: true,
+        };
+    }
+    let request = approval::create_request(command, cwd, &verdict.findings);
+    let code = request.as_ref().ok().map(|r| r.code.clone());
+    let card = card(command, cwd, verdict);
+    if verdict.decision == Decision::Deny {
+        eprint!("interlock: nothing ran: this command is blocked.\n{card}");
+        eprintln!("{}", dont_route_around(code.as_deref()));
+        return stop(EXIT_STOPPED, "denied", None, code);
+    }
+    let Some(code) = code else {
+        let why = request.err().map(|e| e.to_string()).unwrap_or_default();
+        eprint!("interlock: nothing ran: this command needs the user's approval, and Interlock could not record the request ({why}).\n{card}");
+        eprintln!("{}", dont_route_around(None));
+        return stop(EXIT_NOT_APPROVED, "error", None, None);
+    };
+    let wrap = ask_wrap_session(command, cwd, verdict, timeout);
+    eprint!("interlock: this command is paused until the user approves it.\n{card}");
+    if wrap.is_some() {
+        eprintln!("The user is being asked in their Interlock session. They can also approve it, in their own terminal, with:");
+    } else {
+        eprintln!("The user can approve it, in their own terminal, with:");
+    }
+    eprintln!("    interlock approve {code}");
+    eprintln!("Waiting up to {} s.", timeout.as_secs());
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(a)) = approval::take(&code, command, cwd) {
+            return Settled::Run {
+                channel: a.channel,
+                code: Some(code),
+                earlier: false,
+            };
+        }
+        if !approval::request_exists(&code) {
+            eprintln!("interlock: nothing ran: the user refused this command (code {code}).");
+            eprintln!("{}", dont_route_around(None));
+            return stop(EXIT_STOPPED, "refused", Some("terminal".into()), Some(code));
+        }
+        if let Some(rx) = &wrap {
+            match rx.try_recv() {
+                Ok(Answer::Approved | Answer::Allow) => {
+                    // The request is answered: its code must not approve a later run.
+                    let _ = approval::refuse(&code);
+                    return Settled::Run {
+                        channel: "wrap".into(),
+                        code: Some(code),
+                        earlier: false,
+                    };
+                }
+                Ok(Answer::Refused) => {
+                    eprintln!("interlock: nothing ran: the user refused this command in their Interlock session.");
+                    eprintln!("{}", dont_route_around(Some(&code)));
+                    return stop(EXIT_STOPPED, "refused", Some("wrap".into()), Some(code));
+                }
+                Err(_) => {}
+            }
+        }
+        if start.elapsed() >= timeout {
+            eprintln!(
+                "interlock: nothing ran: nobody approved this command within {} s (code {code}).",
+                timeout.as_secs()
+            );
+            eprintln!("{}", dont_route_around(Some(&code)));
+            return stop(EXIT_NOT_APPROVED, "timed_out", None, Some(code));
+        }
+        std::thread::sleep(POLL.min(timeout.saturating_sub(start.elapsed())));
+    }
+}
+
+fn stop(
+    exit: i32,
+    outcome: &'static str,
+    channel: Option<String>,
+    code: Option<String>,
+) -> Settled {
+    Settled::Stop {
+        exit,
+        outcome,
+        channel,
+        code,
+    }
+}
+
+/// Ask the enclosing wrap session, if there is one, in a thread; the answer arrives on
+/// the channel. A session that cannot be reached answers nothing (the code still works).
+fn ask_wrap_session(
+    command: &str,
+    cwd: &Path,
+    verdict: &Verdict,
+    timeout: Duration,
+) -> Option<mpsc::Receiver<Answer>> {
+    let (socket, token_file) = broker::from_env()?;
+    let token = broker::read_token(&token_file).ok()?;
+    let req = broker::Request::Approve {
+        token,
+        command: command.to_string(),
+        cwd: cwd.to_string_lossy().into_owned(),
+        rules: approval::summaries(&verdict.findings),
+        pid: std::process::id(),
+    };
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || match broker::ask(&socket, &req, timeout) {
+        Ok(resp) => {
+            let _ = tx.send(resp.decision);
+        }
+        Err(e) => eprintln!(
+            "interlock: the Interlock session did not answer ({e}); `interlock approve` still works"
+        ),
+    });
+    Some(rx)
+}
+
+/// What was stopped and why, for the agent (and whoever reads its output).
+fn card(command: &str, cwd: &Path, verdict: &Verdict) -> String {
+    let mut shown = visible(command, false);
+    if shown.chars().count() > SHOWN {
+        shown = shown.chars().take(SHOWN).collect::<String>() + "…";
+    }
+    let mut out = format!(
+        "  command: {shown}\n  in:      {}\n",
+        visible(&cwd.to_string_lossy(), false)
+    );
+    for f in &verdict.findings {
+        out.push_str(&format!(
+            "  why:     {} ({}): {}\n",
+            f.rule,
+            f.decision,
+            visible(&f.message(), false)
+        ));
+        if let Some(s) = &f.suggestion {
+            out.push_str(&format!("  instead: {}\n", visible(s, false)));
+        }
+    }
+    out
+}
+
+fn dont_route_around(code: Option<&str>) -> String {
+    let mut s = String::from(
+        "Do not look for another way to get the same effect (a different command, a script, \
+         another tool): this decision belongs to the user. Tell the user what you wanted to \
+         run and why.",
+    );
+    if let Some(code) = code {
+        s.push_str(&format!(
+            " If they want it, they can allow this exact command once, in this directory, \
+             with `interlock approve {code}` in their own terminal; then run it again unchanged."
+        ));
+    }
+    s
+}
