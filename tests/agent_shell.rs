@@ -1460,3 +1460,66 @@ fn scripts_are_read_whole_and_bad_input_stops() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(text(&out.stdout), "tail-ran\n");
 }
+
+#[test]
+fn install_sh_installs_updates_and_uninstalls() {
+    let sb = Sandbox::new();
+    let prefix = sb.root.join("prefix");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("install.sh");
+    let install = |args: &[&str]| {
+        let mut c = sb.command(&script);
+        c.args(args)
+            .env("PREFIX", &prefix)
+            .env("INTERLOCK_BIN", BIN);
+        run(c, b"")
+    };
+    for _ in 0..2 {
+        let out = install(&[]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(text(&out.stdout).contains("CLAUDE_CODE_SHELL"));
+        assert!(text(&out.stdout).contains(&format!(
+            "SHELL={}",
+            prefix.join("bin/interlock-bash").display()
+        )));
+    }
+    let bin = prefix.join("bin");
+    assert_eq!(
+        std::fs::read(bin.join("interlock")).expect("installed"),
+        std::fs::read(BIN).expect("built")
+    );
+    for link in ["interlock-bash", "interlock-zsh"] {
+        assert_eq!(
+            std::fs::read_link(bin.join(link)).expect("link"),
+            Path::new("interlock")
+        );
+    }
+    // The installed link is a working agent shell, and the PATH shim finds the real bash.
+    let mut c = sb.command(&bin.join("interlock-bash"));
+    c.args(["-c", "echo \"$BASH_VERSION\""]);
+    assert!(!text(&run(c, b"").stdout).trim().is_empty());
+    let shims = prefix.join("lib/interlock/shims");
+    let path = format!(
+        "{}:{}",
+        shims.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut c = sb.command(Path::new("/bin/sh"));
+    c.args(["-c", "bash -c 'rm -rf ~'"]).env("PATH", &path);
+    assert_eq!(
+        run(c, b"").status.code(),
+        Some(STOPPED),
+        "bash on PATH is guarded"
+    );
+    // Uninstall removes only what points at Interlock.
+    std::fs::remove_file(bin.join("interlock-zsh")).expect("rm");
+    std::os::unix::fs::symlink("/usr/bin/zsh", bin.join("interlock-zsh")).expect("foreign link");
+    let out = install(&["--uninstall"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!bin.join("interlock").exists());
+    assert!(!bin.join("interlock-bash").exists());
+    assert!(!shims.exists());
+    assert!(
+        bin.join("interlock-zsh").exists(),
+        "someone else's link is left alone"
+    );
+}
