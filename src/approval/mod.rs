@@ -168,6 +168,12 @@ pub fn create_request(command: &str, cwd: &Path, findings: &[Finding]) -> io::Re
     Err(io::Error::other("could not pick a free approval code"))
 }
 
+/// Where a request is stored (for showing a long command in full).
+pub fn request_path(code: &str) -> Option<PathBuf> {
+    valid_code(code)
+        .then(|| state_dir().map(|d| d.join("requests").join(format!("{code}.json"))))?
+}
+
 pub fn load_request(code: &str) -> io::Result<Request> {
     if !valid_code(code) {
         return Err(io::Error::new(

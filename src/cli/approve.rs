@@ -19,6 +19,8 @@ pub struct ApproveArgs {
 
 /// The human said no.
 const REFUSED: i32 = 1;
+/// Lines of a long script shown on the card (the rest is in the request file).
+const SHOWN_LINES: usize = 200;
 
 pub fn run(a: ApproveArgs) -> i32 {
     let code = a.code.trim().to_ascii_lowercase();
@@ -93,10 +95,22 @@ fn refuse(code: &str) -> i32 {
 /// visible, where it runs, and why it was stopped.
 fn card(req: &approval::Request) -> String {
     let mut out = String::from("Interlock stopped this command:\n\n");
-    for line in visible(&req.command, true).lines() {
+    let shown = visible(&req.command, true);
+    let lines: Vec<&str> = shown.lines().collect();
+    for line in lines.iter().take(SHOWN_LINES) {
         out.push_str("    ");
         out.push_str(line);
         out.push('\n');
+    }
+    if lines.len() > SHOWN_LINES {
+        let file = approval::request_path(&req.code)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "    … {} more lines; the whole text is in {} (JSON)\n",
+            lines.len() - SHOWN_LINES,
+            visible(&file, false)
+        ));
     }
     out.push_str(&format!("\n  in:    {}\n", visible(&req.cwd, false)));
     out.push_str(&format!(

@@ -10,8 +10,9 @@ const FALLBACK_DIRS: &[&str] = &["/bin", "/usr/bin", "/usr/local/bin", "/opt/hom
 
 /// The real shell for `want`: a name looked up on PATH (`bash`) or a path.
 pub fn find(want: &str) -> io::Result<PathBuf> {
-    let me = std::env::current_exe()
-        .and_then(std::fs::metadata)
+    // One stat through the kernel's link to this program's file.
+    let me = std::fs::metadata("/proc/self/exe")
+        .or_else(|_| std::env::current_exe().and_then(std::fs::metadata))
         .map(|m| (m.dev(), m.ino()))
         .ok();
     let usable = |p: &Path| match std::fs::metadata(p) {
