@@ -1,14 +1,16 @@
 //! One `interlock hook` call against `bash -c true`, both as fresh processes fed the
 //! same way, alternated so that load on the machine hits both alike. Prints, per case,
 //! the median and 90th percentile of each and the ratio of the medians. Run: `cargo bench --bench hooks`
-//! (`INTERLOCK_BENCH_RUNS` sets the number of runs, default 500).
+//! (`INTERLOCK_BENCH_RUNS` sets the number of runs, default 500; `INTERLOCK_BENCH_BIN`
+//! measures another build of `interlock`).
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn main() {
-    let bin = env!("CARGO_BIN_EXE_interlock");
+    let bin =
+        std::env::var("INTERLOCK_BENCH_BIN").unwrap_or(env!("CARGO_BIN_EXE_interlock").into());
     let runs: usize = std::env::var("INTERLOCK_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -41,7 +43,7 @@ fn main() {
         let (mut hook, mut bash) = (Vec::with_capacity(runs), Vec::with_capacity(runs));
         for _ in 0..runs {
             hook.push(time(
-                Command::new(bin)
+                Command::new(&bin)
                     .args(["hook", agent])
                     .env("HOME", &home)
                     .env("INTERLOCK_STATE_DIR", dir.join("state"))
