@@ -1,9 +1,13 @@
 //! Built-in analysers that rules call by name (`check = "fs.delete"`): the parts of
 //! a decision that need more than flags and globs (paths, code inside options).
 
+pub mod datastores;
 pub mod exec;
 pub mod fs;
 pub mod interp;
+pub mod opts;
+pub mod sql;
+pub mod targets;
 
 use crate::analysis::invocation::Invocation;
 use crate::engine::Context;
@@ -26,6 +30,11 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("fs.permissions", fs::permissions),
     ("fs.move", fs::moves),
     ("exec.option", exec::option),
+    ("sql.destructive", sql::destructive),
+    ("mongo.destructive", datastores::mongo),
+    ("redis.flush", datastores::redis),
+    ("args.target", targets::target),
+    ("cli.verb", targets::verb),
 ];
 
 pub fn run_check(

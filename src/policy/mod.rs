@@ -17,6 +17,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("filesystem", include_str!("../../policies/filesystem.toml")),
     ("git", include_str!("../../policies/git.toml")),
     ("shell", include_str!("../../policies/shell.toml")),
+    ("database", include_str!("../../policies/database.toml")),
 ];
 
 /// One `policies/*.toml` file (or the rules part of a config file).

@@ -1,0 +1,130 @@
+//! Naming what a matched command would destroy, for rules whose match is plain
+//! flags and subcommands: the volume, bucket, namespace or database in the message
+//! is what a person approving the command needs to see.
+
+use super::Hit;
+use crate::analysis::invocation::Invocation;
+use crate::engine::Context;
+use crate::policy::matcher::ArgView;
+use crate::syntax::word::Word;
+
+fn strings<'a>(params: &'a toml::Table, key: &str) -> Vec<&'a str> {
+    params
+        .get(key)
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+        .unwrap_or_default()
+}
+
+fn int(params: &toml::Table, key: &str, default: usize) -> usize {
+    params
+        .get(key)
+        .and_then(|v| v.as_integer())
+        .and_then(|i| usize::try_from(i).ok())
+        .unwrap_or(default)
+}
+
+/// Values of the named options anywhere in the arguments (`--name V`, `--name=V`).
+fn option_values(args: &[Word], names: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in args.iter().enumerate() {
+        let t = w.text();
+        for n in names {
+            if t == *n {
+                if let Some(v) = args.get(i + 1) {
+                    out.push(v.text());
+                }
+            } else if let Some(v) = t.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
+                out.push(v.to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Hide credentials in URLs shown to people (`scheme://user:pass@host` → `scheme://host`).
+pub fn redact(s: &str) -> String {
+    let Some(p) = s.find("://") else {
+        return s.to_string();
+    };
+    let rest = &s[p + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(at) => format!("{}{}", &s[..p + 3], &rest[at + 1..]),
+        None => s.to_string(),
+    }
+}
+
+fn detail(label: &str, names: Vec<String>) -> Option<String> {
+    let names: Vec<String> = names
+        .into_iter()
+        .filter(|n| !n.is_empty())
+        .map(|n| redact(&n))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let mut list = names.iter().take(6).cloned().collect::<Vec<_>>().join(", ");
+    if names.len() > 6 {
+        list.push_str(&format!(" and {} more", names.len() - 6));
+    }
+    Some(if label.is_empty() {
+        list
+    } else {
+        format!("{label} {list}")
+    })
+}
+
+/// `args.target`: always matches; names the target from the operands after the
+/// first `skip` ones and from the values of `options`. `label` says what they are.
+pub fn target(inv: &Invocation, view: &ArgView, _ctx: &Context, params: &toml::Table) -> Vec<Hit> {
+    let label = params.get("label").and_then(|v| v.as_str()).unwrap_or("");
+    let skip = int(params, "skip", 0);
+    let options = strings(params, "options");
+    let mut names = option_values(&inv.args, &options);
+    for w in view.operands.iter().skip(skip) {
+        let t = w.text();
+        if !names.contains(&t) {
+            names.push(t);
+        }
+    }
+    vec![Hit {
+        span: None,
+        detail: detail(label, names),
+    }]
+}
+
+/// `cli.verb`: one of the first `depth` operands is one of `verbs` (`gcloud sql
+/// instances delete NAME`, `az group delete -n NAME`). Names the resource path and
+/// the operands after the verb, or the values of `options`.
+pub fn verb(inv: &Invocation, view: &ArgView, _ctx: &Context, params: &toml::Table) -> Vec<Hit> {
+    let verbs = strings(params, "verbs");
+    let depth = int(params, "depth", 4);
+    let Some(pos) = view
+        .operands
+        .iter()
+        .take(depth)
+        .position(|w| w.lit().is_some_and(|t| verbs.contains(&t.as_str())))
+    else {
+        return Vec::new();
+    };
+    let path: Vec<String> = view.operands[..pos].iter().map(|w| w.text()).collect();
+    let mut names = option_values(&inv.args, &strings(params, "options"));
+    names.extend(view.operands[pos + 1..].iter().map(|w| w.text()));
+    vec![Hit {
+        span: None,
+        detail: detail(&path.join(" "), names),
+    }]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn credentials_are_hidden() {
+        assert_eq!(redact("postgres://u:secret@db/prod"), "postgres://db/prod");
+        assert_eq!(redact("https://x.io/a@b"), "https://x.io/a@b");
+        assert_eq!(redact("plain"), "plain");
+    }
+}
