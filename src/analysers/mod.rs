@@ -4,6 +4,8 @@
 pub mod datastores;
 pub mod exec;
 pub mod fs;
+pub mod graphql;
+pub mod http;
 pub mod interp;
 pub mod opts;
 pub mod sql;
@@ -33,6 +35,9 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("sql.destructive", sql::destructive),
     ("mongo.destructive", datastores::mongo),
     ("redis.flush", datastores::redis),
+    ("http.delete", http::delete),
+    ("http.destructive-path", http::destructive_path),
+    ("http.graphql", http::graphql),
     ("args.target", targets::target),
     ("cli.verb", targets::verb),
 ];

@@ -18,6 +18,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("git", include_str!("../../policies/git.toml")),
     ("shell", include_str!("../../policies/shell.toml")),
     ("database", include_str!("../../policies/database.toml")),
+    ("http", include_str!("../../policies/http.toml")),
 ];
 
 /// One `policies/*.toml` file (or the rules part of a config file).
