@@ -7,6 +7,7 @@ pub mod fs;
 pub mod graphql;
 pub mod http;
 pub mod interp;
+pub mod kube;
 pub mod opts;
 pub mod sql;
 pub mod targets;
@@ -38,6 +39,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("http.delete", http::delete),
     ("http.destructive-path", http::destructive_path),
     ("http.graphql", http::graphql),
+    ("kube.delete", kube::delete),
     ("args.target", targets::target),
     ("cli.verb", targets::verb),
 ];

@@ -19,6 +19,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("shell", include_str!("../../policies/shell.toml")),
     ("database", include_str!("../../policies/database.toml")),
     ("http", include_str!("../../policies/http.toml")),
+    ("containers", include_str!("../../policies/containers.toml")),
+    ("kubernetes", include_str!("../../policies/kubernetes.toml")),
 ];
 
 /// One `policies/*.toml` file (or the rules part of a config file).
