@@ -55,6 +55,38 @@ pub fn redact(s: &str) -> String {
     }
 }
 
+/// `; profile prod, region eu-west-1`: the values of the `context` options, which
+/// say where the command acts.
+fn context(args: &[Word], params: &toml::Table) -> String {
+    let parts: Vec<String> = strings(params, "context")
+        .iter()
+        .filter_map(|o| {
+            let v = option_values(args, &[o]).pop()?;
+            let name = match *o {
+                "-n" => "namespace",
+                "-a" => "app",
+                "-s" => "stack",
+                "-p" | "-u" => "project",
+                long => long.trim_start_matches('-'),
+            };
+            Some(format!("{name} {v}"))
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("; {}", parts.join(", "))
+    }
+}
+
+fn with_context(d: Option<String>, ctx: String) -> Option<String> {
+    match d {
+        Some(d) => Some(format!("{d}{ctx}")),
+        None if !ctx.is_empty() => Some(ctx.trim_start_matches(';').trim_start().to_string()),
+        None => None,
+    }
+}
+
 fn detail(label: &str, names: Vec<String>) -> Option<String> {
     let names: Vec<String> = names
         .into_iter()
@@ -76,10 +108,15 @@ fn detail(label: &str, names: Vec<String>) -> Option<String> {
 }
 
 /// `args.target`: always matches; names the target from the operands after the
-/// first `skip` ones and from the values of `options`. `label` says what they are.
+/// first `skip` ones (none with `operands = false`) and from the values of
+/// `options`. `label` says what they are; `context` options say where (profile,
+/// project, namespace).
 pub fn target(inv: &Invocation, view: &ArgView, _ctx: &Context, params: &toml::Table) -> Vec<Hit> {
     let label = params.get("label").and_then(|v| v.as_str()).unwrap_or("");
-    let skip = int(params, "skip", 0);
+    let skip = match params.get("operands").and_then(|v| v.as_bool()) {
+        Some(false) => usize::MAX,
+        _ => int(params, "skip", 0),
+    };
     let options = strings(params, "options");
     let mut names = option_values(&inv.args, &options);
     for w in view.operands.iter().skip(skip) {
@@ -90,7 +127,7 @@ pub fn target(inv: &Invocation, view: &ArgView, _ctx: &Context, params: &toml::T
     }
     vec![Hit {
         span: None,
-        detail: detail(label, names),
+        detail: with_context(detail(label, names), context(&inv.args, params)),
     }]
 }
 
@@ -113,7 +150,7 @@ pub fn verb(inv: &Invocation, view: &ArgView, _ctx: &Context, params: &toml::Tab
     names.extend(view.operands[pos + 1..].iter().map(|w| w.text()));
     vec![Hit {
         span: None,
-        detail: detail(&path.join(" "), names),
+        detail: with_context(detail(&path.join(" "), names), context(&inv.args, params)),
     }]
 }
 

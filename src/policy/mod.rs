@@ -21,6 +21,9 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("http", include_str!("../../policies/http.toml")),
     ("containers", include_str!("../../policies/containers.toml")),
     ("kubernetes", include_str!("../../policies/kubernetes.toml")),
+    ("iac", include_str!("../../policies/iac.toml")),
+    ("cloud", include_str!("../../policies/cloud.toml")),
+    ("platforms", include_str!("../../policies/platforms.toml")),
 ];
 
 /// One `policies/*.toml` file (or the rules part of a config file).
