@@ -125,16 +125,19 @@ fn body_text(w: &Word) -> String {
     opts::text_with(w, UNKNOWN_BODY)
 }
 
+/// The body a client reads from stdin: known text, or a local file.
+fn stdin_body(inv: &Invocation, req: &mut Request) {
+    match &inv.stdin {
+        Stdin::Text { text, .. } => req.bodies.push(text.clone()),
+        Stdin::File(p) if !inv.remote => read_path(p, req),
+        _ => {}
+    }
+}
+
 /// A body given as `@file` (`-` is stdin): read it when it is on this machine.
 fn read_body(name: &str, inv: &Invocation, ctx: &Context, req: &mut Request) {
     if name == "-" {
-        if let Stdin::Text { text, .. } = &inv.stdin {
-            req.bodies.push(text.clone());
-        } else if let Stdin::File(p) = &inv.stdin {
-            if !inv.remote {
-                read_path(p, req);
-            }
-        }
+        stdin_body(inv, req);
         return;
     }
     if inv.remote {
@@ -412,10 +415,9 @@ fn httpie(inv: &Invocation, ctx: &Context) -> Request {
     }
     req.bodies.extend(raw);
     if !has_body && !ignore_stdin {
-        if let Stdin::Text { text, .. } = &inv.stdin {
-            req.bodies.push(text.clone());
-            has_body = true;
-        }
+        let before = req.bodies.len();
+        stdin_body(inv, &mut req);
+        has_body = req.bodies.len() > before;
     }
     if let Some(q) = query_param {
         req.bodies.push(Json::Object(Map::from_iter([("query".into(), Json::String(q))])).to_string());
@@ -558,9 +560,10 @@ fn railway_api(inv: &Invocation, ctx: &Context) -> Option<Request> {
         req.unreadable.extend(tmp.unreadable);
     }
     if docs.is_empty() {
-        if let Stdin::Text { text, .. } = &inv.stdin {
-            docs.push(text.clone());
-        }
+        let mut tmp = Request::default();
+        stdin_body(inv, &mut tmp);
+        docs.extend(tmp.bodies);
+        req.unreadable.extend(tmp.unreadable);
     }
     for d in docs {
         let mut body = Map::new();
