@@ -83,13 +83,7 @@ fn main() {
                 let with: Vec<String> = m
                     .with
                     .iter()
-                    .map(|(k, v)| {
-                        let v = match v {
-                            toml::Value::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        format!("({k:?}, {v:?})")
-                    })
+                    .map(|(k, v)| format!("({k:?}, {:?})", defs::param_text(v)))
                     .collect();
                 let _ = writeln!(
                     out,

@@ -1,10 +1,17 @@
 //! Built-in analysers that rules call by name (`check = "fs.delete"`): the parts of
 //! a decision that need more than flags and globs (paths, code inside options).
 
+pub mod datastores;
 pub mod exec;
 pub mod fs;
+pub mod graphql;
+pub mod http;
 pub mod interp;
+pub mod kube;
+pub mod opts;
 pub mod selfguard;
+pub mod sql;
+pub mod targets;
 
 use crate::analysis::invocation::Invocation;
 use crate::engine::Context;
@@ -26,6 +33,21 @@ impl Params {
     pub fn get(&self, key: &str) -> Option<&'static str> {
         self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
     }
+
+    /// An array parameter (`context = ["--profile", "--region"]`); empty when absent.
+    pub fn list(&self, key: &str) -> Vec<&'static str> {
+        self.get(key)
+            .map(|v| v.lines().collect())
+            .unwrap_or_default()
+    }
+
+    pub fn int(&self, key: &str) -> Option<usize> {
+        self.get(key).and_then(|v| v.parse().ok())
+    }
+
+    pub fn flag(&self, key: &str) -> Option<bool> {
+        self.get(key).and_then(|v| v.parse().ok())
+    }
 }
 
 type CheckFn = fn(&Invocation, &ArgView, &Context, Params) -> Vec<Hit>;
@@ -39,6 +61,15 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("exec.option", exec::option),
     ("exec.windows", exec::windows),
     ("interlock.self", selfguard::check),
+    ("sql.destructive", sql::destructive),
+    ("mongo.destructive", datastores::mongo),
+    ("redis.flush", datastores::redis),
+    ("http.delete", http::delete),
+    ("http.destructive-path", http::destructive_path),
+    ("http.graphql", http::graphql),
+    ("kube.delete", kube::delete),
+    ("args.target", targets::target),
+    ("cli.verb", targets::verb),
 ];
 
 pub fn run_check(

@@ -42,9 +42,10 @@ impl Invocation {
 }
 
 /// What a command reads on standard input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Stdin {
     /// Whatever the whole line reads: the terminal, /dev/null, the agent's pipe.
+    #[default]
     Inherit,
     /// Known text: a heredoc, a here-string, or `echo LITERAL |`. `dynamic` is set when
     /// it holds expansions whose values are unknown.

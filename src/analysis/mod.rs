@@ -253,13 +253,16 @@ impl<'a> Analyzer<'a> {
             }
             "pipeline" => {
                 let stages: Vec<Stage> = named_children(n).map(Stage::plain).collect();
-                self.walk_pipeline(stages, fr, scope, nd, named, Stdin::Inherit);
+                let stdin = scope.stdin.clone();
+                self.walk_pipeline(stages, fr, scope, nd, named, stdin);
             }
             "redirected_statement" => {
-                self.walk_redirected(n, fr, scope, nd, named, Stdin::Inherit);
+                let stdin = scope.stdin.clone();
+                self.walk_redirected(n, fr, scope, nd, named, stdin);
             }
             "command" => {
-                self.walk_command(n, &[], fr, scope, nd, named, Stdin::Inherit);
+                let stdin = scope.stdin.clone();
+                self.walk_command(n, &[], fr, scope, nd, named, stdin);
             }
             "variable_assignment" => self.assign(n, fr, scope, nd, named),
             "declaration_command" => self.declare(n, fr, scope, nd, named),
@@ -513,7 +516,14 @@ impl<'a> Analyzer<'a> {
             self.redirections(&redirect_nodes, fr, scope, nd, named);
         let stdin = heredoc_stdin.unwrap_or(stdin);
         let span = fr.span(n);
-        let out = output_of(&words, &stdin);
+        let out = match output_of(&words, &stdin) {
+            // `cat FILE |`: the file is relative to where the command runs.
+            Stdin::File(p) if p.is_relative() => match scope.cwd.as_deref() {
+                Some(cwd) => Stdin::File(scope::normalize(&cwd.join(p))),
+                None => Stdin::File(p),
+            },
+            other => other,
+        };
         self.record_written_files(&words, &redirects, &stdin, scope);
         self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);
         out

@@ -580,7 +580,15 @@ impl Analyzer<'_> {
                         return;
                     }
                     let joined = join_words(&args);
-                    return self.analyse_script_word(&joined, &[], fr, scope, cmd.remote);
+                    let stdin = cmd.stdin.clone();
+                    return self.analyse_script_word_fed(
+                        &joined,
+                        &[],
+                        fr,
+                        scope,
+                        cmd.remote,
+                        stdin,
+                    );
                 }
                 "source" | "." => {
                     self.note_program(&name);
@@ -655,18 +663,21 @@ impl Analyzer<'_> {
                 "ssh" => return self.unwrap_ssh(&args, cmd, fr, scope),
                 "docker" | "podman" | "nerdctl" => {
                     if self.unwrap_container(&name, &args, &mut cmd) {
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin, scope);
                         continue;
                     }
                     return self.judge_plain(&name, args, &cmd);
                 }
                 "docker-compose" | "podman-compose" => {
                     if self.unwrap_compose(&args, &mut cmd) {
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin, scope);
                         continue;
                     }
                     return self.judge_plain(&name, args, &cmd);
                 }
                 "kubectl" | "oc" => {
                     if self.unwrap_kubectl(&args, &mut cmd) {
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin, scope);
                         continue;
                     }
                     return self.judge_plain(&name, args, &cmd);
@@ -813,14 +824,55 @@ impl Analyzer<'_> {
         scope: &mut Scope,
         remote: bool,
     ) {
+        self.analyse_script_word_fed(w, params, fr, scope, remote, Stdin::Inherit);
+    }
+
+    /// Like `analyse_script_word`, for code whose commands read `stdin` (the stdin of
+    /// `sh -c`, `eval` or `ssh` itself: `ssh host psql <<SQL`).
+    pub(crate) fn analyse_script_word_fed(
+        &mut self,
+        w: &Word,
+        params: &[Word],
+        fr: &Frame,
+        scope: &mut Scope,
+        remote: bool,
+        stdin: Stdin,
+    ) {
         let code = code_text(w);
         let origin = self.origin_for(w, &code);
         let mut child = scope.child();
+        child.stdin = stdin;
         if !params.is_empty() {
             child.positional = Some(params.iter().skip(1).map(word_value).collect());
         }
         self.analyse_source(&code, origin, &mut child, fr.depth + 1, remote);
         scope.files = child.files;
+    }
+
+    /// What a command run elsewhere (ssh, `docker exec -i`) reads: the local stdin,
+    /// with a local file's content read here, since the other side cannot see it.
+    fn forwarded_stdin(&self, stdin: &Stdin, scope: &Scope) -> Stdin {
+        let Stdin::File(p) = stdin else {
+            return stdin.clone();
+        };
+        if let Some(text) = scope.files.get(p) {
+            return Stdin::Text {
+                text: text.clone(),
+                dynamic: false,
+            };
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() && m.len() <= crate::engine::MAX_INPUT_BYTES as u64 => {
+                match std::fs::read(p) {
+                    Ok(bytes) => Stdin::Text {
+                        text: String::from_utf8_lossy(&bytes).into_owned(),
+                        dynamic: false,
+                    },
+                    Err(_) => stdin.clone(),
+                }
+            }
+            _ => stdin.clone(),
+        }
     }
 
     /// Analyse code given as text (from a file or stdin), with spans on `span`.
@@ -901,7 +953,8 @@ impl Analyzer<'_> {
         let operands = &args[i.min(args.len())..];
         if has_c {
             if let Some(script) = operands.first() {
-                self.analyse_script_word(script, &operands[1..], fr, scope, cmd.remote);
+                let stdin = cmd.stdin.clone();
+                self.analyse_script_word_fed(script, &operands[1..], fr, scope, cmd.remote, stdin);
             }
             return;
         }
@@ -1339,8 +1392,8 @@ impl Analyzer<'_> {
         }
         let Some(_host) = args.get(i) else { return };
         let rest = &args[i + 1..];
+        let stdin = self.forwarded_stdin(&cmd.stdin, scope);
         if rest.is_empty() {
-            let stdin = cmd.stdin.clone();
             if !matches!(stdin, Stdin::Inherit) {
                 let mut remote_cmd = Cmd {
                     remote: true,
@@ -1356,7 +1409,7 @@ impl Analyzer<'_> {
         let joined = join_words(rest);
         let mut remote_scope = scope.child();
         remote_scope.cwd = None;
-        self.analyse_script_word(&joined, &[], fr, &mut remote_scope, true);
+        self.analyse_script_word_fed(&joined, &[], fr, &mut remote_scope, true, stdin);
     }
 
     fn ssh_option(&mut self, w: &Word, fr: &Frame, scope: &mut Scope) {
@@ -1408,10 +1461,12 @@ impl Analyzer<'_> {
                     return false;
                 }
                 self.note_program(name);
+                if !keeps_stdin(&rest[..s], 'i', &["--interactive"]) {
+                    cmd.stdin = Stdin::Inherit;
+                }
                 cmd.words = rest[s + 1..].to_vec();
                 cmd.remote = true;
                 cmd.cwd = None;
-                cmd.stdin = Stdin::Inherit;
                 true
             }
             "compose" => self.unwrap_compose(rest, cmd),
@@ -1470,10 +1525,13 @@ impl Analyzer<'_> {
             return false;
         }
         self.note_program("docker-compose");
+        // compose attaches stdin unless told not to.
+        if rest[..s].iter().any(|w| w.text() == "--interactive=false") {
+            cmd.stdin = Stdin::Inherit;
+        }
         cmd.words = rest[s + 1..].to_vec();
         cmd.remote = true;
         cmd.cwd = None;
-        cmd.stdin = Stdin::Inherit;
         true
     }
 
@@ -1494,7 +1552,8 @@ impl Analyzer<'_> {
             return false;
         }
         let rest = &args[i + 1..];
-        let start = match rest.iter().position(|w| w.text() == "--") {
+        let dashes = rest.iter().position(|w| w.text() == "--");
+        let start = match dashes {
             Some(p) => p + 1,
             None => {
                 let opts = [
@@ -1513,10 +1572,13 @@ impl Analyzer<'_> {
             return false;
         }
         self.note_program("kubectl");
+        let opts = &rest[..dashes.unwrap_or(start - 1)];
+        if !keeps_stdin(opts, 'i', &["--stdin"]) {
+            cmd.stdin = Stdin::Inherit;
+        }
         cmd.words = rest[start..].to_vec();
         cmd.remote = true;
         cmd.cwd = None;
-        cmd.stdin = Stdin::Inherit;
         true
     }
 
@@ -1981,6 +2043,23 @@ fn substitute(w: &Word, pattern: &str, with: &Word) -> Word {
         out.parts.push(Part::Lit(String::new()));
     }
     out
+}
+
+/// Do these options of `docker exec` / `kubectl exec` pass stdin on (`-i`, `-it`,
+/// `--interactive`)?
+fn keeps_stdin(opts: &[Word], short: char, long: &[&str]) -> bool {
+    opts.iter().any(|w| {
+        let t = w.text();
+        if let Some(l) = t.strip_prefix("--") {
+            return long.iter().any(|o| {
+                let o = &o[2..];
+                l == o || l.strip_prefix(o).is_some_and(|v| v == "=true")
+            });
+        }
+        t.strip_prefix('-').is_some_and(|c| {
+            !c.is_empty() && c.chars().all(|x| x.is_ascii_alphabetic()) && c.contains(short)
+        })
+    })
 }
 
 /// Join words with spaces into one word of code (as ssh and eval do).

@@ -3,6 +3,8 @@ use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
+use super::invocation::Stdin;
+
 /// A shell variable's value as far as it can be known.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
@@ -44,6 +46,9 @@ pub struct Scope {
     /// Bumped by every `shift` and `set --`, to tell whether a statement changed them.
     pub positional_generation: u32,
     pub call_stack: Vec<String>,
+    /// What commands of nested code read when nothing redirects them: the stdin of
+    /// the command that runs the code (`ssh host psql <<SQL`, `sh -c '…' < f`).
+    pub stdin: Stdin,
 }
 
 impl Scope {

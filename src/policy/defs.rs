@@ -190,13 +190,7 @@ impl MatchDef {
         let with: Vec<(S, S)> = self
             .with
             .iter()
-            .map(|(k, v)| {
-                let v = match v {
-                    toml::Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                (leak(k), leak(&v))
-            })
+            .map(|(k, v)| (leak(k), leak(&param_text(v))))
             .collect();
         Matcher {
             program: leak_list(&self.program),
@@ -220,5 +214,22 @@ impl ProgramSpec {
             options_with_value: leak_list(&self.options_with_value),
             single_dash_long: self.single_dash_long,
         }
+    }
+}
+
+/// A `with` value as the text checks read through `Params`: strings as they are,
+/// arrays as their items one per line, anything else in TOML form.
+pub fn param_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|i| match i {
+                toml::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => other.to_string(),
     }
 }

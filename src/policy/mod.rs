@@ -29,6 +29,13 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("shell", include_str!("../../policies/shell.toml")),
     ("canary", include_str!("../../policies/canary.toml")),
     ("interlock", include_str!("../../policies/interlock.toml")),
+    ("database", include_str!("../../policies/database.toml")),
+    ("http", include_str!("../../policies/http.toml")),
+    ("containers", include_str!("../../policies/containers.toml")),
+    ("kubernetes", include_str!("../../policies/kubernetes.toml")),
+    ("iac", include_str!("../../policies/iac.toml")),
+    ("cloud", include_str!("../../policies/cloud.toml")),
+    ("platforms", include_str!("../../policies/platforms.toml")),
 ];
 
 /// A rule ready to match, with where it came from.
