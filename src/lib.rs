@@ -12,5 +12,6 @@ pub mod engine;
 pub mod policy;
 pub mod render;
 pub mod syntax;
+pub mod wrap;
 
 pub use engine::{Context, Decision, Engine, Finding, Verdict};

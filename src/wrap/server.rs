@@ -1,0 +1,344 @@
+//! The session's broker: answers `check` requests from the shell hook and `approve`
+//! requests from agent shells. Allowed lines are answered on the connection's own
+//! thread; anything that needs a human goes to the relay loop, which owns the terminal
+//! and shows the card.
+
+use super::card::{CardView, Origin};
+use super::guard;
+use super::ShellKind;
+use crate::approval::RuleSummary;
+use crate::broker::{read_message, write_message, Answer, Request, Response};
+use crate::engine::{Context, Decision, Engine, Finding, Verdict};
+use crate::policy::layers::{self, Settings};
+use crate::render::visible;
+use std::io::{BufReader, Read};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+/// A question for the human, sent to the relay loop.
+pub struct Ask {
+    pub id: u64,
+    pub view: CardView,
+    pub deadline: Option<Instant>,
+    pub reply: mpsc::Sender<bool>,
+}
+
+pub enum Event {
+    Ask(Ask),
+    /// The asking process went away: drop its card.
+    Cancel(u64),
+}
+
+/// What the connection threads share.
+pub struct Shared {
+    token: String,
+    shell: Option<ShellKind>,
+    engines: EngineCache,
+    events: Mutex<mpsc::Sender<Event>>,
+    wake: OwnedFd,
+    next_id: AtomicU64,
+}
+
+/// Start accepting connections on a background thread.
+pub fn start(
+    listener: UnixListener,
+    token: String,
+    shell: Option<ShellKind>,
+    events: mpsc::Sender<Event>,
+    wake: OwnedFd,
+) -> std::io::Result<()> {
+    let shared = Arc::new(Shared {
+        token,
+        shell,
+        engines: EngineCache::default(),
+        events: Mutex::new(events),
+        wake,
+        next_id: AtomicU64::new(1),
+    });
+    std::thread::Builder::new()
+        .name("interlock-broker".into())
+        .spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&shared);
+                let _ = std::thread::Builder::new()
+                    .name("interlock-client".into())
+                    .spawn(move || serve(&shared, stream));
+            }
+        })?;
+    Ok(())
+}
+
+fn refused(message: &str) -> Response {
+    Response {
+        decision: Answer::Refused,
+        message: Some(message.to_string()),
+    }
+}
+
+fn serve(shared: &Shared, stream: UnixStream) {
+    let resp = match answer(shared, &stream) {
+        Ok(r) => r,
+        Err(msg) => refused(&msg),
+    };
+    let mut w = &stream;
+    let _ = write_message(&mut w, &resp);
+}
+
+fn answer(shared: &Shared, stream: &UnixStream) -> Result<Response, String> {
+    if !same_user(stream) {
+        return Err("interlock: the broker only answers its own user".into());
+    }
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let mut reader = BufReader::new(stream);
+    let req: Request =
+        read_message(&mut reader).map_err(|e| format!("interlock: bad request: {e}"))?;
+    if !constant_time_eq(req.token().as_bytes(), shared.token.as_bytes()) {
+        return Err("interlock: wrong session token".into());
+    }
+    match req {
+        Request::Check { line, cwd, pid, .. } => {
+            let (engine, settings, ctx) = shared.engines.get(&cwd);
+            let v = engine.decide(&line, &ctx);
+            let mut findings = v.findings;
+            findings.extend(guard::check(&line, shared.shell));
+            let v = Verdict::new(findings, v.programs);
+            if v.decision == Decision::Allow || settings.mode.as_deref() == Some("audit") {
+                return Ok(Response {
+                    decision: Answer::Allow,
+                    message: None,
+                });
+            }
+            let name = shared.shell.map(ShellKind::name).unwrap_or("shell").into();
+            let view = CardView {
+                origin: Origin::Shell { name, pid },
+                command: line,
+                cwd,
+                decision: v.decision,
+                findings: v.findings,
+            };
+            Ok(ask_human(shared, stream, view, &settings))
+        }
+        Request::Approve {
+            command,
+            cwd,
+            rules,
+            pid,
+            ..
+        } => {
+            let (engine, settings, ctx) = shared.engines.get(&cwd);
+            let v = engine.decide(&command, &ctx);
+            let view = CardView {
+                origin: Origin::Agent { pid },
+                decision: agent_decision(&v, &rules),
+                findings: merge_rules(v.findings, &rules, command.len()),
+                command,
+                cwd,
+            };
+            Ok(ask_human(shared, stream, view, &settings))
+        }
+    }
+}
+
+/// The strictest of what the agent shell reported and what this engine finds; an
+/// approval request is never less than a confirm.
+fn agent_decision(v: &Verdict, rules: &[RuleSummary]) -> Decision {
+    rules
+        .iter()
+        .filter_map(|r| Decision::parse(&r.decision))
+        .chain([v.decision, Decision::Confirm])
+        .max()
+        .unwrap_or(Decision::Confirm)
+}
+
+/// Rules the agent shell reported that this engine did not find, shown over the
+/// whole command.
+fn merge_rules(mut findings: Vec<Finding>, rules: &[RuleSummary], len: usize) -> Vec<Finding> {
+    for r in rules {
+        if findings.iter().any(|f| f.rule == r.rule) {
+            continue;
+        }
+        findings.push(Finding {
+            rule: r.rule.clone(),
+            decision: Decision::parse(&r.decision).unwrap_or(Decision::Confirm),
+            reason: r.reason.clone(),
+            detail: None,
+            start: 0,
+            end: len,
+            suggestion: None,
+        });
+    }
+    findings
+}
+
+fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings) -> Response {
+    let summary = view
+        .findings
+        .iter()
+        .find(|f| f.decision == view.decision)
+        .map(|f| format!("{}: {}", f.rule, f.message()))
+        .unwrap_or_default();
+    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+    let (tx, rx) = mpsc::channel();
+    let deadline = s
+        .confirm_timeout
+        .filter(|t| *t > 0)
+        .map(|t| Instant::now() + Duration::from_secs(t));
+    if !shared.send(Event::Ask(Ask {
+        id,
+        view,
+        deadline,
+        reply: tx,
+    })) {
+        return refused("interlock: the session is closing; not run");
+    }
+    // Wait for the human, but notice when the asking process gives up.
+    let _ = stream.set_nonblocking(true);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(true) => {
+                return Response {
+                    decision: Answer::Approved,
+                    message: None,
+                }
+            }
+            Ok(false) => {
+                return refused(&one_line(&format!(
+                    "interlock: refused, not run — {summary}"
+                )));
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return refused(&one_line(&format!(
+                    "interlock: no answer in time, not run — {summary}"
+                )))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                let mut b = [0u8; 1];
+                if let Ok(0) = (&mut &*stream).read(&mut b) {
+                    shared.send(Event::Cancel(id));
+                    return refused("interlock: the asking process went away");
+                }
+            }
+        }
+    }
+}
+
+/// One line, at most 300 characters, safe to print on a terminal.
+fn one_line(s: &str) -> String {
+    let v = visible(s, false);
+    if v.chars().count() > 300 {
+        let mut t: String = v.chars().take(299).collect();
+        t.push('…');
+        t
+    } else {
+        v
+    }
+}
+
+impl Shared {
+    fn send(&self, e: Event) -> bool {
+        let ok = match self.events.lock() {
+            Ok(tx) => tx.send(e).is_ok(),
+            Err(_) => false,
+        };
+        let _ = nix::unistd::write(self.wake.as_fd(), b"w");
+        ok
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() || a.is_empty() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(target_os = "linux")]
+fn same_user(stream: &UnixStream) -> bool {
+    use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+    match getsockopt(stream, PeerCredentials) {
+        Ok(c) => c.uid() == nix::unistd::geteuid().as_raw(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn same_user(_stream: &UnixStream) -> bool {
+    // The socket lives in a 0700 directory: only this user can reach it.
+    true
+}
+
+/// The config files that apply to a directory, with their modification times.
+type LayerKey = Vec<(PathBuf, Option<SystemTime>)>;
+
+/// The engine for a working directory, rebuilt only when a config layer changes.
+#[derive(Default)]
+struct EngineCache {
+    last: Mutex<Option<(LayerKey, Arc<Engine>, Settings)>>,
+}
+
+impl EngineCache {
+    fn get(&self, cwd: &str) -> (Arc<Engine>, Settings, Context) {
+        let cwd = Path::new(cwd);
+        let key: LayerKey = layers::layer_paths(Some(cwd))
+            .into_iter()
+            .map(|(_, p)| {
+                let m = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+                (p, m)
+            })
+            .collect();
+        let mut ctx = Context::from_process();
+        ctx.cwd = Some(cwd.to_path_buf());
+        let mut slot = match self.last.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        let (engine, settings) = match slot.as_ref() {
+            Some((k, e, s)) if *k == key => (Arc::clone(e), s.clone()),
+            _ => {
+                let loaded = layers::load(Some(cwd));
+                let e = Arc::new(Engine::new(loaded.policy));
+                *slot = Some((key, Arc::clone(&e), loaded.settings.clone()));
+                (e, loaded.settings)
+            }
+        };
+        if let Some(h) = &settings.local_hosts {
+            ctx.local_hosts.clone_from(h);
+        }
+        (engine, settings, ctx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_compare_exactly() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b""));
+    }
+
+    #[test]
+    fn agent_requests_are_at_least_confirm() {
+        let v = Verdict::new(vec![], vec![]);
+        assert_eq!(agent_decision(&v, &[]), Decision::Confirm);
+        let rules = vec![RuleSummary {
+            rule: "x".into(),
+            decision: "deny".into(),
+            reason: "r".into(),
+        }];
+        assert_eq!(agent_decision(&v, &rules), Decision::Deny);
+        let merged = merge_rules(vec![], &rules, 5);
+        assert_eq!((merged[0].start, merged[0].end), (0, 5));
+    }
+}
