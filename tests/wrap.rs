@@ -49,6 +49,22 @@ impl Term {
     /// directory (holding the shells' startup files) and the working directory in
     /// `$HOME/work`.
     fn start(args: &[&str]) -> Term {
+        Term::start_with(args, |_| {})
+    }
+
+    /// Like `start`, with a chance to add files to the scratch HOME first.
+    fn start_with(args: &[&str], setup: impl FnOnce(&Path)) -> Term {
+        Term::start_bin(Path::new(interlock()), args, setup)
+    }
+
+    fn start_bin(bin: &Path, args: &[&str], setup: impl FnOnce(&Path)) -> Term {
+        let mut all = vec!["wrap"];
+        all.extend_from_slice(args);
+        Term::spawn(bin, &all, setup)
+    }
+
+    /// Run `program ARGS` as the terminal's session leader.
+    fn spawn(program: &Path, args: &[&str], setup: impl FnOnce(&Path)) -> Term {
         // Not under /tmp: deleting in temporary directories is allowed on purpose.
         let home = tempfile::Builder::new()
             .prefix("ilw")
@@ -66,6 +82,7 @@ impl Term {
             format!("set -g fish_greeting\nfunction fish_prompt; printf '{PROMPT}'; end\n"),
         )
         .expect("fish config");
+        setup(h);
 
         let ws = Winsize {
             ws_row: 24,
@@ -75,9 +92,8 @@ impl Term {
         };
         let pty = openpty(&ws, None).expect("openpty");
         let slave = pty.slave;
-        let mut cmd = Command::new(interlock());
-        cmd.arg("wrap")
-            .args(args)
+        let mut cmd = Command::new(program);
+        cmd.args(args)
             .current_dir(h.join("work"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -642,4 +658,129 @@ fn agent_shell_approval_uses_the_same_card() {
     assert_eq!(resp.decision, Answer::Refused);
     t.line("exit");
     assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn unanswered_card_times_out_refused() {
+    if !have("bash") {
+        return;
+    }
+    let mut t = Term::start_with(&["--shell", "bash"], |home| {
+        std::fs::create_dir_all(home.join(".config/interlock")).expect("dir");
+        std::fs::write(
+            home.join(".config/interlock/config.toml"),
+            "[settings]\nconfirm_timeout = 1\n",
+        )
+        .expect("config");
+    });
+    t.prompt();
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    // Pasted text is not an answer.
+    t.send(b"\x1b[200~y\x1b[201~");
+    t.expect("no answer in time, not run");
+    t.prompt();
+    assert!(marker(&t).exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn suspend_and_resume_restore_and_reclaim_the_terminal() {
+    if !have("bash") {
+        return;
+    }
+    // A job-control shell above the wrapper, as in a user's terminal (a stop signal
+    // to an orphaned process group would be discarded).
+    let script =
+        r#"set -m; "$0" wrap --shell bash; echo "first:$?"; read -r _; fg; echo "final:$?""#;
+    let mut t = Term::spawn(Path::new("bash"), &["-c", script, interlock()], |_| {});
+    t.prompt();
+    t.line("echo wrap''per=$PPID:");
+    t.expect("wrapper=");
+    let pid: i32 = t
+        .expect(":")
+        .trim_end_matches(':')
+        .parse()
+        .expect("wrapper pid");
+    kill(Pid::from_raw(pid), Signal::SIGTSTP).expect("kill");
+    t.expect(&format!("first:{}", 128 + Signal::SIGTSTP as i32));
+    // Stopped, and the terminal is the outer shell's again.
+    t.wait_cooked();
+    t.send(b"\n");
+    let deadline = Instant::now() + WAIT;
+    while t.lflags().contains(LocalFlags::ICANON) {
+        assert!(Instant::now() < deadline, "raw mode not back after fg");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    t.sync();
+    t.line("exit 3");
+    t.expect("final:3");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn shell_inside_points_at_the_agent_shell() {
+    if !have("bash") {
+        return;
+    }
+    // A copy of interlock with an `interlock-bash` beside it, as installed.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let bin = dir.path().join("interlock");
+    std::fs::hard_link(interlock(), &bin)
+        .or_else(|_| std::fs::copy(interlock(), &bin).map(|_| ()))
+        .expect("copy interlock");
+    std::fs::write(dir.path().join("interlock-bash"), "").expect("agent shell");
+    let mut t = Term::start_bin(&bin, &["--shell", "bash"], |_| {});
+    t.prompt();
+    t.line("echo \"shell=$SHELL\"");
+    t.expect(&format!(
+        "shell={}",
+        dir.path().join("interlock-bash").display()
+    ));
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn card_over_a_full_screen_program_keeps_its_screen() {
+    use interlock::broker::{self, Answer, Request};
+    let mut t = Term::start(&[
+        "--",
+        "sh",
+        "-c",
+        "printf '\\033[?1049hFULLSCREEN S=%s:T=%s:E\\n' \"$INTERLOCK_BROKER\" \"$INTERLOCK_BROKER_TOKEN\"; sleep 60",
+    ]);
+    t.expect("FULLSCREEN S=");
+    let seen = t.expect(":E");
+    let (sock, token_file) = seen
+        .trim_end_matches(":E")
+        .split_once(":T=")
+        .expect("paths");
+    let token = broker::read_token(Path::new(token_file)).expect("token");
+    let req = Request::Approve {
+        token,
+        command: "git push --force".into(),
+        cwd: "/".into(),
+        rules: vec![],
+        pid: 1,
+    };
+    let sock = PathBuf::from(sock);
+    let pending = std::thread::spawn(move || broker::ask(&sock, &req, WAIT));
+    let card = t.card();
+    assert!(
+        !card.contains("\x1b[?1049h"),
+        "the card took the alternate screen the program is using"
+    );
+    t.send(b"y");
+    let resp = pending.join().expect("thread").expect("answer");
+    assert_eq!(resp.decision, Answer::Approved);
+    // The program's screen is cleared and it is told to repaint; the alternate screen
+    // is not left.
+    t.expect("\x1b8");
+    kill(t.pid, Signal::SIGTERM).expect("kill");
+    assert_eq!(t.wait(), 143);
+    let after = String::from_utf8_lossy(&t.out.0.lock().expect("lock")).into_owned();
+    let tail = &after[after.find("INTERLOCK").expect("card")..];
+    assert!(!tail.contains("\x1b[?1049l"), "left the alternate screen");
 }

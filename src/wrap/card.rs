@@ -9,6 +9,11 @@ use crossterm::cursor::MoveTo;
 use crossterm::style::{Attribute, Color, Print, ResetColor, SetAttribute, SetForegroundColor};
 use crossterm::terminal::{Clear, ClearType};
 use crossterm::QueueableCommand;
+use std::time::{Duration, Instant};
+
+/// Keys pressed this soon after the card appears were meant for the shell (typing
+/// ahead), not for the card: they are dropped, and the question is shown after it.
+pub const SETTLE: Duration = Duration::from_millis(300);
 
 /// Who asks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +65,8 @@ pub struct Card {
     keys: KeyParser,
     /// The command's lines, each a list of (visible text, highlighted) runs.
     lines: Vec<Vec<(String, bool)>>,
+    /// When keys start to count.
+    pub armed_at: Instant,
 }
 
 impl Card {
@@ -84,12 +91,21 @@ impl Card {
             error: None,
             keys: KeyParser::default(),
             lines,
+            armed_at: Instant::now() + SETTLE,
         }
+    }
+
+    pub fn armed(&self) -> bool {
+        Instant::now() >= self.armed_at
     }
 
     /// Feed keys from the outer terminal. `Some(answer)` once the human decided.
     pub fn feed(&mut self, bytes: &[u8]) -> Option<bool> {
-        for key in self.keys.feed(bytes) {
+        let keys = self.keys.feed(bytes);
+        if !self.armed() {
+            return None;
+        }
+        for key in keys {
             match key {
                 Key::Esc | Key::Cancel => return Some(false),
                 Key::Up => self.scroll = self.scroll.saturating_sub(1),
@@ -164,6 +180,7 @@ impl Card {
         }
         tail.push(Line::blank());
         match &self.phrase {
+            _ if !self.armed() => tail.push(Line::plain(String::new())),
             None => tail.push(Line::styled(
                 "  Run it?  y = yes, once    n / Enter / Esc = no".into(),
                 None,
@@ -458,13 +475,19 @@ mod tests {
         }
     }
 
+    fn armed(v: CardView) -> Card {
+        let mut c = Card::new(v);
+        c.armed_at = Instant::now();
+        c
+    }
+
     fn text(bytes: &[u8]) -> String {
         String::from_utf8_lossy(bytes).into_owned()
     }
 
     #[test]
     fn confirm_takes_one_key_and_shows_hostile_text() {
-        let mut c = Card::new(view(
+        let mut c = armed(view(
             "rm -rf ~/x\x1b[2K\u{202e}",
             vec![finding("fs.x", Decision::Confirm, 7, 10)],
         ));
@@ -475,13 +498,13 @@ mod tests {
         assert!(screen.contains("safer: name the directory"));
         assert_eq!(c.feed(b"x"), None);
         assert_eq!(c.feed(b"y"), Some(true));
-        let mut c = Card::new(view("rm x", vec![finding("fs.x", Decision::Confirm, 0, 4)]));
+        let mut c = armed(view("rm x", vec![finding("fs.x", Decision::Confirm, 0, 4)]));
         assert_eq!(c.feed(b"\r"), Some(false));
     }
 
     #[test]
     fn deny_needs_the_phrase() {
-        let mut c = Card::new(view(
+        let mut c = armed(view(
             "rm -rf ~",
             vec![finding("fs.delete-critical", Decision::Deny, 7, 8)],
         ));
@@ -490,7 +513,7 @@ mod tests {
         assert_eq!(c.feed(b"y"), None);
         assert_eq!(c.feed(b"\r"), None, "a wrong phrase is not an answer");
         assert_eq!(c.feed(b"/home/user\r"), Some(true));
-        let mut c = Card::new(view(
+        let mut c = armed(view(
             "rm -rf /",
             vec![Finding {
                 detail: Some("the root directory /".into()),
@@ -502,6 +525,16 @@ mod tests {
     }
 
     #[test]
+    fn keys_before_the_card_settles_are_dropped() {
+        let mut c = Card::new(view("rm x", vec![finding("fs.x", Decision::Confirm, 0, 4)]));
+        assert!(!text(&c.render(80, 24)).contains("Run it?"));
+        assert_eq!(c.feed(b"y"), None);
+        c.armed_at = Instant::now();
+        assert!(text(&c.render(80, 24)).contains("Run it?"));
+        assert_eq!(c.feed(b"y"), Some(true));
+    }
+
+    #[test]
     fn long_commands_scroll_to_the_finding() {
         let mut cmd = String::new();
         for i in 0..100 {
@@ -509,7 +542,7 @@ mod tests {
         }
         let start = cmd.len();
         cmd.push_str("rm -rf ~/x");
-        let mut c = Card::new(view(
+        let mut c = armed(view(
             &cmd,
             vec![finding("fs.x", Decision::Confirm, start, cmd.len())],
         ));

@@ -189,7 +189,8 @@ impl Guard<'_> {
         let base = name.rsplit('/').next().unwrap_or(&name).to_string();
         match base.as_str() {
             "bind" if self.shell != Some(ShellKind::Zsh) => {
-                if binds_enter(&words) {
+                let raw: Vec<&str> = args.iter().map(|a| self.text(*a)).collect();
+                if binds_enter(&words, &raw) {
                     self.hit(UNHOOK, n, "rebinds Enter or the hook's keys".into());
                 }
             }
@@ -347,7 +348,8 @@ fn mentions_accept(w: &str) -> bool {
 
 /// bash `bind '"KEY": FUNCTION'`, `bind -x`, `bind -r KEY`, `bind -f FILE`; fish
 /// `bind KEY COMMAND`, `bind -e KEY`. Queries (`bind -p`, `bind -q accept-line`) pass.
-fn binds_enter(words: &[Option<String>]) -> bool {
+/// Keys are looked for in the text as typed too: fish keeps `\r` unquoted.
+fn binds_enter(words: &[Option<String>], raw: &[&str]) -> bool {
     if words.iter().any(Option::is_none) {
         return true;
     }
@@ -365,7 +367,12 @@ fn binds_enter(words: &[Option<String>]) -> bool {
         .any(|w| matches!(*w, "-r" | "-x" | "-u" | "-e" | "--erase"))
         || ops.iter().any(|w| w.contains(':'))
         || ops.len() >= 2;
-    changes && ops.iter().any(|w| mentions_accept(w))
+    changes
+        && (ops.iter().any(|w| mentions_accept(w))
+            || raw
+                .iter()
+                .filter(|w| !w.starts_with('-'))
+                .any(|w| mentions_accept(w)))
 }
 
 /// zsh `bindkey [-M MAP] KEY WIDGET`: Enter-like keys may only go to the (wrapped)

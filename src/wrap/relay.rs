@@ -5,7 +5,7 @@
 use super::card::Card;
 use super::modes::Modes;
 use super::pty::Child;
-use super::server::{Ask, Event};
+use super::server::{Ask, Event, Reply};
 use super::signals::{self, Signals};
 use super::term::{self, Guardian};
 use nix::errno::Errno;
@@ -35,6 +35,8 @@ struct State {
     modes: Modes,
     to_child: Vec<u8>,
     card: Option<(Ask, Card)>,
+    /// The card on screen already shows its question (it is armed).
+    card_armed: bool,
     queue: VecDeque<Ask>,
     status: Option<i32>,
     master_open: bool,
@@ -55,6 +57,7 @@ impl Relay<'_> {
             modes: Modes::default(),
             to_child: Vec::new(),
             card: None,
+            card_armed: false,
             queue: VecDeque::new(),
             status: None,
             master_open: true,
@@ -70,13 +73,26 @@ impl Relay<'_> {
                 }
                 drain_until.get_or_insert_with(|| Instant::now() + DRAIN);
             }
-            let deadline = [drain_until, st.card.as_ref().and_then(|(a, _)| a.deadline)]
-                .into_iter()
-                .flatten()
-                .min();
+            let settling = st
+                .card
+                .as_ref()
+                .filter(|_| !st.card_armed)
+                .map(|(_, c)| c.armed_at);
+            let deadline = [
+                drain_until,
+                st.card.as_ref().and_then(|(a, _)| a.deadline),
+                settling,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let timeout = match deadline {
                 Some(d) => {
-                    let ms = d.saturating_duration_since(Instant::now()).as_millis();
+                    // Rounded up, so the loop does not spin just before the deadline.
+                    let ms = d
+                        .saturating_duration_since(Instant::now())
+                        .as_micros()
+                        .div_ceil(1000);
                     PollTimeout::try_from(ms.min(60_000) as u32).unwrap_or(PollTimeout::ZERO)
                 }
                 None => PollTimeout::NONE,
@@ -126,9 +142,12 @@ impl Relay<'_> {
             if wake_ready {
                 self.on_wake(&mut st);
             }
-            if let Some((ask, _)) = &st.card {
+            if let Some((ask, card)) = &st.card {
                 if ask.deadline.is_some_and(|d| Instant::now() >= d) {
-                    self.close_card(&mut st, false);
+                    self.close_card(&mut st, Reply::TimedOut);
+                } else if !st.card_armed && card.armed() {
+                    st.card_armed = true;
+                    self.draw_card(&mut st);
                 }
             }
             if !stdin_ready.is_empty() {
@@ -189,7 +208,7 @@ impl Relay<'_> {
     fn on_input(&self, st: &mut State, bytes: &[u8]) {
         if let Some((_, card)) = st.card.as_mut() {
             match card.feed(bytes) {
-                Some(answer) => self.close_card(st, answer),
+                Some(yes) => self.close_card(st, if yes { Reply::Yes } else { Reply::No }),
                 None => self.draw_card(st),
             }
             return;
@@ -230,7 +249,7 @@ impl Relay<'_> {
                 Event::Cancel(id) => {
                     st.queue.retain(|a| a.id != id);
                     if st.card.as_ref().is_some_and(|(a, _)| a.id == id) {
-                        self.close_card(st, false);
+                        self.close_card(st, Reply::No);
                     }
                 }
             }
@@ -283,7 +302,7 @@ impl Relay<'_> {
     /// session as a closing terminal would, give the child a moment, and leave.
     fn hang_up(&self, st: &mut State, s: Signal) -> End {
         if st.card.is_some() {
-            self.close_card(st, false);
+            self.close_card(st, Reply::No);
         }
         st.queue.clear();
         let _ = kill(self.child.pid, Signal::SIGHUP);
@@ -330,6 +349,7 @@ impl Relay<'_> {
         let _ = tcflush(term::stdin(), FlushArg::TCIFLUSH);
         let card = Card::new(ask.view.clone());
         st.card = Some((ask, card));
+        st.card_armed = false;
         self.guardian.card(true);
         self.draw_card_screen(st);
     }
@@ -356,7 +376,7 @@ impl Relay<'_> {
         let _ = term::write_all(term::stdout(), &card.render(cols, rows));
     }
 
-    fn close_card(&self, st: &mut State, answer: bool) {
+    fn close_card(&self, st: &mut State, answer: Reply) {
         let Some((ask, _)) = st.card.take() else {
             return;
         };

@@ -25,7 +25,15 @@ pub struct Ask {
     pub id: u64,
     pub view: CardView,
     pub deadline: Option<Instant>,
-    pub reply: mpsc::Sender<bool>,
+    pub reply: mpsc::Sender<Reply>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply {
+    Yes,
+    No,
+    /// Nobody answered before `confirm_timeout`.
+    TimedOut,
 }
 
 pub enum Event {
@@ -179,11 +187,12 @@ fn merge_rules(mut findings: Vec<Finding>, rules: &[RuleSummary], len: usize) ->
 }
 
 fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings) -> Response {
+    // The one-line explanation: the rule and what is at stake (the card had the rest).
     let summary = view
         .findings
         .iter()
         .find(|f| f.decision == view.decision)
-        .map(|f| format!("{}: {}", f.rule, f.message()))
+        .map(|f| format!("{}: {}", f.rule, f.detail.as_deref().unwrap_or(&f.reason)))
         .unwrap_or_default();
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel();
@@ -203,20 +212,25 @@ fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings)
     let _ = stream.set_nonblocking(true);
     loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
-            Ok(true) => {
+            Ok(Reply::Yes) => {
                 return Response {
                     decision: Answer::Approved,
                     message: None,
                 }
             }
-            Ok(false) => {
+            Ok(Reply::No) => {
                 return refused(&one_line(&format!(
                     "interlock: refused, not run — {summary}"
                 )));
             }
-            Err(RecvTimeoutError::Disconnected) => {
+            Ok(Reply::TimedOut) => {
                 return refused(&one_line(&format!(
                     "interlock: no answer in time, not run — {summary}"
+                )))
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                return refused(&one_line(&format!(
+                    "interlock: the session closed, not run — {summary}"
                 )))
             }
             Err(RecvTimeoutError::Timeout) => {
@@ -230,11 +244,15 @@ fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings)
     }
 }
 
-/// One line, at most 300 characters, safe to print on a terminal.
+/// One line that fits the terminal (at most 300 characters), safe to print.
 fn one_line(s: &str) -> String {
+    let width = super::term::winsize(super::term::stdout())
+        .map(|w| w.ws_col as usize)
+        .unwrap_or(80)
+        .clamp(20, 300);
     let v = visible(s, false);
-    if v.chars().count() > 300 {
-        let mut t: String = v.chars().take(299).collect();
+    if v.chars().count() >= width {
+        let mut t: String = v.chars().take(width - 2).collect();
         t.push('…');
         t
     } else {
