@@ -372,6 +372,12 @@ fn allowed_commands_run_untouched(name: &str) {
 #[test]
 fn bash_allowed_commands_run_untouched() {
     allowed_commands_run_untouched("bash");
+    // The hook's helper is not one of the user's jobs.
+    let Some(mut t) = shell("bash") else { return };
+    t.line("echo jobs''=$(jobs | wc -l)");
+    t.expect("jobs=0");
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
 }
 
 #[test]

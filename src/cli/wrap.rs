@@ -15,6 +15,9 @@ pub struct WrapArgs {
     /// For the shell hooks: judge the line on stdin (exit 0 run, 1 refused, 2 unfinished).
     #[arg(long, hide = true)]
     check_line: bool,
+    /// For the bash hook: answer lines from stdin for the whole session.
+    #[arg(long, hide = true)]
+    hook_relay: bool,
     /// For the bash hook: the bash whose parser decides if a line is finished.
     #[arg(long, hide = true, value_name = "PATH")]
     bash: Option<PathBuf>,
@@ -45,9 +48,12 @@ impl From<ShellArg> for ShellKind {
 }
 
 pub fn run(a: WrapArgs) -> i32 {
+    let shell = a.shell.map(ShellKind::from).unwrap_or(ShellKind::Bash);
     if a.check_line {
-        let shell = a.shell.map(ShellKind::from).unwrap_or(ShellKind::Bash);
         return wrap::check_line(shell, a.bash.as_deref());
+    }
+    if a.hook_relay {
+        return wrap::hook_relay(shell, a.bash.as_deref());
     }
     let mut program = a.program;
     if program.first().is_some_and(|p| p == "--") {

@@ -19,31 +19,98 @@ pub const INCOMPLETE: i32 = 2;
 const WAIT: Duration = Duration::from_secs(7 * 24 * 3600);
 
 pub fn check_line(shell: ShellKind, bash: Option<&Path>) -> i32 {
-    match ask(shell, bash) {
-        Ok(code) => code,
-        Err(msg) => {
-            eprintln!("{msg}");
-            REFUSED
+    let mut input = Vec::new();
+    if let Err(e) = std::io::stdin()
+        .lock()
+        .take(MAX_INPUT_BYTES as u64 + 2)
+        .read_to_end(&mut input)
+    {
+        eprintln!("interlock: cannot read the line ({e}); not run");
+        return REFUSED;
+    }
+    // The hooks end the line with a newline (a bash here-string always does).
+    if input.last() == Some(&b'\n') {
+        input.pop();
+    }
+    let cwd = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (code, msg) = judge(shell, bash, input, cwd);
+    if let Some(m) = msg {
+        eprintln!("{m}");
+    }
+    code
+}
+
+/// `interlock wrap --hook-relay`: the bash hook's helper for the whole session (a
+/// coprocess), so Enter costs two pipe writes instead of starting a process. Reads
+/// `CWD NUL LINE NUL` requests; answers each with one line: `0`, `2`, or `1 MESSAGE`.
+pub fn relay(shell: ShellKind, bash: Option<&Path>) -> i32 {
+    use std::io::{BufRead, Write};
+    // Do not hold the start directory busy.
+    let _ = std::env::set_current_dir("/");
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    loop {
+        let Some(cwd) = read_field(&mut input, 64 * 1024) else {
+            return 0;
+        };
+        let Some(line) = read_field(&mut input, MAX_INPUT_BYTES + 1) else {
+            return 0;
+        };
+        let cwd = String::from_utf8_lossy(&cwd).into_owned();
+        let (code, msg) = judge(shell, bash, line, cwd);
+        let reply = match msg {
+            Some(m) if code == REFUSED => format!("1 {}\n", m.replace('\n', " ")),
+            _ => format!("{code}\n"),
+        };
+        if out
+            .write_all(reply.as_bytes())
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            return 0;
+        }
+        fn read_field(r: &mut impl BufRead, max: usize) -> Option<Vec<u8>> {
+            let mut buf = Vec::new();
+            let n = r.take(max as u64).read_until(0, &mut buf).ok()?;
+            if n == 0 {
+                return None;
+            }
+            if buf.last() == Some(&0) {
+                buf.pop();
+                return Some(buf);
+            }
+            // Too long: skip to the separator; the oversized text is refused below.
+            let mut rest = Vec::new();
+            r.read_until(0, &mut rest).ok()?;
+            Some(buf)
         }
     }
 }
 
-fn ask(shell: ShellKind, bash: Option<&Path>) -> Result<i32, String> {
-    let mut input = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(MAX_INPUT_BYTES as u64 + 2)
-        .read_to_end(&mut input)
-        .map_err(|e| format!("interlock: cannot read the line ({e}); not run"))?;
-    if input.last() == Some(&b'\n') {
-        input.pop();
+/// Decide one line: the exit code and, when refused, the one-line reason.
+fn judge(
+    shell: ShellKind,
+    bash: Option<&Path>,
+    line: Vec<u8>,
+    cwd: String,
+) -> (i32, Option<String>) {
+    match ask(shell, bash, line, cwd) {
+        Ok(code) => (code, None),
+        Err(msg) => (REFUSED, Some(msg)),
     }
-    if input.len() > MAX_INPUT_BYTES {
+}
+
+fn ask(shell: ShellKind, bash: Option<&Path>, line: Vec<u8>, cwd: String) -> Result<i32, String> {
+    if line.len() > MAX_INPUT_BYTES {
         return Err(format!(
             "interlock: the line is longer than {MAX_INPUT_BYTES} bytes; not run (run it from a file)"
         ));
     }
-    let line = String::from_utf8(input)
+    let line = String::from_utf8(line)
         .map_err(|_| "interlock: the line is not valid UTF-8; not run".to_string())?;
     // An empty last line (Enter pressed twice) runs the text as it is.
     if shell == ShellKind::Bash && !line.ends_with('\n') && complete::incomplete(&line, bash) {
@@ -54,9 +121,6 @@ fn ask(shell: ShellKind, bash: Option<&Path>) -> Result<i32, String> {
     )?;
     let token = broker::read_token(&token_file)
         .map_err(|e| format!("interlock: cannot read the session token ({e}); not run"))?;
-    let cwd = std::env::current_dir()
-        .map(|d| d.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let req = Request::Check {
         token,
         line,

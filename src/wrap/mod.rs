@@ -21,7 +21,7 @@ mod session;
 mod signals;
 mod term;
 
-pub use client::check_line;
+pub use client::{check_line, relay as hook_relay};
 
 use crate::broker;
 use std::ffi::OsString;

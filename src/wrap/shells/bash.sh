@@ -15,7 +15,7 @@ __interlock_enter() {
         if [[ $line == *'!'* && $- == *H* ]]; then
             expanded=$(builtin history -p -- "$line" 2>/dev/null) && line=$expanded
         fi
-        @BIN@ wrap --check-line --shell bash --bash "$BASH" <<<"$line"
+        __interlock_ask "$line"
         rc=$?
     fi
     case $rc in
@@ -33,6 +33,30 @@ __interlock_enter() {
         builtin bind '"\C-x\C-b": ""'
         ;;
     esac
+}
+
+# Ask the session about one line: 0 run, 1 refused (reason printed), 2 unfinished.
+# Through the helper when it is up (no process start per Enter); else a one-off
+# client. SIGPIPE is ignored around the write, so a helper that died cannot take
+# the shell down with it.
+__interlock_ask() {
+    local reply
+    if [[ -n ${__interlock_co_PID-} ]] && builtin kill -0 "$__interlock_co_PID" 2>/dev/null; then
+        builtin trap '' PIPE
+        if builtin printf '%s\0%s\0' "$PWD" "$1" >&"${__interlock_co[1]}" 2>/dev/null &&
+            IFS= builtin read -r -u "${__interlock_co[0]}" reply; then
+            builtin trap - PIPE
+            case $reply in
+            0 | 2) return "$reply" ;;
+            1*)
+                [[ $reply == '1 '* ]] && builtin printf '%s\n' "${reply#1 }" >&2
+                return 1
+                ;;
+            esac
+        fi
+        builtin trap - PIPE
+    fi
+    @BIN@ wrap --check-line --shell bash --bash "$BASH" <<<"$1"
 }
 
 # edit-and-execute-command would run the edited text without Enter: edit into the
@@ -57,3 +81,10 @@ unset __interlock_km
 builtin bind -m emacs '"\C-o": "\C-x\C-a\C-x\C-b"'
 builtin bind -m emacs -x '"\C-x\C-e": __interlock_edit'
 builtin bind -m vi-command -x '"v": __interlock_edit'
+
+# The helper, started once (not when the user's startup files trap SIGPIPE: the hook
+# would have to change that trap). Disowned so it is not one of the user's jobs.
+if [[ -z $(builtin trap -p PIPE) ]]; then
+    { coproc __interlock_co { exec @BIN@ wrap --hook-relay --shell bash --bash "$BASH"; }; } 2>/dev/null
+    builtin disown "$__interlock_co_PID" 2>/dev/null
+fi
