@@ -295,6 +295,48 @@ impl Drop for Term {
     }
 }
 
+/// Is a process named `name`, below `root`, the foreground job of its terminal?
+fn foreground_descendant(root: Pid, name: &str) -> bool {
+    // /proc/PID/stat: pid (comm) state ppid pgrp session tty_nr tpgid …
+    let stat = |pid: i32| -> Option<(String, i32, i32, i32)> {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let open = s.find('(')?;
+        let close = s.rfind(')')?;
+        let comm = s[open + 1..close].to_string();
+        let f: Vec<&str> = s[close + 2..].split(' ').collect();
+        Some((
+            comm,
+            f[1].parse().ok()?,
+            f[2].parse().ok()?,
+            f[5].parse().ok()?,
+        ))
+    };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Some((comm, mut ppid, pgrp, tpgid)) = stat(pid) else {
+            continue;
+        };
+        if comm != name || pgrp != tpgid {
+            continue;
+        }
+        for _ in 0..16 {
+            if ppid == root.as_raw() {
+                return true;
+            }
+            match stat(ppid) {
+                Some((_, p, _, _)) if p > 1 => ppid = p,
+                _ => break,
+            }
+        }
+    }
+    false
+}
+
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
@@ -456,7 +498,10 @@ fn bash_heredoc_is_judged_with_its_body() {
     t.line("rm -rf ~/marker-dir");
     t.line("EOF");
     let card = t.card();
-    assert!(card.contains("rm -rf ~/marker-dir"), "{card}");
+    assert!(
+        card.contains("rm -rf ") && card.contains("~/marker-dir"),
+        "{card}"
+    );
     t.send(b"n");
     t.prompt();
     assert!(marker(&t).exists());
@@ -789,4 +834,83 @@ fn card_over_a_full_screen_program_keeps_its_screen() {
     let after = String::from_utf8_lossy(&t.out.0.lock().expect("lock")).into_owned();
     let tail = &after[after.find("INTERLOCK").expect("card")..];
     assert!(!tail.contains("\x1b[?1049l"), "left the alternate screen");
+}
+
+/// `!rm` runs what history expansion makes of it: that is what is judged.
+fn history_expansion_is_judged(name: &str) {
+    let Some(mut t) = shell(name) else { return };
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.prompt();
+    t.line("!rm");
+    let card = t.card();
+    assert!(
+        card.contains("rm -rf ") && card.contains("~/marker-dir"),
+        "{card}"
+    );
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.sync();
+    assert!(marker(&t).exists());
+    t.line("exit 0");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn bash_history_expansion_is_judged() {
+    history_expansion_is_judged("bash");
+}
+
+#[test]
+fn zsh_history_expansion_is_judged() {
+    history_expansion_is_judged("zsh");
+}
+
+#[test]
+fn signals_to_the_wrapper_reach_the_foreground_job() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("echo start''ed; sleep 60; echo after''-sleep");
+    t.expect("started");
+    // Once `sleep` is the foreground job of the inner terminal, SIGINT to the wrapper
+    // must reach it as the terminal would send it.
+    let deadline = Instant::now() + WAIT;
+    while !foreground_descendant(t.pid, "sleep") {
+        assert!(
+            Instant::now() < deadline,
+            "sleep never ran in the foreground"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill(t.pid, Signal::SIGINT).expect("kill");
+    t.prompt();
+    assert!(
+        !t.output().contains("after-sleep"),
+        "the interrupted list went on"
+    );
+    t.sync();
+    // SIGHUP: the session is hung up and the terminal put back.
+    kill(t.pid, Signal::SIGHUP).expect("kill");
+    assert_eq!(t.wait(), 129);
+    t.wait_cooked();
+}
+
+#[test]
+fn a_program_that_cannot_start_is_reported() {
+    let mut t = Term::start(&["--", "/nonexistent/program"]);
+    t.expect("cannot start /nonexistent/program");
+    assert_eq!(t.wait(), 2);
+    t.wait_cooked();
+}
+
+#[test]
+fn without_a_terminal_it_refuses_to_start() {
+    let out = Command::new(interlock())
+        .args(["wrap", "--shell", "bash"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }

@@ -7,6 +7,7 @@ use super::complete;
 use super::ShellKind;
 use crate::broker::{self, Answer, Request};
 use crate::engine::MAX_INPUT_BYTES;
+use nix::sys::signal::{signal, SigHandler, Signal};
 use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
@@ -49,6 +50,20 @@ pub fn relay(shell: ShellKind, bash: Option<&Path>) -> i32 {
     use std::io::{BufRead, Write};
     // Do not hold the start directory busy.
     let _ = std::env::set_current_dir("/");
+    // The helper shares the shell's process group: Ctrl-C, Ctrl-\ and Ctrl-Z at the
+    // prompt are for the shell, not for it.
+    for s in [
+        Signal::SIGINT,
+        Signal::SIGQUIT,
+        Signal::SIGTSTP,
+        Signal::SIGTTIN,
+        Signal::SIGTTOU,
+    ] {
+        // SAFETY: setting a signal to be ignored.
+        unsafe {
+            let _ = signal(s, SigHandler::SigIgn);
+        }
+    }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
