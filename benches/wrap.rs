@@ -2,7 +2,8 @@
 //!
 //! The benchmark owns an outer PTY, like a terminal emulator, and reads it as fast as
 //! it can. Paths are interleaved (every round runs each path once) and medians are
-//! reported. Run: `cargo bench --bench wrap` (`-- --quick` for a short run).
+//! reported. Run: `cargo bench --bench wrap` (`-- --quick` for a short run,
+//! `-- --only=throughput|echo|prompt` for one part).
 //!
 //! - throughput: `cat` of a 100 MB text file, MB/s and CPU seconds of the whole tree;
 //! - echo: a key typed into `cat >/dev/null` until its echo comes back (the inner
@@ -286,7 +287,13 @@ fn have(p: &str) -> bool {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    // `--only=throughput|echo|prompt` runs one part.
+    let only = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--only=").map(str::to_string));
+    let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let (rounds, data_mb, keys, cmds) = if quick {
         (3, 20, 300, 30)
     } else {
@@ -321,10 +328,14 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         if quick { "quick" } else { "full" }
     );
-    throughput(&file, &home, rounds);
-    echo(&home, rounds, keys);
+    if want("throughput") {
+        throughput(&file, &home, rounds);
+    }
+    if want("echo") {
+        echo(&home, rounds, keys);
+    }
     for shell in ["bash", "zsh"] {
-        if have(shell) {
+        if want("prompt") && have(shell) {
             prompt(shell, &home, rounds, cmds);
         }
     }

@@ -36,7 +36,7 @@ pub fn check_line(shell: ShellKind, bash: Option<&Path>) -> i32 {
     let cwd = std::env::current_dir()
         .map(|d| d.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (code, msg) = judge(shell, bash, input, cwd);
+    let (code, msg) = judge(shell, bash, input, cwd, &mut None);
     if let Some(m) = msg {
         eprintln!("{m}");
     }
@@ -68,6 +68,7 @@ pub fn relay(shell: ShellKind, bash: Option<&Path>) -> i32 {
     let mut input = stdin.lock();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    let mut conn: Option<broker::Connection> = None;
     loop {
         let Some(cwd) = read_field(&mut input, 64 * 1024) else {
             return 0;
@@ -76,7 +77,7 @@ pub fn relay(shell: ShellKind, bash: Option<&Path>) -> i32 {
             return 0;
         };
         let cwd = String::from_utf8_lossy(&cwd).into_owned();
-        let (code, msg) = judge(shell, bash, line, cwd);
+        let (code, msg) = judge(shell, bash, line, cwd, &mut conn);
         let reply = match msg {
             Some(m) if code == REFUSED => format!("1 {}\n", m.replace('\n', " ")),
             _ => format!("{code}\n"),
@@ -106,20 +107,28 @@ pub fn relay(shell: ShellKind, bash: Option<&Path>) -> i32 {
     }
 }
 
-/// Decide one line: the exit code and, when refused, the one-line reason.
+/// Decide one line: the exit code and, when refused, the one-line reason. `conn` is a
+/// connection to keep for the next line (the helper's), if any.
 fn judge(
     shell: ShellKind,
     bash: Option<&Path>,
     line: Vec<u8>,
     cwd: String,
+    conn: &mut Option<broker::Connection>,
 ) -> (i32, Option<String>) {
-    match ask(shell, bash, line, cwd) {
+    match ask(shell, bash, line, cwd, conn) {
         Ok(code) => (code, None),
         Err(msg) => (REFUSED, Some(msg)),
     }
 }
 
-fn ask(shell: ShellKind, bash: Option<&Path>, line: Vec<u8>, cwd: String) -> Result<i32, String> {
+fn ask(
+    shell: ShellKind,
+    bash: Option<&Path>,
+    line: Vec<u8>,
+    cwd: String,
+    conn: &mut Option<broker::Connection>,
+) -> Result<i32, String> {
     if line.len() > MAX_INPUT_BYTES {
         return Err(format!(
             "interlock: the line is longer than {MAX_INPUT_BYTES} bytes; not run (run it from a file)"
@@ -142,11 +151,23 @@ fn ask(shell: ShellKind, bash: Option<&Path>, line: Vec<u8>, cwd: String) -> Res
         cwd,
         pid: nix::unistd::getppid().as_raw() as u32,
     };
-    let resp = broker::ask(&socket, &req, WAIT).map_err(|e| {
-        format!(
+    // A kept connection may have gone stale: one retry on a fresh one.
+    let mut resp = conn.as_mut().map(|c| c.ask(&req, WAIT));
+    if !matches!(resp, Some(Ok(_))) {
+        *conn = None;
+        resp = Some(broker::Connection::open(&socket).and_then(|mut c| {
+            let r = c.ask(&req, WAIT);
+            *conn = Some(c);
+            r
+        }));
+    }
+    let resp = resp
+        .unwrap_or_else(|| Err(std::io::ErrorKind::NotConnected.into()))
+        .map_err(|e| {
+            format!(
             "interlock: the session guard did not answer ({e}); not run. Ctrl-D leaves the shell."
         )
-    })?;
+        })?;
     match resp.decision {
         Answer::Allow | Answer::Approved => Ok(RUN),
         Answer::Refused => Err(resp

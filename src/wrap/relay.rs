@@ -178,30 +178,35 @@ impl Relay<'_> {
         }
     }
 
-    /// Copy what the child wrote to the outer terminal, a few reads per wake-up.
+    /// Copy what the child wrote to the outer terminal. A PTY read returns a few KB at
+    /// most: gather what is ready into one buffer, then write it in one go.
     fn copy_output(&self, st: &mut State, buf: &mut [u8]) {
-        for _ in 0..8 {
-            match nix::unistd::read(self.child.master.as_fd(), buf) {
+        let mut filled = 0;
+        let mut closed = false;
+        while filled < buf.len() {
+            match nix::unistd::read(self.child.master.as_fd(), &mut buf[filled..]) {
                 Ok(0) | Err(Errno::EIO) => {
-                    st.master_open = false;
-                    self.reap(st, false);
-                    return;
+                    closed = true;
+                    break;
                 }
-                Ok(n) => {
-                    st.modes.feed(&buf[..n]);
-                    if term::write_all(term::stdout(), &buf[..n]).is_err() {
-                        st.stdin_open = false;
-                    }
-                    if n < buf.len() / 2 {
-                        return;
-                    }
-                }
-                Err(Errno::EAGAIN | Errno::EINTR) => return,
+                Ok(n) => filled += n,
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) => break,
                 Err(_) => {
-                    st.master_open = false;
-                    return;
+                    closed = true;
+                    break;
                 }
             }
+        }
+        if filled > 0 {
+            st.modes.feed(&buf[..filled]);
+            if term::write_all(term::stdout(), &buf[..filled]).is_err() {
+                st.stdin_open = false;
+            }
+        }
+        if closed {
+            st.master_open = false;
+            self.reap(st, false);
         }
     }
 

@@ -73,10 +73,7 @@ pub fn start(
         .spawn(move || {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { continue };
-                let shared = Arc::clone(&shared);
-                let _ = std::thread::Builder::new()
-                    .name("interlock-client".into())
-                    .spawn(move || serve(&shared, stream));
+                first_request(&shared, stream);
             }
         })?;
     Ok(())
@@ -89,27 +86,92 @@ fn refused(message: &str) -> Response {
     }
 }
 
-fn serve(shared: &Shared, stream: UnixStream) {
-    let resp = match answer(shared, &stream) {
-        Ok(r) => r,
-        Err(msg) => refused(&msg),
-    };
-    let mut w = &stream;
-    let _ = write_message(&mut w, &resp);
+/// What a request needs.
+enum Step {
+    Reply(Response),
+    Human(CardView, Settings),
 }
 
-fn answer(shared: &Shared, stream: &UnixStream) -> Result<Response, String> {
-    if !same_user(stream) {
-        return Err("interlock: the broker only answers its own user".into());
+type Reader = BufReader<UnixStream>;
+
+/// The first request of a connection is answered on the accepting thread, so an
+/// allowed line costs no thread start; the connection then gets its own thread (for
+/// a human's answer, or more requests on the same connection).
+fn first_request(shared: &Arc<Shared>, stream: UnixStream) {
+    if !same_user(&stream) {
+        let mut w = &stream;
+        let _ = write_message(
+            &mut w,
+            &refused("interlock: the broker only answers its own user"),
+        );
+        return;
     }
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    let mut reader = BufReader::new(stream);
-    let req: Request =
-        read_message(&mut reader).map_err(|e| format!("interlock: bad request: {e}"))?;
+    // A client that connects and says nothing holds up the others this long at most.
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let Ok(clone) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(clone);
+    let pending = match next_step(shared, &mut reader) {
+        None => return,
+        Some(Step::Reply(r)) => {
+            let mut w = &stream;
+            if write_message(&mut w, &r).is_err() {
+                return;
+            }
+            None
+        }
+        Some(human) => Some(human),
+    };
+    let shared = Arc::clone(shared);
+    let _ = std::thread::Builder::new()
+        .name("interlock-client".into())
+        .spawn(move || serve(&shared, stream, reader, pending));
+}
+
+/// Finish `pending`, then answer further requests on the connection until it closes.
+fn serve(shared: &Shared, stream: UnixStream, mut reader: Reader, mut pending: Option<Step>) {
+    let _ = stream.set_read_timeout(None);
+    loop {
+        let step = match pending.take() {
+            Some(s) => s,
+            None => match next_step(shared, &mut reader) {
+                Some(s) => s,
+                None => return,
+            },
+        };
+        let resp = match step {
+            Step::Reply(r) => r,
+            Step::Human(view, settings) => {
+                let r = ask_human(shared, &stream, view, &settings);
+                let _ = stream.set_nonblocking(false);
+                r
+            }
+        };
+        let mut w = &stream;
+        if write_message(&mut w, &resp).is_err() {
+            return;
+        }
+    }
+}
+
+/// Read and judge the next request; `None` when the client has closed.
+fn next_step(shared: &Shared, reader: &mut Reader) -> Option<Step> {
+    let req: Request = match read_message(reader) {
+        Ok(r) => r,
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return None,
+        Err(e) => {
+            return Some(Step::Reply(refused(&format!(
+                "interlock: bad request: {e}"
+            ))))
+        }
+    };
+    Some(judge(shared, req))
+}
+
+fn judge(shared: &Shared, req: Request) -> Step {
     if !constant_time_eq(req.token().as_bytes(), shared.token.as_bytes()) {
-        return Err("interlock: wrong session token".into());
+        return Step::Reply(refused("interlock: wrong session token"));
     }
     match req {
         Request::Check { line, cwd, pid, .. } => {
@@ -119,7 +181,7 @@ fn answer(shared: &Shared, stream: &UnixStream) -> Result<Response, String> {
             findings.extend(guard::check(&line, shared.shell));
             let v = Verdict::new(findings, v.programs);
             if v.decision == Decision::Allow || settings.mode.as_deref() == Some("audit") {
-                return Ok(Response {
+                return Step::Reply(Response {
                     decision: Answer::Allow,
                     message: None,
                 });
@@ -132,7 +194,7 @@ fn answer(shared: &Shared, stream: &UnixStream) -> Result<Response, String> {
                 decision: v.decision,
                 findings: v.findings,
             };
-            Ok(ask_human(shared, stream, view, &settings))
+            Step::Human(view, settings)
         }
         Request::Approve {
             command,
@@ -150,7 +212,7 @@ fn answer(shared: &Shared, stream: &UnixStream) -> Result<Response, String> {
                 command,
                 cwd,
             };
-            Ok(ask_human(shared, stream, view, &settings))
+            Step::Human(view, settings)
         }
     }
 }
