@@ -145,29 +145,22 @@ impl Path_ {
                 s(cmd),
                 s("/dev/null"),
             ],
-            Path_::Interlock => vec![
-                s(env!("CARGO_BIN_EXE_interlock")),
-                s("wrap"),
-                s("--"),
-                s("sh"),
-                s("-c"),
-                s(cmd),
-            ],
+            Path_::Interlock => vec![interlock(), s("wrap"), s("--"), s("sh"), s("-c"), s(cmd)],
         }
     }
 
     /// An interactive shell under this path (with the hook for interlock).
     fn shell(self, shell: &str) -> Vec<String> {
         match self {
-            Path_::Interlock => vec![
-                env!("CARGO_BIN_EXE_interlock").to_string(),
-                "wrap".into(),
-                "--shell".into(),
-                shell.into(),
-            ],
+            Path_::Interlock => vec![interlock(), "wrap".into(), "--shell".into(), shell.into()],
             _ => self.argv(&format!("exec {shell} -i")),
         }
     }
+}
+
+/// The binary under test: this build's, or `INTERLOCK_BIN` (to compare builds).
+fn interlock() -> String {
+    std::env::var("INTERLOCK_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_interlock").to_string())
 }
 
 fn median(v: &mut [f64]) -> f64 {
