@@ -16,5 +16,6 @@ pub mod policy;
 pub mod render;
 pub mod shell;
 pub mod syntax;
+pub mod wrap;
 
 pub use engine::{Context, Decision, Engine, Finding, Verdict};

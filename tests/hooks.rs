@@ -519,21 +519,31 @@ fn copilot_vscode_form_and_object_arguments() {
 fn the_working_directory_comes_from_the_input() {
     let s = Scratch::new();
     let (p, sub) = (s.project(), s.project().join("sub"));
-    // `rm -rf ..` deletes HOME from the project, but only the project from sub/.
+    // `rm -rf ../sub/x` deletes a folder in HOME from the project, but one inside
+    // the working directory from sub/.
     for agent in AGENTS {
-        assert_blocked(agent, &s.hook(agent, &documented(agent, "rm -rf ..", &p)));
-        assert_allowed(agent, &s.hook(agent, &documented(agent, "rm -rf ..", &sub)));
+        let out = s.hook(agent, &documented(agent, "rm -rf ../sub/x", &p));
+        match agent {
+            "claude" => drop(assert_asked(agent, &out)),
+            "cursor" => assert_eq!(out.json()["permission"], "ask"),
+            _ => drop(assert_blocked(agent, &out)),
+        }
+        assert_allowed(
+            agent,
+            &s.hook(agent, &documented(agent, "rm -rf ../sub/x", &sub)),
+        );
     }
     // Gemini's own directory parameter, relative to the session's.
-    let mut g = documented("gemini", "rm -rf ..", &p);
+    let mut g = documented("gemini", "rm -rf ../sub/x", &p);
     g["tool_input"]["dir_path"] = json!("sub");
     assert_allowed("gemini", &s.hook("gemini", &g));
-    // No directory in the input: the hook's own.
+    // No directory in the input: the hook's own. From the project `..` is HOME.
     let bare = json!({"tool_name": "Bash", "tool_input": {"command": "rm -rf .."}});
     assert_blocked(
         "claude",
         &s.run_in(&["hook", "claude"], bare.to_string().as_bytes(), &p),
     );
+    let bare = json!({"tool_name": "Bash", "tool_input": {"command": "rm -rf ../sub/x"}});
     assert_allowed(
         "claude",
         &s.run_in(&["hook", "claude"], bare.to_string().as_bytes(), &sub),

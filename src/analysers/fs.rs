@@ -313,7 +313,11 @@ impl<'a> Paths<'a> {
                 _ => Class::Critical(format!("the system directory {shown}")),
             };
         }
-        if let Some(t) = self.temp_root(p) {
+        // Temporary space is fair game, except a home or a project that lives there.
+        let in_home = home.is_some_and(|h| p.starts_with(h));
+        let holds_project = self.ctx.cwd.as_deref().is_some_and(|c| c.starts_with(p))
+            || self.cwd.is_some_and(|c| c.starts_with(p));
+        if let Some(t) = self.temp_root(p).filter(|_| !in_home && !holds_project) {
             if p == t && reach == Reach::Exact {
                 return Class::Protected(format!("the temporary directory {shown} itself"));
             }
@@ -357,7 +361,9 @@ impl<'a> Paths<'a> {
                 return Class::Fine;
             }
         }
-        if is_rebuildable(p) {
+        // Judged below HOME: a home that itself lives in a `target/` is not output.
+        let below_home = home.and_then(|h| p.strip_prefix(h).ok()).unwrap_or(p);
+        if is_rebuildable(below_home) {
             return Class::Fine;
         }
         if home.is_some_and(|h| p.starts_with(h)) {
@@ -813,5 +819,38 @@ mod tests {
         assert_eq!(class("/tmp/x"), Class::Fine);
         assert_eq!(class("/home/user/other/node_modules"), Class::Fine);
         assert!(matches!(class("/home/user/Documents"), Class::Protected(_)));
+    }
+
+    fn class_with_home(home: &str, text: &str) -> Class {
+        let mut ctx = Context::example();
+        ctx.home = Some(home.into());
+        ctx.cwd = Some(Path::new(home).join("work"));
+        let mut inv = Invocation::new("rm".into(), vec![], 0..0);
+        inv.cwd = ctx.cwd.clone();
+        Paths::new(&ctx, &inv).classify(&Word::literal(text, 0..0))
+    }
+
+    /// Scratch homes in /tmp or under a build's `target/` (CI, test harnesses) keep
+    /// their protection: a home is never temporary space or build output.
+    #[test]
+    fn a_home_in_temp_or_build_output_is_still_a_home() {
+        for home in ["/tmp/h", "/src/app/target/tmp/h"] {
+            let outside = format!("{home}/marker");
+            assert!(matches!(
+                class_with_home(home, &outside),
+                Class::Protected(_)
+            ));
+            assert!(matches!(class_with_home(home, ".."), Class::Critical(_)));
+            assert_eq!(class_with_home(home, "x"), Class::Fine);
+            assert_eq!(
+                class_with_home(home, &format!("{home}/node_modules")),
+                Class::Fine
+            );
+        }
+        assert!(matches!(
+            class_with_home("/tmp/h", "/tmp/h/work"),
+            Class::Protected(_)
+        ));
+        assert_eq!(class_with_home("/tmp/h", "/tmp/other"), Class::Fine);
     }
 }

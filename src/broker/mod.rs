@@ -4,8 +4,9 @@
 //! The wrapper listens on a unix socket in a per-session 0700 directory and exports
 //! its path in `INTERLOCK_BROKER`, and the path of a 0600 token file in
 //! `INTERLOCK_BROKER_TOKEN`. A client connects, writes one JSON request line, and reads
-//! one JSON response line. Every request carries the token; the wrapper answers
-//! anything else with `refused`.
+//! one JSON response line; it may then send further requests on the same connection,
+//! one at a time. Every request carries the token; the wrapper answers anything else
+//! with `refused`.
 //!
 //! Two requests:
 //! - `check`: the shell integration asks whether a typed command line may run
@@ -93,6 +94,28 @@ pub fn ask(socket: &Path, req: &Request, timeout: Duration) -> io::Result<Respon
     stream.write_all(&line)?;
     let mut reader = BufReader::new(stream);
     read_message(&mut reader)
+}
+
+/// A connection kept for several requests, one after the other.
+pub struct Connection {
+    reader: BufReader<UnixStream>,
+}
+
+impl Connection {
+    pub fn open(socket: &Path) -> io::Result<Connection> {
+        let stream = UnixStream::connect(socket)?;
+        stream.set_write_timeout(Some(Duration::from_secs(5)))?;
+        Ok(Connection {
+            reader: BufReader::new(stream),
+        })
+    }
+
+    /// Send one request and wait up to `timeout` for the answer.
+    pub fn ask(&mut self, req: &Request, timeout: Duration) -> io::Result<Response> {
+        self.reader.get_ref().set_read_timeout(Some(timeout))?;
+        write_message(&mut self.reader.get_ref(), req)?;
+        read_message(&mut self.reader)
+    }
 }
 
 /// Read one JSON line (bounded) and parse it.

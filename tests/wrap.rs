@@ -1,0 +1,916 @@
+//! `interlock wrap` driven from a PTY the test owns, like a terminal emulator: real
+//! bash, zsh and fish, real keys, real files. Every wait polls the output with a
+//! generous deadline; nothing sleeps to decide an outcome.
+
+use nix::libc;
+use nix::pty::{openpty, Winsize};
+use nix::sys::signal::{kill, Signal};
+use nix::sys::termios::{tcgetattr, LocalFlags};
+use nix::unistd::Pid;
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+const PROMPT: &str = "PROMPT> ";
+
+struct Term {
+    child: std::process::Child,
+    pid: Pid,
+    master: std::fs::File,
+    slave: OwnedFd,
+    out: Arc<(Mutex<Vec<u8>>, Condvar)>,
+    /// Output before this offset has been matched already.
+    mark: usize,
+    home: tempfile::TempDir,
+    syncs: u32,
+}
+
+fn interlock() -> &'static str {
+    env!("CARGO_BIN_EXE_interlock")
+}
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("-c")
+        .arg("exit 0")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl Term {
+    /// Start `interlock wrap ARGS` in a fresh 24×80 terminal with HOME in a scratch
+    /// directory (holding the shells' startup files) and the working directory in
+    /// `$HOME/work`.
+    fn start(args: &[&str]) -> Term {
+        Term::start_with(args, |_| {})
+    }
+
+    /// Like `start`, with a chance to add files to the scratch HOME first.
+    fn start_with(args: &[&str], setup: impl FnOnce(&Path)) -> Term {
+        Term::start_bin(Path::new(interlock()), args, setup)
+    }
+
+    fn start_bin(bin: &Path, args: &[&str], setup: impl FnOnce(&Path)) -> Term {
+        let mut all = vec!["wrap"];
+        all.extend_from_slice(args);
+        Term::spawn(bin, &all, setup)
+    }
+
+    /// Run `program ARGS` as the terminal's session leader.
+    fn spawn(program: &Path, args: &[&str], setup: impl FnOnce(&Path)) -> Term {
+        // Not under /tmp: deleting in temporary directories is allowed on purpose.
+        let home = tempfile::Builder::new()
+            .prefix("ilw")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("tempdir");
+        let h = home.path();
+        std::fs::create_dir_all(h.join("work")).expect("work");
+        std::fs::create_dir_all(h.join("marker-dir")).expect("marker");
+        std::fs::write(h.join("marker-dir/keep"), "x").expect("marker file");
+        std::fs::write(h.join(".bashrc"), format!("PS1='{PROMPT}'\n")).expect("bashrc");
+        std::fs::write(h.join(".zshrc"), format!("PROMPT='{PROMPT}'\n")).expect("zshrc");
+        std::fs::create_dir_all(h.join(".config/fish")).expect("fish dir");
+        std::fs::write(
+            h.join(".config/fish/config.fish"),
+            format!("set -g fish_greeting\nfunction fish_prompt; printf '{PROMPT}'; end\n"),
+        )
+        .expect("fish config");
+        setup(h);
+
+        let ws = Winsize {
+            ws_row: 24,
+            ws_col: 80,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let pty = openpty(&ws, None).expect("openpty");
+        let slave = pty.slave;
+        let mut cmd = Command::new(program);
+        cmd.args(args)
+            .current_dir(h.join("work"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", h)
+            .env("TERM", "xterm-256color")
+            .env("LANG", "C.UTF-8")
+            .env("XDG_CONFIG_HOME", h.join(".config"))
+            .env("XDG_DATA_HOME", h.join(".local/share"))
+            .env("INTERLOCK_STATE_DIR", h.join("state"))
+            .env("INTERLOCK_SYSTEM_CONFIG", h.join("no-system-config"))
+            .stdin(Stdio::from(slave.try_clone().expect("dup")))
+            .stdout(Stdio::from(slave.try_clone().expect("dup")))
+            .stderr(Stdio::from(slave.try_clone().expect("dup")));
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().expect("spawn interlock wrap");
+        let pid = Pid::from_raw(child.id() as i32);
+        drop(cmd);
+        let master = std::fs::File::from(pty.master);
+        let out = Arc::new((Mutex::new(Vec::new()), Condvar::new()));
+        let reader = master.try_clone().expect("clone master");
+        let sink = Arc::clone(&out);
+        std::thread::spawn(move || {
+            let mut reader = reader;
+            let mut buf = [0u8; 65536];
+            loop {
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        let (lock, cv) = &*sink;
+                        lock.lock().expect("lock").extend_from_slice(&buf[..n]);
+                        cv.notify_all();
+                    }
+                }
+            }
+        });
+        Term {
+            child,
+            pid,
+            master,
+            slave,
+            out,
+            mark: 0,
+            home,
+            syncs: 0,
+        }
+    }
+
+    fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.master.write_all(bytes).expect("write to terminal");
+    }
+
+    /// Type a line and press Enter.
+    fn line(&mut self, text: &str) {
+        self.send(text.as_bytes());
+        self.send(b"\r");
+    }
+
+    fn output(&self) -> String {
+        String::from_utf8_lossy(&self.out.0.lock().expect("lock")).into_owned()
+    }
+
+    /// Wait until `needle` appears after the mark; move the mark past it.
+    fn expect(&mut self, needle: &str) -> String {
+        let (lock, cv) = &*self.out;
+        let deadline = Instant::now() + WAIT;
+        let mut out = lock.lock().expect("lock");
+        loop {
+            let hay = &out[self.mark.min(out.len())..];
+            if let Some(i) = find(hay, needle.as_bytes()) {
+                let seen = String::from_utf8_lossy(&hay[..i + needle.len()]).into_owned();
+                self.mark += i + needle.len();
+                return seen;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                let tail = String::from_utf8_lossy(&out[self.mark.min(out.len())..]).into_owned();
+                drop(out);
+                panic!("timed out waiting for {needle:?}; output after the mark:\n{tail:?}");
+            }
+            out = cv.wait_timeout(out, deadline - now).expect("wait").0;
+        }
+    }
+
+    /// Like `expect`, but give up after `d` and return `None`.
+    fn try_expect(&mut self, needle: &str, d: Duration) -> Option<String> {
+        let (lock, cv) = &*self.out;
+        let deadline = Instant::now() + d;
+        let mut out = lock.lock().expect("lock");
+        loop {
+            let hay = &out[self.mark.min(out.len())..];
+            if let Some(i) = find(hay, needle.as_bytes()) {
+                let seen = String::from_utf8_lossy(&hay[..i + needle.len()]).into_owned();
+                self.mark += i + needle.len();
+                return Some(seen);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return None;
+            }
+            out = cv.wait_timeout(out, deadline - now).expect("wait").0;
+        }
+    }
+
+    /// Send `keys` until `needle` shows up (for keys that only work once a program
+    /// has started, like Ctrl-Z).
+    fn send_until(&mut self, keys: &[u8], needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            self.send(keys);
+            if self
+                .try_expect(needle, Duration::from_millis(300))
+                .is_some()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{needle:?} never appeared");
+        }
+    }
+
+    /// Wait for the card and return its text.
+    fn card(&mut self) -> String {
+        self.expect("INTERLOCK");
+        self.expect("= no")
+    }
+
+    fn prompt(&mut self) {
+        self.expect(PROMPT);
+    }
+
+    /// Run a marker command and wait for its output: everything typed before has run.
+    fn sync(&mut self) {
+        self.syncs += 1;
+        let n = self.syncs;
+        self.line(&format!("echo sync''-{}", n + 1000));
+        self.expect(&format!("sync-{}", n + 1000));
+    }
+
+    fn resize(&mut self, rows: u16, cols: u16) {
+        let ws = Winsize {
+            ws_row: rows,
+            ws_col: cols,
+            ws_xpixel: 0,
+            ws_ypixel: 0,
+        };
+        let r = unsafe { libc::ioctl(self.master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+        assert_eq!(r, 0, "TIOCSWINSZ");
+    }
+
+    /// Wait for `interlock wrap` to exit; its exit status (128+N for a signal).
+    fn wait(&mut self) -> i32 {
+        use std::os::unix::process::ExitStatusExt;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(s) = self.child.try_wait().expect("try_wait") {
+                return s.code().unwrap_or_else(|| 128 + s.signal().unwrap_or(0));
+            }
+            assert!(Instant::now() < deadline, "interlock wrap did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The local flags of the test's terminal (what a user's terminal would be left in).
+    fn lflags(&self) -> LocalFlags {
+        tcgetattr(&self.slave).expect("tcgetattr").local_flags
+    }
+
+    /// Poll until the terminal is back in cooked mode with echo.
+    fn wait_cooked(&self) {
+        let deadline = Instant::now() + WAIT;
+        while !self
+            .lflags()
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "terminal left in raw mode: {:?}",
+                self.lflags()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Term {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Is a process named `name`, below `root`, the foreground job of its terminal?
+fn foreground_descendant(root: Pid, name: &str) -> bool {
+    // /proc/PID/stat: pid (comm) state ppid pgrp session tty_nr tpgid …
+    let stat = |pid: i32| -> Option<(String, i32, i32, i32)> {
+        let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let open = s.find('(')?;
+        let close = s.rfind(')')?;
+        let comm = s[open + 1..close].to_string();
+        let f: Vec<&str> = s[close + 2..].split(' ').collect();
+        Some((
+            comm,
+            f[1].parse().ok()?,
+            f[2].parse().ok()?,
+            f[5].parse().ok()?,
+        ))
+    };
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Some((comm, mut ppid, pgrp, tpgid)) = stat(pid) else {
+            continue;
+        };
+        if comm != name || pgrp != tpgid {
+            continue;
+        }
+        for _ in 0..16 {
+            if ppid == root.as_raw() {
+                return true;
+            }
+            match stat(ppid) {
+                Some((_, p, _, _)) if p > 1 => ppid = p,
+                _ => break,
+            }
+        }
+    }
+    false
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn marker(t: &Term) -> PathBuf {
+    t.home().join("marker-dir/keep")
+}
+
+/// Start a shell session and wait for its first prompt; `None` when the shell is not
+/// installed (CI installs all three: `.ci/run`).
+fn shell(name: &str) -> Option<Term> {
+    if !have(name) {
+        eprintln!("skipping: {name} is not installed");
+        return None;
+    }
+    let mut t = Term::start(&["--shell", name]);
+    t.prompt();
+    Some(t)
+}
+
+fn refuse_then_approve(name: &str) {
+    let Some(mut t) = shell(name) else { return };
+    t.line("rm -rf ~/marker-dir");
+    let card = t.card();
+    assert!(card.contains("rm -rf"), "{card}");
+    assert!(card.contains("fs.delete-protected"), "{card}");
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.prompt();
+    t.line("echo after''-42");
+    t.expect("after-42");
+    t.prompt();
+    assert!(marker(&t).exists(), "a refused command ran");
+
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    t.send(b"y");
+    t.prompt();
+    t.line("echo gone''-42");
+    t.expect("gone-42");
+    assert!(!marker(&t).exists(), "an approved command did not run");
+    t.line("exit 7");
+    assert_eq!(t.wait(), 7);
+}
+
+#[test]
+fn bash_refuse_then_approve() {
+    refuse_then_approve("bash");
+}
+
+#[test]
+fn zsh_refuse_then_approve() {
+    refuse_then_approve("zsh");
+}
+
+#[test]
+fn fish_refuse_then_approve() {
+    refuse_then_approve("fish");
+}
+
+fn allowed_commands_run_untouched(name: &str) {
+    let Some(mut t) = shell(name) else { return };
+    t.line("echo hello > f.txt; cat f.txt; rm -rf f.txt; git --version >/dev/null; echo ok''-42");
+    t.expect("ok-42");
+    t.prompt();
+    assert!(
+        !t.output().contains("INTERLOCK"),
+        "an allowed command got a card"
+    );
+    assert!(!t.home().join("work/f.txt").exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn bash_allowed_commands_run_untouched() {
+    allowed_commands_run_untouched("bash");
+    // The hook's helper is not one of the user's jobs.
+    let Some(mut t) = shell("bash") else { return };
+    t.line("echo jobs''=$(jobs | wc -l)");
+    t.expect("jobs=0");
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn zsh_allowed_commands_run_untouched() {
+    allowed_commands_run_untouched("zsh");
+}
+
+#[test]
+fn fish_allowed_commands_run_untouched() {
+    allowed_commands_run_untouched("fish");
+}
+
+/// A loop typed over several lines is judged as the whole loop, once it is complete.
+fn multi_line(name: &str, head: &str, body: &str, tail: &str) {
+    let Some(mut t) = shell(name) else { return };
+    t.line(head);
+    t.line(body);
+    t.line(tail);
+    let card = t.card();
+    assert!(card.contains("marker-dir"), "{card}");
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.prompt();
+    assert!(
+        marker(&t).exists(),
+        "part of a refused multi-line command ran"
+    );
+    assert!(
+        !t.output().contains("\nlooped"),
+        "part of a refused multi-line command ran"
+    );
+    t.line("exit 0");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn bash_multi_line_is_judged_whole() {
+    multi_line(
+        "bash",
+        "for d in marker-dir; do",
+        "echo loop''ed; rm -rf ~/\"$d\"",
+        "done",
+    );
+}
+
+#[test]
+fn zsh_multi_line_is_judged_whole() {
+    multi_line(
+        "zsh",
+        "for d in marker-dir; do",
+        "echo loop''ed; rm -rf ~/\"$d\"",
+        "done",
+    );
+}
+
+#[test]
+fn fish_multi_line_is_judged_whole() {
+    multi_line(
+        "fish",
+        "for d in marker-dir",
+        "echo loop''ed; rm -rf ~/$d",
+        "end",
+    );
+}
+
+#[test]
+fn bash_heredoc_is_judged_with_its_body() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("cat > ~/note.txt <<'EOF'");
+    t.line("hello heredoc");
+    t.line("EOF");
+    t.sync();
+    let note = std::fs::read_to_string(t.home().join("note.txt")).expect("note written");
+    assert_eq!(note, "hello heredoc\n");
+    t.line("bash <<'EOF'");
+    t.line("rm -rf ~/marker-dir");
+    t.line("EOF");
+    let card = t.card();
+    assert!(
+        card.contains("rm -rf ") && card.contains("~/marker-dir"),
+        "{card}"
+    );
+    t.send(b"n");
+    t.prompt();
+    assert!(marker(&t).exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+fn pasted_block(name: &str) {
+    let Some(mut t) = shell(name) else { return };
+    // A pasted block (bracketed paste) is judged as a whole when Enter is pressed.
+    t.send(b"\x1b[200~echo pas''ted\nrm -rf ~/marker-dir\x1b[201~");
+    t.send(b"\r");
+    let card = t.card();
+    assert!(card.contains("echo pas''ted"), "{card}");
+    t.send(b"n");
+    t.prompt();
+    assert!(marker(&t).exists());
+    assert!(
+        !t.output().contains("\npasted"),
+        "half of a refused paste ran"
+    );
+    t.send(b"\x1b[200~echo one''-1\necho two''-2\x1b[201~");
+    t.send(b"\r");
+    t.expect("one-1");
+    t.expect("two-2");
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn bash_pasted_block() {
+    pasted_block("bash");
+}
+
+#[test]
+fn zsh_pasted_block() {
+    pasted_block("zsh");
+}
+
+#[test]
+fn fish_pasted_block() {
+    pasted_block("fish");
+}
+
+#[test]
+fn deny_needs_the_typed_phrase() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("rm -rf ~");
+    t.expect("INTERLOCK");
+    let card = t.expect("  > ");
+    let home = t.home().to_string_lossy().into_owned();
+    assert!(card.contains("fs.delete-critical"), "{card}");
+    assert!(card.contains(&format!("    {home}")), "{card}");
+    // A single key is not enough, nor a wrong phrase.
+    t.send(b"y\r");
+    t.expect("not the phrase");
+    t.send(b"\x1b");
+    t.expect("refused, not run");
+    t.prompt();
+    assert!(marker(&t).exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn removing_the_hook_is_stopped() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("unset -f __interlock_enter");
+    let card = t.card();
+    assert!(card.contains("session.unhook"), "{card}");
+    t.send(b"n");
+    t.prompt();
+    t.line("exec bash --norc");
+    let card = t.card();
+    assert!(card.contains("session.unguarded-shell"), "{card}");
+    t.send(b"n");
+    t.prompt();
+    // Still guarded.
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    t.send(b"n");
+    t.prompt();
+    assert!(marker(&t).exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn resize_reaches_the_child() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("stty size");
+    t.expect("24 80");
+    t.prompt();
+    t.resize(30, 100);
+    t.line("stty size");
+    t.expect("30 100");
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn exit_status_of_a_signal() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("kill -9 $$");
+    assert_eq!(t.wait(), 137);
+    t.wait_cooked();
+}
+
+#[test]
+fn program_mode_status_and_bytes_pass_through() {
+    // OSC 133 and other escapes come out byte for byte.
+    let mut t = Term::start(&[
+        "--",
+        "sh",
+        "-c",
+        "printf 'a\\033]133;A\\007b\\033]633;E;x\\007c\\001\\376'; exit 3",
+    ]);
+    assert_eq!(t.wait(), 3);
+    t.expect("a\x1b]133;A\x07b\x1b]633;E;x\x07c\x01");
+    let raw = t.out.0.lock().expect("lock").clone();
+    assert!(find(&raw, b"c\x01\xfe").is_some());
+    t.wait_cooked();
+}
+
+#[test]
+fn job_control_and_ctrl_c() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("echo start''ed; sleep 60");
+    t.expect("started");
+    t.send_until(b"\x1a", "Stopped");
+    t.line("echo jobs=$(jobs | wc -l)");
+    t.expect("jobs=1");
+    t.line("fg");
+    t.expect("sleep 60");
+    t.send_until(b"\x03", PROMPT);
+    t.line("echo back''-2");
+    t.expect("back-2");
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn terminal_restored_after_the_wrapper_is_killed() {
+    let Some(mut t) = shell("bash") else { return };
+    assert!(!t.lflags().contains(LocalFlags::ICANON), "not in raw mode");
+    kill(t.pid, Signal::SIGKILL).expect("kill");
+    assert_eq!(t.wait(), 137);
+    t.wait_cooked();
+}
+
+#[test]
+fn terminal_restored_after_sigterm_while_a_card_is_up() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    kill(t.pid, Signal::SIGTERM).expect("kill");
+    assert_eq!(t.wait(), 143);
+    t.wait_cooked();
+    t.expect("\x1b[?1049l");
+    assert!(marker(&t).exists());
+}
+
+#[test]
+fn agent_shell_approval_uses_the_same_card() {
+    use interlock::broker::{self, Answer, Request};
+    let Some(mut t) = shell("bash") else { return };
+    t.line("echo SOCK=$INTERLOCK_BROKER:TOKEN=$INTERLOCK_BROKER_TOKEN:END");
+    t.expect("SOCK=/");
+    let seen = t.expect(":END");
+    let sock = seen.split(":TOKEN=").next().expect("sock").to_string();
+    let sock = format!("/{}", sock.trim_start_matches('/'));
+    let token_file = seen
+        .split(":TOKEN=")
+        .nth(1)
+        .expect("token")
+        .trim_end_matches(":END")
+        .to_string();
+    let token = broker::read_token(Path::new(&token_file)).expect("token");
+    let ask = |token: String| {
+        let req = Request::Approve {
+            token,
+            command: "git push --force origin main".into(),
+            cwd: "/tmp".into(),
+            rules: vec![],
+            pid: 4242,
+        };
+        let sock = sock.clone();
+        std::thread::spawn(move || broker::ask(Path::new(&sock), &req, WAIT))
+    };
+    let pending = ask(token.clone());
+    let card = t.card();
+    assert!(card.contains("agent shell (pid 4242)"), "{card}");
+    assert!(card.contains("git push --force origin main"), "{card}");
+    t.send(b"y");
+    let resp = pending.join().expect("thread").expect("answer");
+    assert_eq!(resp.decision, Answer::Approved);
+
+    let pending = ask(token);
+    t.card();
+    t.send(b"n");
+    let resp = pending.join().expect("thread").expect("answer");
+    assert_eq!(resp.decision, Answer::Refused);
+
+    let resp = ask("wrong".into()).join().expect("thread").expect("answer");
+    assert_eq!(resp.decision, Answer::Refused);
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn unanswered_card_times_out_refused() {
+    if !have("bash") {
+        return;
+    }
+    let mut t = Term::start_with(&["--shell", "bash"], |home| {
+        std::fs::create_dir_all(home.join(".config/interlock")).expect("dir");
+        std::fs::write(
+            home.join(".config/interlock/config.toml"),
+            "[settings]\nconfirm_timeout = 1\n",
+        )
+        .expect("config");
+    });
+    t.prompt();
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    // Pasted text is not an answer.
+    t.send(b"\x1b[200~y\x1b[201~");
+    t.expect("no answer in time, not run");
+    t.prompt();
+    assert!(marker(&t).exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn suspend_and_resume_restore_and_reclaim_the_terminal() {
+    if !have("bash") {
+        return;
+    }
+    // A job-control shell above the wrapper, as in a user's terminal (a stop signal
+    // to an orphaned process group would be discarded).
+    let script =
+        r#"set -m; "$0" wrap --shell bash; echo "first:$?"; read -r _; fg; echo "final:$?""#;
+    let mut t = Term::spawn(Path::new("bash"), &["-c", script, interlock()], |_| {});
+    t.prompt();
+    t.line("echo wrap''per=$PPID:");
+    t.expect("wrapper=");
+    let pid: i32 = t
+        .expect(":")
+        .trim_end_matches(':')
+        .parse()
+        .expect("wrapper pid");
+    kill(Pid::from_raw(pid), Signal::SIGTSTP).expect("kill");
+    t.expect(&format!("first:{}", 128 + Signal::SIGTSTP as i32));
+    // Stopped, and the terminal is the outer shell's again.
+    t.wait_cooked();
+    t.send(b"\n");
+    let deadline = Instant::now() + WAIT;
+    while t.lflags().contains(LocalFlags::ICANON) {
+        assert!(Instant::now() < deadline, "raw mode not back after fg");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    t.sync();
+    t.line("exit 3");
+    t.expect("final:3");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn shell_inside_points_at_the_agent_shell() {
+    if !have("bash") {
+        return;
+    }
+    // A copy of interlock with an `interlock-bash` beside it, as installed.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let bin = dir.path().join("interlock");
+    std::fs::hard_link(interlock(), &bin)
+        .or_else(|_| std::fs::copy(interlock(), &bin).map(|_| ()))
+        .expect("copy interlock");
+    std::fs::write(dir.path().join("interlock-bash"), "").expect("agent shell");
+    let mut t = Term::start_bin(&bin, &["--shell", "bash"], |_| {});
+    t.prompt();
+    t.line("echo \"shell=$SHELL\"");
+    t.expect(&format!(
+        "shell={}",
+        dir.path().join("interlock-bash").display()
+    ));
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn card_over_a_full_screen_program_keeps_its_screen() {
+    use interlock::broker::{self, Answer, Request};
+    let mut t = Term::start(&[
+        "--",
+        "sh",
+        "-c",
+        "printf '\\033[?1049hFULLSCREEN S=%s:T=%s:E\\n' \"$INTERLOCK_BROKER\" \"$INTERLOCK_BROKER_TOKEN\"; sleep 60",
+    ]);
+    t.expect("FULLSCREEN S=");
+    let seen = t.expect(":E");
+    let (sock, token_file) = seen
+        .trim_end_matches(":E")
+        .split_once(":T=")
+        .expect("paths");
+    let token = broker::read_token(Path::new(token_file)).expect("token");
+    let req = Request::Approve {
+        token,
+        command: "git push --force".into(),
+        cwd: "/".into(),
+        rules: vec![],
+        pid: 1,
+    };
+    let sock = PathBuf::from(sock);
+    let pending = std::thread::spawn(move || broker::ask(&sock, &req, WAIT));
+    let card = t.card();
+    assert!(
+        !card.contains("\x1b[?1049h"),
+        "the card took the alternate screen the program is using"
+    );
+    t.send(b"y");
+    let resp = pending.join().expect("thread").expect("answer");
+    assert_eq!(resp.decision, Answer::Approved);
+    // The program's screen is cleared and it is told to repaint; the alternate screen
+    // is not left.
+    t.expect("\x1b8");
+    kill(t.pid, Signal::SIGTERM).expect("kill");
+    assert_eq!(t.wait(), 143);
+    let after = String::from_utf8_lossy(&t.out.0.lock().expect("lock")).into_owned();
+    let tail = &after[after.find("INTERLOCK").expect("card")..];
+    assert!(!tail.contains("\x1b[?1049l"), "left the alternate screen");
+}
+
+/// `!rm` runs what history expansion makes of it: that is what is judged.
+fn history_expansion_is_judged(name: &str) {
+    let Some(mut t) = shell(name) else { return };
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.prompt();
+    t.line("!rm");
+    let card = t.card();
+    assert!(
+        card.contains("rm -rf ") && card.contains("~/marker-dir"),
+        "{card}"
+    );
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.sync();
+    assert!(marker(&t).exists());
+    t.line("exit 0");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn bash_history_expansion_is_judged() {
+    history_expansion_is_judged("bash");
+}
+
+#[test]
+fn zsh_history_expansion_is_judged() {
+    history_expansion_is_judged("zsh");
+}
+
+#[test]
+fn signals_to_the_wrapper_reach_the_foreground_job() {
+    let Some(mut t) = shell("bash") else { return };
+    t.line("echo start''ed; sleep 60; echo after''-sleep");
+    t.expect("started");
+    // Once `sleep` is the foreground job of the inner terminal, SIGINT to the wrapper
+    // must reach it as the terminal would send it.
+    let deadline = Instant::now() + WAIT;
+    while !foreground_descendant(t.pid, "sleep") {
+        assert!(
+            Instant::now() < deadline,
+            "sleep never ran in the foreground"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill(t.pid, Signal::SIGINT).expect("kill");
+    t.prompt();
+    assert!(
+        !t.output().contains("after-sleep"),
+        "the interrupted list went on"
+    );
+    t.sync();
+    // SIGHUP: the session is hung up and the terminal put back.
+    kill(t.pid, Signal::SIGHUP).expect("kill");
+    assert_eq!(t.wait(), 129);
+    t.wait_cooked();
+}
+
+#[test]
+fn a_program_that_cannot_start_is_reported() {
+    let mut t = Term::start(&["--", "/nonexistent/program"]);
+    t.expect("cannot start /nonexistent/program");
+    assert_eq!(t.wait(), 2);
+    t.wait_cooked();
+}
+
+#[test]
+fn without_a_terminal_it_refuses_to_start() {
+    let out = Command::new(interlock())
+        .args(["wrap", "--shell", "bash"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+}
