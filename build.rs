@@ -27,6 +27,14 @@ fn opt(v: &Option<String>) -> String {
 }
 
 fn main() {
+    // A position-dependent binary needs no load-time relocations of the compiled
+    // policy tables: every agent command pays the start-up, so it is kept small.
+    let static_crt = std::env::var("CARGO_CFG_TARGET_FEATURE")
+        .is_ok_and(|f| f.split(',').any(|f| f == "crt-static"));
+    if !static_crt {
+        println!("cargo:rustc-link-arg-bins=-no-pie");
+        println!("cargo:rustc-link-arg-bins=-Wl,-z,lazy");
+    }
     println!("cargo:rerun-if-changed=policies");
     let mut files: Vec<_> = std::fs::read_dir("policies")
         .expect("policies/ exists")

@@ -58,8 +58,20 @@ else
     echo "install.sh: cargo not found; install Rust first (https://rustup.rs)" >&2
     exit 1
   fi
-  cargo build --release --locked
-  built="${CARGO_TARGET_DIR:-target}/release/interlock"
+  # Every command an agent runs starts Interlock first, so on glibc Linux it is built
+  # static and position-dependent: no dynamic loading or relocation at start-up.
+  host="$(rustc -vV | sed -n 's/^host: //p')"
+  case "$host" in
+    *-linux-gnu)
+      RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static -C relocation-model=static" \
+        cargo build --release --locked --target "$host"
+      built="${CARGO_TARGET_DIR:-target}/$host/release/interlock"
+      ;;
+    *)
+      cargo build --release --locked
+      built="${CARGO_TARGET_DIR:-target}/release/interlock"
+      ;;
+  esac
 fi
 
 mkdir -p "$bin" "$shims"
