@@ -961,3 +961,43 @@ fn the_ci_shell_finds_the_real_bash_not_a_wrapper() {
     assert_eq!(out.status.code(), Some(127));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no bash found"));
 }
+
+/// Inside an image build, deleting the image's own files is normal; destroying a
+/// database or calling an API's DELETE from there is not.
+#[test]
+fn a_dockerfile_run_is_judged_inside_the_image() {
+    let home = tempfile::tempdir().unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::write(
+        repo.path().join("Dockerfile"),
+        "FROM debian:bookworm\n\
+         RUN apt-get update && rm -rf /var/lib/apt/lists/* /tmp/*\n\
+         RUN psql -h db.internal -c \"DROP TABLE users\"\n\
+         RUN [\"curl\", \"-X\", \"DELETE\", \"https://api.example.com/v1/items/1\"]\n\
+         RUN psql -h db.internal -c \"SELECT 1\"\n",
+    )
+    .unwrap();
+    let (v, out) = run_json(
+        interlock(home.path())
+            .arg("audit")
+            .arg(repo.path())
+            .args(["--format", "json"]),
+    );
+    assert_eq!(out.status.code(), Some(10));
+    let found: Vec<(u64, u64, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["rule"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(3, 28, "database.sql-drop"), (4, 7, "http.delete-remote")]
+    );
+}
