@@ -89,7 +89,9 @@ pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -
         if let Some(rx) = &wrap {
             match rx.try_recv() {
                 Ok(Answer::Approved | Answer::Allow) => {
-                    // The request is answered: its code must not approve a later run.
+                    // The request is answered: neither its code nor an approval
+                    // written for it meanwhile may approve a later run.
+                    let _ = approval::take(&code, command, cwd);
                     let _ = approval::refuse(&code);
                     return Settled::Run {
                         channel: "wrap".into(),

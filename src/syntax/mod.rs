@@ -7,7 +7,7 @@
 pub mod word;
 
 use std::cell::RefCell;
-use tree_sitter::{Parser, Tree};
+use tree_sitter::{Decode, Parser, Point, Tree};
 
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
@@ -26,10 +26,76 @@ pub fn parse(source: &str) -> Option<Tree> {
             *slot = Some(parser);
         }
         let parser = slot.as_mut()?;
-        let tree = parser.parse(source, None);
+        let bytes = source.as_bytes();
+        let mut read = |at: usize, _: Point| bytes.get(at..).unwrap_or_default();
+        let tree = parser.parse_custom_encoding::<Latin1Safe, _, _>(&mut read, None, None);
         if tree.is_none() {
             parser.reset();
         }
         tree
     })
+}
+
+/// UTF-8 as tree-sitter decodes it, except that code points above U+00FF reach the
+/// grammar as `é` (U+00E9), with their byte length kept so every span still points
+/// into the real text.
+///
+/// Why: tree-sitter-bash's external scanner passes the look-ahead code point to C's
+/// `isdigit`, which glibc answers from a 384-entry table; `{` followed by a code point
+/// far above that (`{\u{fe129}`) reads outside it and crashes the process. For bash
+/// every such character is an ordinary word character (it splits words on ASCII
+/// blanks only), and `é` is one to the grammar too, so the tree keeps its shape. Words
+/// are always read from the original text.
+struct Latin1Safe;
+
+impl Decode for Latin1Safe {
+    fn decode(bytes: &[u8]) -> (i32, u32) {
+        let Some(&first) = bytes.first() else {
+            return (0, 0);
+        };
+        let len = match first {
+            0x00..=0x7f => return (i32::from(first), 1),
+            0xc0..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf7 => 4,
+            _ => return (-1, 1),
+        };
+        let Some(seq) = bytes.get(..len) else {
+            return (-1, 1);
+        };
+        match std::str::from_utf8(seq).ok().and_then(|s| s.chars().next()) {
+            Some(c) if u32::from(c) <= 0xff => (u32::from(c) as i32, len as u32),
+            Some(_) => (0xe9, len as u32),
+            None => (-1, 1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the property tests: this used to crash inside tree-sitter-bash.
+    #[test]
+    fn wide_code_points_after_a_brace_parse() {
+        for s in [
+            "{\u{fe129}",
+            "echo {\u{10ffff}..1}",
+            "x={\u{3000}",
+            "{\u{1f600}\n{\u{1f600}",
+        ] {
+            let tree = parse(s).expect("a tree");
+            assert_eq!(tree.root_node().end_byte(), s.len());
+        }
+    }
+
+    #[test]
+    fn spans_point_into_the_real_text() {
+        let s = "echo h\u{e9}llo \u{4e16}\u{754c} && rm -rf ~";
+        let tree = parse(s).expect("a tree");
+        let root = tree.root_node();
+        assert!(!root.has_error());
+        let text = &s[root.start_byte()..root.end_byte()];
+        assert_eq!(text, s);
+    }
 }
