@@ -178,26 +178,19 @@ impl Relay<'_> {
         }
     }
 
-    /// Copy what the child wrote to the outer terminal. A PTY read returns a few KB at
-    /// most: gather what is ready into one buffer, then write it in one go.
+    /// Copy what the child wrote to the outer terminal: one read, then its write.
+    /// (Gathering reads until EAGAIN before writing held the inner program back while
+    /// the outer terminal sat idle: 58 MB/s against `script`'s 71 in `benches/wrap.rs`.)
     fn copy_output(&self, st: &mut State, buf: &mut [u8]) {
-        let mut filled = 0;
-        let mut closed = false;
-        while filled < buf.len() {
-            match nix::unistd::read(self.child.master.as_fd(), &mut buf[filled..]) {
-                Ok(0) | Err(Errno::EIO) => {
-                    closed = true;
-                    break;
-                }
-                Ok(n) => filled += n,
+        let (filled, closed) = loop {
+            match nix::unistd::read(self.child.master.as_fd(), buf) {
+                Ok(0) | Err(Errno::EIO) => break (0, true),
+                Ok(n) => break (n, false),
                 Err(Errno::EINTR) => {}
-                Err(Errno::EAGAIN) => break,
-                Err(_) => {
-                    closed = true;
-                    break;
-                }
+                Err(Errno::EAGAIN) => break (0, false),
+                Err(_) => break (0, true),
             }
-        }
+        };
         if filled > 0 {
             st.modes.feed(&buf[..filled]);
             if term::write_all(term::stdout(), &buf[..filled]).is_err() {
