@@ -1170,3 +1170,47 @@ fn audit_mode_blocks_nothing_and_says_so() {
     assert_allowed("gemini", &out);
     assert!(out.stderr.contains("audit mode"), "{}", out.stderr);
 }
+
+/// A hook that dies answers nothing, which agents read as "no objection". A crash or
+/// an abort (here sent while the hook waits for its input) still gives each agent's
+/// blocking answer.
+#[test]
+fn a_crashing_hook_still_blocks() {
+    use interlock::hooks::{Agent, Answer, Judged};
+    let s = Scratch::new();
+    for agent in AGENTS {
+        for signal in ["SEGV", "ABRT", "BUS"] {
+            let mut child = s
+                .command(&["hook", agent])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            // Wait until the handler is in place: the process has started reading.
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            let killed = Command::new("kill")
+                .arg(format!("-{signal}"))
+                .arg(child.id().to_string())
+                .status()
+                .expect("kill");
+            assert!(killed.success());
+            let out = child.wait_with_output().expect("wait");
+            let answer = Answer {
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+                stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+                exit: out.status.code().expect("exited, not killed"),
+            };
+            let a = Agent::from_name(agent).expect("agent");
+            assert_eq!(
+                a.judge(&answer),
+                Judged::Stopped,
+                "{agent} {signal}: {answer:?}"
+            );
+            assert!(
+                format!("{}{}", answer.stdout, answer.stderr).contains("Interlock crashed"),
+                "{agent} {signal}: {answer:?}"
+            );
+        }
+    }
+}

@@ -27,6 +27,7 @@ pub(super) fn agent_arg(s: &str) -> Result<Agent, String> {
 }
 
 pub fn run(a: HookArgs) -> i32 {
+    hooks::crash::guard(a.agent);
     let mut input = Vec::new();
     let limit = MAX_INPUT_BYTES as u64 + 1;
     let answer = match std::io::stdin().lock().take(limit).read_to_end(&mut input) {

@@ -16,6 +16,7 @@ mod claude;
 mod cline;
 mod codex;
 mod copilot;
+pub mod crash;
 mod cursor;
 mod gemini;
 mod message;
