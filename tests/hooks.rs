@@ -1180,7 +1180,7 @@ fn a_crashing_hook_still_blocks() {
     let s = Scratch::new();
     for agent in AGENTS {
         for signal in ["SEGV", "ABRT", "BUS"] {
-            let mut child = s
+            let child = s
                 .command(&["hook", agent])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
