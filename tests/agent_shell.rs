@@ -1523,3 +1523,34 @@ fn install_sh_installs_updates_and_uninstalls() {
         "someone else's link is left alone"
     );
 }
+
+/// In a working directory that was deleted, commands cannot be judged and are stopped,
+/// but a start with nothing to judge (`--version`) is still the real shell's.
+#[test]
+fn a_deleted_working_directory_stops_commands_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gone = dir.path().join("gone");
+    let marker = dir.path().join("marker");
+    let run = |args: &str| {
+        std::fs::create_dir(&gone).expect("mkdir");
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "cd '{}' && rmdir '{}' && exec \"$0\" shell {args}",
+                gone.display(),
+                gone.display()
+            ))
+            .arg(BIN)
+            .env("INTERLOCK_CONFIG", dir.path().join("none.toml"))
+            .env("INTERLOCK_STATE_DIR", dir.path().join("state"))
+            .output()
+            .expect("run")
+    };
+    let version = run("--version");
+    assert_eq!(version.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&version.stdout).contains("GNU bash"));
+    let cmd = run(&format!("-c 'touch {}'", marker.display()));
+    assert_eq!(cmd.status.code(), Some(77));
+    assert!(!marker.exists());
+    assert!(String::from_utf8_lossy(&cmd.stderr).contains("working directory no longer exists"));
+}

@@ -58,11 +58,8 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         argv0.to_os_string()
     });
     argv.extend(args.iter().cloned());
-    let Some(cwd) = cwd else {
-        // No working directory (it was deleted): paths cannot be judged.
-        eprintln!("interlock: nothing ran: the working directory no longer exists, so Interlock cannot judge paths. `cd` to an existing directory first.");
-        return EXIT_STOPPED;
-    };
+    // Nothing to judge (`--version`, an interactive start): the real shell, wherever
+    // it is started.
     let script = match Script::read(&parsed.mode, &want) {
         Ok(Some(s)) => s,
         Ok(None) => return become_shell(&shell, &argv, None),
@@ -70,6 +67,11 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             eprintln!("interlock: nothing ran: cannot read the script to check it: {e}");
             return EXIT_STOPPED;
         }
+    };
+    let Some(cwd) = cwd else {
+        // No working directory (it was deleted): paths cannot be judged.
+        eprintln!("interlock: nothing ran: the working directory no longer exists, so Interlock cannot judge paths. `cd` to an existing directory first.");
+        return EXIT_STOPPED;
     };
     let engine = Engine::new(loaded.policy);
     let mut ctx = Context::from_process();
