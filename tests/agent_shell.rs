@@ -176,7 +176,7 @@ impl Sandbox {
         let start = Instant::now();
         loop {
             let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
-            if text.contains("Type yes") {
+            if text.contains("(anything else refuses)") {
                 break;
             }
             if let Ok(Some(status)) = child.try_wait() {
@@ -1553,4 +1553,38 @@ fn a_deleted_working_directory_stops_commands_only() {
     assert_eq!(cmd.status.code(), Some(77));
     assert!(!marker.exists());
     assert!(String::from_utf8_lossy(&cmd.stderr).contains("working directory no longer exists"));
+}
+
+/// A deny is never allowed by a habitual `yes`: the human types the rule's id.
+#[test]
+fn approving_a_deny_takes_the_rule_id() {
+    let sb = Sandbox::new();
+    let attempt = || {
+        let mut c = sb.command(&sb.link("bash"));
+        c.args(["-c", "rm -rf ~"]);
+        run(c, b"")
+    };
+    assert_eq!(attempt().status.code(), Some(STOPPED));
+    let code = sb.requests().pop().expect("request");
+    let (status, screen) = sb.approve_in_terminal(&code, "yes", &[]);
+    assert_eq!(status, 1, "{screen}");
+    assert!(
+        screen.contains("type the rule id fs.delete-critical"),
+        "{screen}"
+    );
+    assert!(!sb
+        .state()
+        .join("approvals")
+        .join(format!("{code}.json"))
+        .exists());
+
+    assert_eq!(attempt().status.code(), Some(STOPPED));
+    let code = sb.requests().pop().expect("request");
+    let (status, _) = sb.approve_in_terminal(&code, "fs.delete-critical", &[]);
+    assert_eq!(status, 0);
+    assert!(sb
+        .state()
+        .join("approvals")
+        .join(format!("{code}.json"))
+        .exists());
 }

@@ -47,19 +47,35 @@ pub fn run(a: ApproveArgs) -> i32 {
         eprintln!("interlock approve: refused: it needs a real terminal (stdin and stderr), so that a person confirms. Run it yourself in a terminal window.");
         return exit::DENY;
     }
+    // A deny destroys what cannot be rebuilt: one word typed by habit must not allow
+    // it, so the human types the rule's id instead (as on the wrap session's card).
+    let phrase = req
+        .rules
+        .iter()
+        .find(|r| r.decision == "deny")
+        .map_or("yes", |r| r.rule.as_str());
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", card(&req));
-    let _ = write!(
-        err,
-        "\nType yes to let this command run once in this directory (anything else refuses): "
-    );
+    let _ = if phrase == "yes" {
+        write!(
+            err,
+            "\nType yes to let this command run once in this directory (anything else refuses): "
+        )
+    } else {
+        write!(
+            err,
+            "\nThis command is denied by {}. To let it run once in this directory anyway, type the rule id {} (anything else refuses): ",
+            visible(phrase, false),
+            visible(phrase, false)
+        )
+    };
     let _ = err.flush();
     drop(err);
     let mut answer = String::new();
     if std::io::stdin().lock().read_line(&mut answer).is_err() {
         return refuse(&code);
     }
-    if answer.trim() != "yes" {
+    if answer.trim() != phrase {
         return refuse(&code);
     }
     match approval::approve(&req, "terminal") {
