@@ -3,7 +3,7 @@
 //! The benchmark owns an outer PTY, like a terminal emulator, and reads it as fast as
 //! it can. Paths are interleaved (every round runs each path once) and medians are
 //! reported. Run: `cargo bench --bench wrap` (`-- --quick` for a short run,
-//! `-- --only=throughput|echo|prompt` for one part).
+//! `-- --only=throughput|echo|prompt` for one part, `-- --rounds=N` for more rounds).
 //!
 //! - throughput: `cat` of a 100 MB text file, MB/s and CPU seconds of the whole tree;
 //! - echo: a key typed into `cat >/dev/null` until its echo comes back (the inner
@@ -207,8 +207,13 @@ fn throughput(file: &Path, home: &Path, rounds: usize) {
 
 fn echo(home: &Path, rounds: usize, keys: usize) {
     let mut all: Vec<Vec<f64>> = vec![Vec::new(); 3];
+    // Per round, interlock's p50 minus script's: a paired figure that a noisy machine
+    // (load moving between rounds) disturbs less than the pooled percentiles.
+    let mut diffs = Vec::new();
     for _ in 0..rounds {
+        let mut p50 = [0.0; 3];
         for (i, p) in PATHS.iter().enumerate() {
+            let start = all[i].len();
             let mut o = Outer::spawn(&p.argv("echo READY; exec cat >/dev/null"), home);
             o.expect(b"READY");
             for _ in 0..keys {
@@ -218,7 +223,9 @@ fn echo(home: &Path, rounds: usize, keys: usize) {
                 all[i].push(t0.elapsed().as_secs_f64() * 1e6);
             }
             o.finish();
+            p50[i] = median(&mut all[i][start..].to_vec());
         }
+        diffs.push(p50[2] - p50[1]);
     }
     println!(
         "\n### Key echo latency: {keys} keys × {rounds} interleaved runs into `cat >/dev/null`\n"
@@ -235,6 +242,11 @@ fn echo(home: &Path, rounds: usize, keys: usize) {
             percentile(v, 0.99)
         );
     }
+    let faster = diffs.iter().filter(|d| **d < 0.0).count();
+    println!(
+        "\ninterlock wrap − script, p50 per round: median {:+.1} µs; faster in {faster} of {rounds} rounds",
+        median(&mut diffs)
+    );
 }
 
 fn prompt(shell: &str, home: &Path, rounds: usize, cmds: usize) {
@@ -287,11 +299,18 @@ fn main() {
         .iter()
         .find_map(|a| a.strip_prefix("--only=").map(str::to_string));
     let want = |part: &str| only.as_deref().is_none_or(|o| o == part);
-    let (rounds, data_mb, keys, cmds) = if quick {
+    let (mut rounds, data_mb, keys, cmds) = if quick {
         (3, 20, 300, 30)
     } else {
         (7, 100, 2000, 200)
     };
+    // `--rounds=N` for more interleaved rounds on a noisy machine.
+    if let Some(n) = args
+        .iter()
+        .find_map(|a| a.strip_prefix("--rounds=").and_then(|n| n.parse().ok()))
+    {
+        rounds = n;
+    }
     let home: PathBuf =
         std::env::temp_dir().join(format!("interlock-bench-{}", std::process::id()));
     std::fs::create_dir_all(&home).expect("home");

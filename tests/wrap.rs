@@ -914,3 +914,49 @@ fn without_a_terminal_it_refuses_to_start() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
 }
+
+/// While a card is up, the child's output waits behind it and arrives, whole and in
+/// order, once the card is answered.
+#[test]
+fn output_waits_behind_the_card() {
+    use interlock::broker::{self, Answer, Request};
+    let mut t = Term::start(&[
+        "--",
+        "sh",
+        "-c",
+        "echo \"SOCK=$INTERLOCK_BROKER:TOKEN=$INTERLOCK_BROKER_TOKEN:END\"; sleep 1; \
+         i=0; while [ $i -lt 20 ]; do echo TICK$i; i=$((i+1)); sleep 0.02; done",
+    ]);
+    t.expect("SOCK=");
+    let seen = t.expect(":END");
+    let (sock, token_file) = seen
+        .trim_end_matches(":END")
+        .split_once(":TOKEN=")
+        .expect("socket and token");
+    let token = broker::read_token(Path::new(token_file)).expect("token");
+    let req = Request::Approve {
+        token,
+        command: "terraform destroy".into(),
+        cwd: "/tmp".into(),
+        rules: vec![],
+        pid: 4343,
+    };
+    let sock = PathBuf::from(sock);
+    let pending = std::thread::spawn(move || broker::ask(&sock, &req, WAIT));
+    t.card();
+    // The ticks start while the card is up; none may be drawn over it.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        t.try_expect("TICK", Duration::from_millis(10)).is_none(),
+        "output was written over the card"
+    );
+    t.send(b"n");
+    let resp = pending.join().expect("thread").expect("answer");
+    assert_eq!(resp.decision, Answer::Refused);
+    let after = t.expect("TICK19\r\n");
+    let order: Vec<usize> = (0..20)
+        .map(|i| after.find(&format!("TICK{i}\r\n")).expect("every tick"))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{after:?}");
+    assert_eq!(t.wait(), 0);
+}

@@ -14,6 +14,7 @@ mod complete;
 mod guard;
 mod keys;
 mod modes;
+mod output;
 mod pty;
 mod relay;
 mod server;
@@ -119,6 +120,7 @@ pub fn run(opts: Options) -> Result<i32, String> {
     if let Err(e) = term::enter_raw() {
         return Err(format!("cannot put the terminal in raw mode: {e}"));
     }
+    let child_pid = child.pid;
     let end = relay::Relay {
         child,
         signals: &sigs,
@@ -128,6 +130,15 @@ pub fn run(opts: Options) -> Result<i32, String> {
     }
     .run();
     term::restore();
+    let end = match end {
+        Ok(end) => end,
+        Err(e) => {
+            let _ = nix::sys::signal::kill(child_pid, nix::sys::signal::Signal::SIGHUP);
+            drop(session);
+            guardian.clean_exit();
+            return Err(format!("cannot start the output relay: {e}"));
+        }
+    };
     drop(session);
     guardian.clean_exit();
     Ok(match end {

@@ -1,9 +1,10 @@
-//! The relay: one poll loop over the outer keyboard, the PTY master, signals and the
-//! broker's wake-up pipe. Output is copied byte for byte; while a card is up, the
-//! child's output is held (not read) and the keyboard answers the card instead.
+//! The relay: one poll loop over the outer keyboard, input for the PTY, signals, the
+//! broker's wake-up pipe and news from the output thread ([`super::output`], which
+//! copies the child's output byte for byte). While a card is up, the child's output is
+//! held (not read) and the keyboard answers the card instead.
 
 use super::card::Card;
-use super::modes::Modes;
+use super::output::Output;
 use super::pty::Child;
 use super::server::{Ask, Event, Reply};
 use super::signals::{self, Signals};
@@ -16,6 +17,7 @@ use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
 use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Input for the child beyond this is not read from the keyboard until it drains.
@@ -32,7 +34,9 @@ pub struct Relay<'a> {
 }
 
 struct State {
-    modes: Modes,
+    out: Arc<Output>,
+    /// The read end of the output thread's notification pipe.
+    out_news: OwnedFd,
     to_child: Vec<u8>,
     card: Option<(Ask, Card)>,
     /// The card on screen already shows its question (it is armed).
@@ -52,9 +56,14 @@ pub enum End {
 }
 
 impl Relay<'_> {
-    pub fn run(self) -> End {
+    /// Relay until the session ends. Fails only if the output thread cannot start.
+    pub fn run(self) -> std::io::Result<End> {
+        let (news_r, news_w) =
+            nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC | nix::fcntl::OFlag::O_NONBLOCK)?;
+        let out = Output::start(self.child.master.try_clone()?, news_w)?;
         let mut st = State {
-            modes: Modes::default(),
+            out,
+            out_news: news_r,
             to_child: Vec::new(),
             card: None,
             card_armed: false,
@@ -63,10 +72,20 @@ impl Relay<'_> {
             master_open: true,
             stdin_open: true,
         };
+        let end = self.relay(&mut st);
+        st.out.stop();
+        Ok(end)
+    }
+
+    fn relay(&self, st: &mut State) -> End {
         let mut buf = vec![0u8; 64 * 1024];
         let mut drain_until: Option<Instant> = None;
         loop {
-            if let Some(s) = st.status {
+            // A card holds the output: the drain starts once it is answered, so what the
+            // child wrote before exiting is not lost behind it.
+            if st.card.is_some() {
+                drain_until = None;
+            } else if let Some(s) = st.status {
                 let done = !st.master_open || drain_until.is_some_and(|d| Instant::now() >= d);
                 if done {
                     return End::Exited(s);
@@ -102,6 +121,7 @@ impl Relay<'_> {
             let mut fds = vec![
                 PollFd::new(self.signals.fd(), PollFlags::POLLIN),
                 PollFd::new(self.wake.as_fd(), PollFlags::POLLIN),
+                PollFd::new(st.out_news.as_fd(), PollFlags::POLLIN),
             ];
             let stdin_idx = (st.stdin_open
                 && (st.card.is_some() || st.to_child.len() < MAX_PENDING))
@@ -109,15 +129,8 @@ impl Relay<'_> {
                     fds.push(PollFd::new(stdin, PollFlags::POLLIN));
                     fds.len() - 1
                 });
-            let mut mflags = PollFlags::empty();
-            if st.master_open && st.card.is_none() {
-                mflags |= PollFlags::POLLIN;
-            }
-            if st.master_open && !st.to_child.is_empty() {
-                mflags |= PollFlags::POLLOUT;
-            }
-            let master_idx = (!mflags.is_empty()).then(|| {
-                fds.push(PollFd::new(self.child.master.as_fd(), mflags));
+            let master_idx = (st.master_open && !st.to_child.is_empty()).then(|| {
+                fds.push(PollFd::new(self.child.master.as_fd(), PollFlags::POLLOUT));
                 fds.len() - 1
             });
             match poll(&mut fds, timeout) {
@@ -128,26 +141,30 @@ impl Relay<'_> {
             let ready = |i: usize| fds[i].revents().unwrap_or(PollFlags::empty());
             let sig_ready = !ready(0).is_empty();
             let wake_ready = !ready(1).is_empty();
+            let news_ready = !ready(2).is_empty();
             let stdin_ready = stdin_idx.map(ready).unwrap_or(PollFlags::empty());
             let master_ready = master_idx.map(ready).unwrap_or(PollFlags::empty());
             drop(fds);
 
             if sig_ready {
                 for s in self.signals.drain() {
-                    if let Some(end) = self.on_signal(&mut st, s) {
+                    if let Some(end) = self.on_signal(st, s) {
                         return end;
                     }
                 }
             }
             if wake_ready {
-                self.on_wake(&mut st);
+                self.on_wake(st);
+            }
+            if news_ready {
+                self.on_output_news(st);
             }
             if let Some((ask, card)) = &st.card {
                 if ask.deadline.is_some_and(|d| Instant::now() >= d) {
-                    self.close_card(&mut st, Reply::TimedOut);
+                    self.close_card(st, Reply::TimedOut);
                 } else if !st.card_armed && card.armed() {
                     st.card_armed = true;
-                    self.draw_card(&mut st);
+                    self.draw_card(st);
                 }
             }
             if !stdin_ready.is_empty() {
@@ -155,49 +172,40 @@ impl Relay<'_> {
                     Ok(0) | Err(Errno::EIO) => {
                         // The terminal went away: like a hangup.
                         st.stdin_open = false;
-                        return self.hang_up(&mut st, Signal::SIGHUP);
+                        return self.hang_up(st, Signal::SIGHUP);
                     }
-                    Ok(n) => self.on_input(&mut st, &buf[..n]),
+                    Ok(n) => self.on_input(st, &buf[..n]),
                     Err(Errno::EINTR | Errno::EAGAIN) => {}
                     Err(_) => st.stdin_open = false,
                 }
             }
-            if master_ready.contains(PollFlags::POLLOUT) {
-                self.flush_to_child(&mut st);
-            }
-            if master_ready.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
-                && st.card.is_none()
-            {
-                self.copy_output(&mut st, &mut buf);
+            if !master_ready.is_empty() {
+                self.flush_to_child(st);
             }
             if st.card.is_none() {
                 if let Some(ask) = st.queue.pop_front() {
-                    self.open_card(&mut st, ask);
+                    self.open_card(st, ask);
                 }
             }
         }
     }
 
-    /// Copy what the child wrote to the outer terminal: one read, then its write.
-    /// (Gathering reads until EAGAIN before writing held the inner program back while
-    /// the outer terminal sat idle: 58 MB/s against `script`'s 71 in `benches/wrap.rs`.)
-    fn copy_output(&self, st: &mut State, buf: &mut [u8]) {
-        let (filled, closed) = loop {
-            match nix::unistd::read(self.child.master.as_fd(), buf) {
-                Ok(0) | Err(Errno::EIO) => break (0, true),
-                Ok(n) => break (n, false),
-                Err(Errno::EINTR) => {}
-                Err(Errno::EAGAIN) => break (0, false),
-                Err(_) => break (0, true),
-            }
-        };
-        if filled > 0 {
-            st.modes.feed(&buf[..filled]);
-            if term::write_all(term::stdout(), &buf[..filled]).is_err() {
-                st.stdin_open = false;
+    /// The output thread ended (the PTY closed) or found the outer terminal gone.
+    fn on_output_news(&self, st: &mut State) {
+        let mut b = [0u8; 64];
+        while let Ok(n) = nix::unistd::read(st.out_news.as_fd(), &mut b) {
+            if n < b.len() {
+                break;
             }
         }
-        if closed {
+        let (closed, broken) = {
+            let s = st.out.lock();
+            (s.closed, s.broken)
+        };
+        if broken {
+            st.stdin_open = false;
+        }
+        if closed && st.master_open {
             st.master_open = false;
             self.reap(st, false);
         }
@@ -314,6 +322,7 @@ impl Relay<'_> {
     }
 
     fn suspend(&self, st: &mut State) {
+        st.out.hold(true);
         if st.card.is_some() {
             let _ = term::write_all(term::stdout(), term::LEAVE_CARD_SCREEN);
         }
@@ -323,6 +332,9 @@ impl Relay<'_> {
         // Continued.
         signals::reinstall(Signal::SIGTSTP);
         self.resume(st);
+        if st.card.is_none() {
+            st.out.hold(false);
+        }
     }
 
     fn resume(&self, st: &mut State) {
@@ -346,6 +358,8 @@ impl Relay<'_> {
         // Keys typed before the card appeared are not answers.
         let _ = tcflush(term::stdin(), FlushArg::TCIFLUSH);
         let card = Card::new(ask.view.clone());
+        // Waits for output being written, so the card is not drawn into its middle.
+        st.out.hold(true);
         st.card = Some((ask, card));
         st.card_armed = false;
         self.guardian.card(true);
@@ -354,12 +368,13 @@ impl Relay<'_> {
 
     /// Switch to the card's screen and draw it.
     fn draw_card_screen(&self, st: &mut State) {
-        let enter: &[u8] = if st.modes.alt_screen {
+        let alt_screen = st.out.lock().modes.alt_screen;
+        let enter: &[u8] = if alt_screen {
             b"\x1b7\x1b[?2004h"
         } else {
             b"\x1b[?1049h\x1b[?2004h"
         };
-        term::set_card_screen(!st.modes.alt_screen);
+        term::set_card_screen(!alt_screen);
         let _ = term::write_all(term::stdout(), enter);
         self.draw_card(st);
     }
@@ -379,13 +394,17 @@ impl Relay<'_> {
             return;
         };
         let _ = ask.reply.send(answer);
+        let (alt_screen, bracketed_paste) = {
+            let s = st.out.lock();
+            (s.modes.alt_screen, s.modes.bracketed_paste)
+        };
         let mut out: Vec<u8> = Vec::new();
-        if st.modes.alt_screen {
+        if alt_screen {
             out.extend_from_slice(b"\x1b[2J\x1b8");
         } else {
             out.extend_from_slice(b"\x1b[2J\x1b[?1049l");
         }
-        out.extend_from_slice(if st.modes.bracketed_paste {
+        out.extend_from_slice(if bracketed_paste {
             b"\x1b[?2004h"
         } else {
             b"\x1b[?2004l"
@@ -393,7 +412,8 @@ impl Relay<'_> {
         let _ = term::write_all(term::stdout(), &out);
         term::set_card_screen(false);
         self.guardian.card(false);
-        if st.modes.alt_screen {
+        st.out.hold(false);
+        if alt_screen {
             if let Ok(pg) = nix::unistd::tcgetpgrp(self.child.master.as_fd()) {
                 let _ = killpg(pg, Signal::SIGWINCH);
             }

@@ -110,3 +110,12 @@ pub fn reinstall(s: Signal) {
         let _ = sigaction(s, &action);
     }
 }
+
+/// Leave the handled signals to the relay's thread (for helper threads).
+pub fn block_in_this_thread() {
+    let mut set = SigSet::empty();
+    for &s in HANDLED {
+        set.add(s);
+    }
+    let _ = set.thread_block();
+}
