@@ -7,7 +7,8 @@
 //!
 //! - throughput: `cat` of a 100 MB text file, MB/s and CPU seconds of the whole tree;
 //! - echo: a key typed into `cat >/dev/null` until its echo comes back (the inner
-//!   terminal echoes it; the wrapper relays both ways);
+//!   terminal echoes it; the wrapper relays both ways), over six times the rounds, with
+//!   the median per-round difference against `script`;
 //! - prompt: `true` + Enter in bash and zsh until the next prompt is drawn (with
 //!   `interlock wrap --shell`, this includes the hook asking the session).
 
@@ -344,7 +345,9 @@ fn main() {
         throughput(&file, &home, rounds);
     }
     if want("echo") {
-        echo(&home, rounds, keys);
+        // Six times the rounds: a round's p50 moves with the machine's load, and the
+        // paired figure needs many rounds to settle.
+        echo(&home, rounds * 6, keys);
     }
     for shell in ["bash", "zsh"] {
         if want("prompt") && have(shell) {
