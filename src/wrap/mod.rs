@@ -144,6 +144,7 @@ pub fn run(opts: Options) -> Result<i32, String> {
     Ok(match end {
         relay::End::Exited(code) => code,
         relay::End::Signalled(s) => 128 + s as i32,
+        relay::End::Failed(why) => return Err(why),
     })
 }
 

@@ -30,8 +30,12 @@ pub struct Screen {
     pub held: bool,
     /// The session is over: nothing more is written.
     stopped: bool,
-    /// The PTY reached end of file (the child side closed) or failed.
+    /// The thread has ended: the PTY reached end of file (the child side closed), or
+    /// `failed`.
     pub closed: bool,
+    /// The thread ended on an error or a panic: the child's output can no longer be
+    /// shown, so the session must end.
+    pub failed: bool,
     /// Writing to the outer terminal failed: it is gone.
     pub broken: bool,
 }
@@ -46,6 +50,7 @@ impl Output {
                 held: false,
                 stopped: false,
                 closed: false,
+                failed: false,
                 broken: false,
             }),
             resumed: Condvar::new(),
@@ -59,8 +64,8 @@ impl Output {
                 signals::block_in_this_thread();
                 // Whatever ends the thread (end of file, an error, a panic), the relay
                 // hears of it and stops waiting for output.
-                let _done = Done(&shared);
-                shared.copy(&master);
+                let mut done = Done(&shared, true);
+                done.1 = !shared.copy(&master);
             })?;
         Ok(out)
     }
@@ -84,23 +89,24 @@ impl Output {
         self.resumed.notify_all();
     }
 
-    fn copy(&self, master: &OwnedFd) {
+    /// Copy until the PTY closes or the session stops (true), or an error (false).
+    fn copy(&self, master: &OwnedFd) -> bool {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
             match poll(&mut fds, PollTimeout::NONE) {
                 Ok(_) | Err(Errno::EINTR) => {}
-                Err(_) => return,
+                Err(_) => return false,
             }
             let mut s = self.lock();
             while s.held && !s.stopped {
                 s = self.resumed.wait(s).unwrap_or_else(|e| e.into_inner());
             }
             if s.stopped {
-                return;
+                return true;
             }
             match nix::unistd::read(master.as_fd(), &mut buf) {
-                Ok(0) | Err(Errno::EIO) => return,
+                Ok(0) | Err(Errno::EIO) => return true,
                 Ok(n) => {
                     s.modes.feed(&buf[..n]);
                     if !s.broken && term::write_all(term::stdout(), &buf[..n]).is_err() {
@@ -110,7 +116,7 @@ impl Output {
                     }
                 }
                 Err(Errno::EINTR | Errno::EAGAIN) => {}
-                Err(_) => return,
+                Err(_) => return false,
             }
         }
     }
@@ -120,12 +126,17 @@ impl Output {
     }
 }
 
-/// Marks the PTY closed and wakes the relay when the thread ends, however it ends.
-struct Done<'a>(&'a Output);
+/// Marks the thread ended (and whether it failed) and wakes the relay, however the
+/// thread ends: a panic unwinds through here with the failure still set.
+struct Done<'a>(&'a Output, bool);
 
 impl Drop for Done<'_> {
     fn drop(&mut self) {
-        self.0.lock().closed = true;
+        {
+            let mut s = self.0.lock();
+            s.closed = true;
+            s.failed = self.1;
+        }
         self.0.wake();
     }
 }

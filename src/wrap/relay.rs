@@ -53,6 +53,8 @@ pub enum End {
     Exited(i32),
     /// The wrapper itself was told to stop by this signal.
     Signalled(Signal),
+    /// The relay broke; the child was hung up.
+    Failed(String),
 }
 
 impl Relay<'_> {
@@ -157,7 +159,9 @@ impl Relay<'_> {
                 self.on_wake(st);
             }
             if news_ready {
-                self.on_output_news(st);
+                if let Some(end) = self.on_output_news(st) {
+                    return end;
+                }
             }
             if let Some((ask, card)) = &st.card {
                 if ask.deadline.is_some_and(|d| Instant::now() >= d) {
@@ -190,25 +194,34 @@ impl Relay<'_> {
         }
     }
 
-    /// The output thread ended (the PTY closed) or found the outer terminal gone.
-    fn on_output_news(&self, st: &mut State) {
+    /// The output thread ended (the PTY closed, or it failed) or found the outer
+    /// terminal gone.
+    fn on_output_news(&self, st: &mut State) -> Option<End> {
         let mut b = [0u8; 64];
         while let Ok(n) = nix::unistd::read(st.out_news.as_fd(), &mut b) {
             if n < b.len() {
                 break;
             }
         }
-        let (closed, broken) = {
+        let (closed, failed, broken) = {
             let s = st.out.lock();
-            (s.closed, s.broken)
+            (s.closed, s.failed, s.broken)
         };
         if broken {
             st.stdin_open = false;
+        }
+        if failed {
+            // Output that cannot be shown is a session nobody can see: end it.
+            let _ = self.hang_up(st, Signal::SIGHUP);
+            return Some(End::Failed(
+                "the child's output could no longer be read".into(),
+            ));
         }
         if closed && st.master_open {
             st.master_open = false;
             self.reap(st, false);
         }
+        None
     }
 
     fn on_input(&self, st: &mut State, bytes: &[u8]) {
