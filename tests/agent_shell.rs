@@ -1588,3 +1588,43 @@ fn approving_a_deny_takes_the_rule_id() {
         .join(format!("{code}.json"))
         .exists());
 }
+
+/// Two identical runs wait; the approval for the first is spent by the second. The first
+/// says so (not "refused"), runs nothing, and the push happened exactly once.
+#[test]
+fn an_approval_spent_by_an_identical_run_is_reported_as_such() {
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    let sb = Sandbox::new();
+    let (remote, published) = diverged_clone(&sb);
+    let mut c = sb.command(&sb.link("bash"));
+    c.args(["-c", "git push --force origin main"])
+        .env("INTERLOCK_CONFIRM_TIMEOUT", "60")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let (first, code) = sb.spawn_paused(c);
+    // Hold the first run still while the approval is given and spent elsewhere.
+    let pid = Pid::from_raw(first.id() as i32);
+    kill(pid, Signal::SIGSTOP).expect("stop");
+    let (status, screen) = sb.approve_in_terminal(&code, "yes", &[]);
+    assert_eq!(status, 0, "{screen}");
+    let second = sb.guarded(
+        "bash",
+        &["-c", "git push --force origin main"],
+        &[("INTERLOCK_CONFIRM_TIMEOUT", "0")],
+    );
+    assert!(second.status.success(), "{}", stderr(&second));
+    let pushed = remote_head(&sb, &remote);
+    assert_ne!(pushed, published, "the second run used the approval");
+    kill(pid, Signal::SIGCONT).expect("continue");
+    let out = first.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", stderr(&out));
+    let msg = stderr(&out);
+    assert!(msg.contains("another run of the same command"), "{msg}");
+    assert!(!msg.contains("refused"), "{msg}");
+    assert_eq!(remote_head(&sb, &remote), pushed);
+    assert_eq!(
+        sb.log_lines().last().expect("logged")["outcome"],
+        "used_by_another_run"
+    );
+}

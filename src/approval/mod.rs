@@ -147,10 +147,11 @@ pub fn create_request(command: &str, cwd: &Path, findings: &[Finding]) -> io::Re
     let dir = sub_dir("requests")?;
     let created = now();
     let rules = summaries(findings);
+    prune_taken(&dir);
     for _ in 0..8 {
         let code = random_code()?;
         let path = dir.join(format!("{code}.json"));
-        if path.exists() {
+        if path.exists() || dir.join(format!("{code}.taken")).exists() {
             continue;
         }
         let req = Request {
@@ -236,7 +237,7 @@ pub fn take(code: &str, command: &str, cwd: &Path) -> io::Result<Option<Approval
         return Ok(None);
     }
     let dir = sub_dir("approvals")?;
-    take_path(&dir.join(format!("{code}.json")), command, cwd)
+    take_path(&dir.join(format!("{code}.json")), command, cwd, false)
 }
 
 /// Spend any unexpired approval for exactly this command in this directory (used when
@@ -248,14 +249,21 @@ pub fn take_matching(command: &str, cwd: &Path) -> io::Result<Option<Approval>> 
         if path.extension().and_then(|e| e.to_str()) != Some("json") {
             continue;
         }
-        if let Some(a) = take_path(&path, command, cwd)? {
+        if let Some(a) = take_path(&path, command, cwd, true)? {
             return Ok(Some(a));
         }
     }
     Ok(None)
 }
 
-fn take_path(path: &Path, command: &str, cwd: &Path) -> io::Result<Option<Approval>> {
+/// `for_another`: the approval was written for another waiting run's code; its request
+/// is left as a `.taken` mark, so that run can say what happened instead of "refused".
+fn take_path(
+    path: &Path,
+    command: &str,
+    cwd: &Path,
+    for_another: bool,
+) -> io::Result<Option<Approval>> {
     let data = match std::fs::read(path) {
         Ok(d) => d,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -281,12 +289,47 @@ fn take_path(path: &Path, command: &str, cwd: &Path) -> io::Result<Option<Approv
                 .and_then(Path::parent)
                 .map(|b| b.join("requests").join(format!("{}.json", a.code)));
             if let Some(r) = req {
-                let _ = std::fs::remove_file(r);
+                if for_another {
+                    let _ = std::fs::rename(&r, r.with_extension("taken"));
+                } else {
+                    let _ = std::fs::remove_file(r);
+                }
             }
             Ok(Some(a))
         }
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e),
+    }
+}
+
+/// Was this code's approval spent by another run of the same command in the same
+/// directory? Answers once: the mark is removed.
+pub fn taken_by_another_run(code: &str) -> bool {
+    valid_code(code)
+        && sub_dir("requests")
+            .map(|d| std::fs::remove_file(d.join(format!("{code}.taken"))).is_ok())
+            .unwrap_or(false)
+}
+
+/// `.taken` marks nobody asked about (the run that waited for them is gone) go after a day.
+fn prune_taken(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        if path.extension().and_then(|x| x.to_str()) != Some("taken") {
+            continue;
+        }
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > REQUEST_TTL);
+        if old {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

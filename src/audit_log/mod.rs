@@ -44,7 +44,7 @@ pub struct Entry {
     pub command: String,
     pub decision: String,
     pub rules: Vec<String>,
-    /// `ran`, `approved`, `refused`, `denied`, `timed_out`, `audit` (would have been
+    /// `ran`, `approved`, `refused`, `denied`, `timed_out`, `used_by_another_run`, `audit` (would have been
     /// stopped; ran in audit mode), `error`.
     pub outcome: String,
     /// How it was approved or refused: `terminal`, `wrap`.

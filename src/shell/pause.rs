@@ -82,6 +82,11 @@ pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -
             };
         }
         if !approval::request_exists(&code) {
+            if approval::taken_by_another_run(&code) {
+                eprintln!("interlock: nothing ran: the user approved this command (code {code}), but another run of the same command in this directory used that approval first. Approvals are single-use; this run needs its own.");
+                eprintln!("{}", dont_route_around(None));
+                return stop(EXIT_NOT_APPROVED, "used_by_another_run", None, Some(code));
+            }
             eprintln!("interlock: nothing ran: the user refused this command (code {code}).");
             eprintln!("{}", dont_route_around(None));
             return stop(EXIT_STOPPED, "refused", Some("terminal".into()), Some(code));
