@@ -34,14 +34,19 @@ fn interlock() -> &'static str {
     env!("CARGO_BIN_EXE_interlock")
 }
 
-fn have(program: &str) -> bool {
-    Command::new(program)
+/// The real shells are part of the test: a missing one is a failure, not a skip.
+fn require(program: &str) {
+    let runs = Command::new(program)
         .arg("-c")
         .arg("exit 0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .is_ok_and(|s| s.success())
+        .is_ok_and(|s| s.success());
+    assert!(
+        runs,
+        "{program} is not installed; `bash .ci/run` installs it"
+    );
 }
 
 impl Term {
@@ -168,23 +173,14 @@ impl Term {
 
     /// Wait until `needle` appears after the mark; move the mark past it.
     fn expect(&mut self, needle: &str) -> String {
-        let (lock, cv) = &*self.out;
-        let deadline = Instant::now() + WAIT;
-        let mut out = lock.lock().expect("lock");
-        loop {
-            let hay = &out[self.mark.min(out.len())..];
-            if let Some(i) = find(hay, needle.as_bytes()) {
-                let seen = String::from_utf8_lossy(&hay[..i + needle.len()]).into_owned();
-                self.mark += i + needle.len();
-                return seen;
-            }
-            let now = Instant::now();
-            if now >= deadline {
+        match self.try_expect(needle, WAIT) {
+            Some(seen) => seen,
+            None => {
+                let out = self.out.0.lock().expect("lock");
                 let tail = String::from_utf8_lossy(&out[self.mark.min(out.len())..]).into_owned();
                 drop(out);
                 panic!("timed out waiting for {needle:?}; output after the mark:\n{tail:?}");
             }
-            out = cv.wait_timeout(out, deadline - now).expect("wait").0;
         }
     }
 
@@ -345,20 +341,61 @@ fn marker(t: &Term) -> PathBuf {
     t.home().join("marker-dir/keep")
 }
 
-/// Start a shell session and wait for its first prompt; `None` when the shell is not
-/// installed (CI installs all three: `.ci/run`).
-fn shell(name: &str) -> Option<Term> {
-    if !have(name) {
-        eprintln!("skipping: {name} is not installed");
-        return None;
+/// Prints, from inside the session, where its broker listens and its token file.
+const SHOW_BROKER: &str = "echo \"BROKER=$INTERLOCK_BROKER:TOKEN=$INTERLOCK_BROKER_TOKEN:END\"";
+
+/// The session's broker as a program inside it sees it, read from what
+/// [`SHOW_BROKER`] printed.
+struct Broker {
+    sock: PathBuf,
+    token: String,
+}
+
+impl Broker {
+    fn seen(t: &mut Term) -> Broker {
+        // The slash tells the printed value from the typed line's `$INTERLOCK_BROKER`.
+        t.expect("BROKER=/");
+        let seen = t.expect(":END");
+        let (sock, token_file) = seen
+            .trim_end_matches(":END")
+            .split_once(":TOKEN=")
+            .expect("socket and token file");
+        let token = interlock::broker::read_token(Path::new(token_file)).expect("token");
+        Broker {
+            sock: PathBuf::from(format!("/{sock}")),
+            token,
+        }
     }
+
+    /// Ask for approval of `command` as an agent shell with `pid` would, on a thread.
+    fn ask(
+        &self,
+        token: &str,
+        command: &str,
+        pid: u32,
+    ) -> std::thread::JoinHandle<std::io::Result<interlock::broker::Response>> {
+        let req = interlock::broker::Request::Approve {
+            token: token.into(),
+            command: command.into(),
+            cwd: "/tmp".into(),
+            rules: vec![],
+            pid,
+        };
+        let sock = self.sock.clone();
+        std::thread::spawn(move || interlock::broker::ask(&sock, &req, WAIT))
+    }
+}
+
+/// Start a shell session and wait for its first prompt.
+fn shell(name: &str) -> Term {
+    require(name);
     let mut t = Term::start(&["--shell", name]);
     t.prompt();
-    Some(t)
+    t
 }
 
 fn refuse_then_approve(name: &str) {
-    let Some(mut t) = shell(name) else { return };
+    let mut t = shell(name);
     t.line("rm -rf ~/marker-dir");
     let card = t.card();
     assert!(card.contains("rm -rf"), "{card}");
@@ -398,7 +435,7 @@ fn fish_refuse_then_approve() {
 }
 
 fn allowed_commands_run_untouched(name: &str) {
-    let Some(mut t) = shell(name) else { return };
+    let mut t = shell(name);
     t.line("echo hello > f.txt; cat f.txt; rm -rf f.txt; git --version >/dev/null; echo ok''-42");
     t.expect("ok-42");
     t.prompt();
@@ -415,7 +452,7 @@ fn allowed_commands_run_untouched(name: &str) {
 fn bash_allowed_commands_run_untouched() {
     allowed_commands_run_untouched("bash");
     // The hook's helper is not one of the user's jobs.
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("echo jobs''=$(jobs | wc -l)");
     t.expect("jobs=0");
     t.line("exit");
@@ -434,7 +471,7 @@ fn fish_allowed_commands_run_untouched() {
 
 /// A loop typed over several lines is judged as the whole loop, once it is complete.
 fn multi_line(name: &str, head: &str, body: &str, tail: &str) {
-    let Some(mut t) = shell(name) else { return };
+    let mut t = shell(name);
     t.line(head);
     t.line(body);
     t.line(tail);
@@ -487,7 +524,7 @@ fn fish_multi_line_is_judged_whole() {
 
 #[test]
 fn bash_heredoc_is_judged_with_its_body() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("cat > ~/note.txt <<'EOF'");
     t.line("hello heredoc");
     t.line("EOF");
@@ -510,7 +547,7 @@ fn bash_heredoc_is_judged_with_its_body() {
 }
 
 fn pasted_block(name: &str) {
-    let Some(mut t) = shell(name) else { return };
+    let mut t = shell(name);
     // A pasted block (bracketed paste) is judged as a whole when Enter is pressed.
     t.send(b"\x1b[200~echo pas''ted\nrm -rf ~/marker-dir\x1b[201~");
     t.send(b"\r");
@@ -548,7 +585,7 @@ fn fish_pasted_block() {
 
 #[test]
 fn deny_needs_the_typed_phrase() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("rm -rf ~");
     t.expect("INTERLOCK");
     let card = t.expect("  > ");
@@ -568,7 +605,7 @@ fn deny_needs_the_typed_phrase() {
 
 #[test]
 fn removing_the_hook_is_stopped() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("unset -f __interlock_enter");
     let card = t.card();
     assert!(card.contains("session.unhook"), "{card}");
@@ -591,7 +628,7 @@ fn removing_the_hook_is_stopped() {
 
 #[test]
 fn resize_reaches_the_child() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("stty size");
     t.expect("24 80");
     t.prompt();
@@ -604,7 +641,7 @@ fn resize_reaches_the_child() {
 
 #[test]
 fn exit_status_of_a_signal() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("kill -9 $$");
     assert_eq!(t.wait(), 137);
     t.wait_cooked();
@@ -628,7 +665,7 @@ fn program_mode_status_and_bytes_pass_through() {
 
 #[test]
 fn job_control_and_ctrl_c() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("echo start''ed; sleep 60");
     t.expect("started");
     t.send_until(b"\x1a", "Stopped");
@@ -645,7 +682,7 @@ fn job_control_and_ctrl_c() {
 
 #[test]
 fn terminal_restored_after_the_wrapper_is_killed() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     assert!(!t.lflags().contains(LocalFlags::ICANON), "not in raw mode");
     kill(t.pid, Signal::SIGKILL).expect("kill");
     assert_eq!(t.wait(), 137);
@@ -654,7 +691,7 @@ fn terminal_restored_after_the_wrapper_is_killed() {
 
 #[test]
 fn terminal_restored_after_sigterm_while_a_card_is_up() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("rm -rf ~/marker-dir");
     t.card();
     kill(t.pid, Signal::SIGTERM).expect("kill");
@@ -666,32 +703,12 @@ fn terminal_restored_after_sigterm_while_a_card_is_up() {
 
 #[test]
 fn agent_shell_approval_uses_the_same_card() {
-    use interlock::broker::{self, Answer, Request};
-    let Some(mut t) = shell("bash") else { return };
-    t.line("echo SOCK=$INTERLOCK_BROKER:TOKEN=$INTERLOCK_BROKER_TOKEN:END");
-    t.expect("SOCK=/");
-    let seen = t.expect(":END");
-    let sock = seen.split(":TOKEN=").next().expect("sock").to_string();
-    let sock = format!("/{}", sock.trim_start_matches('/'));
-    let token_file = seen
-        .split(":TOKEN=")
-        .nth(1)
-        .expect("token")
-        .trim_end_matches(":END")
-        .to_string();
-    let token = broker::read_token(Path::new(&token_file)).expect("token");
-    let ask = |token: String| {
-        let req = Request::Approve {
-            token,
-            command: "git push --force origin main".into(),
-            cwd: "/tmp".into(),
-            rules: vec![],
-            pid: 4242,
-        };
-        let sock = sock.clone();
-        std::thread::spawn(move || broker::ask(Path::new(&sock), &req, WAIT))
-    };
-    let pending = ask(token.clone());
+    use interlock::broker::Answer;
+    let mut t = shell("bash");
+    t.line(SHOW_BROKER);
+    let broker = Broker::seen(&mut t);
+    let ask = |token: &str| broker.ask(token, "git push --force origin main", 4242);
+    let pending = ask(&broker.token);
     let card = t.card();
     assert!(card.contains("agent shell (pid 4242)"), "{card}");
     assert!(card.contains("git push --force origin main"), "{card}");
@@ -699,13 +716,13 @@ fn agent_shell_approval_uses_the_same_card() {
     let resp = pending.join().expect("thread").expect("answer");
     assert_eq!(resp.decision, Answer::Approved);
 
-    let pending = ask(token);
+    let pending = ask(&broker.token);
     t.card();
     t.send(b"n");
     let resp = pending.join().expect("thread").expect("answer");
     assert_eq!(resp.decision, Answer::Refused);
 
-    let resp = ask("wrong".into()).join().expect("thread").expect("answer");
+    let resp = ask("wrong").join().expect("thread").expect("answer");
     assert_eq!(resp.decision, Answer::Refused);
     t.line("exit");
     assert_eq!(t.wait(), 0);
@@ -713,9 +730,7 @@ fn agent_shell_approval_uses_the_same_card() {
 
 #[test]
 fn unanswered_card_times_out_refused() {
-    if !have("bash") {
-        return;
-    }
+    require("bash");
     let mut t = Term::start_with(&["--shell", "bash"], |home| {
         std::fs::create_dir_all(home.join(".config/interlock")).expect("dir");
         std::fs::write(
@@ -738,9 +753,7 @@ fn unanswered_card_times_out_refused() {
 
 #[test]
 fn suspend_and_resume_restore_and_reclaim_the_terminal() {
-    if !have("bash") {
-        return;
-    }
+    require("bash");
     // A job-control shell above the wrapper, as in a user's terminal (a stop signal
     // to an orphaned process group would be discarded).
     let script =
@@ -772,9 +785,7 @@ fn suspend_and_resume_restore_and_reclaim_the_terminal() {
 
 #[test]
 fn shell_inside_points_at_the_agent_shell() {
-    if !have("bash") {
-        return;
-    }
+    require("bash");
     // A copy of interlock with an `interlock-bash` beside it, as installed.
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
     let bin = dir.path().join("interlock");
@@ -795,29 +806,12 @@ fn shell_inside_points_at_the_agent_shell() {
 
 #[test]
 fn card_over_a_full_screen_program_keeps_its_screen() {
-    use interlock::broker::{self, Answer, Request};
-    let mut t = Term::start(&[
-        "--",
-        "sh",
-        "-c",
-        "printf '\\033[?1049hFULLSCREEN S=%s:T=%s:E\\n' \"$INTERLOCK_BROKER\" \"$INTERLOCK_BROKER_TOKEN\"; sleep 60",
-    ]);
-    t.expect("FULLSCREEN S=");
-    let seen = t.expect(":E");
-    let (sock, token_file) = seen
-        .trim_end_matches(":E")
-        .split_once(":T=")
-        .expect("paths");
-    let token = broker::read_token(Path::new(token_file)).expect("token");
-    let req = Request::Approve {
-        token,
-        command: "git push --force".into(),
-        cwd: "/".into(),
-        rules: vec![],
-        pid: 1,
-    };
-    let sock = PathBuf::from(sock);
-    let pending = std::thread::spawn(move || broker::ask(&sock, &req, WAIT));
+    use interlock::broker::Answer;
+    let program = format!("printf '\\033[?1049hFULLSCREEN\\n'; {SHOW_BROKER}; sleep 60");
+    let mut t = Term::start(&["--", "sh", "-c", &program]);
+    t.expect("FULLSCREEN");
+    let broker = Broker::seen(&mut t);
+    let pending = broker.ask(&broker.token, "git push --force", 1);
     let card = t.card();
     assert!(
         !card.contains("\x1b[?1049h"),
@@ -838,7 +832,7 @@ fn card_over_a_full_screen_program_keeps_its_screen() {
 
 /// `!rm` runs what history expansion makes of it: that is what is judged.
 fn history_expansion_is_judged(name: &str) {
-    let Some(mut t) = shell(name) else { return };
+    let mut t = shell(name);
     t.line("rm -rf ~/marker-dir");
     t.card();
     t.send(b"n");
@@ -870,7 +864,7 @@ fn zsh_history_expansion_is_judged() {
 
 #[test]
 fn signals_to_the_wrapper_reach_the_foreground_job() {
-    let Some(mut t) = shell("bash") else { return };
+    let mut t = shell("bash");
     t.line("echo start''ed; sleep 60; echo after''-sleep");
     t.expect("started");
     // Once `sleep` is the foreground job of the inner terminal, SIGINT to the wrapper
@@ -919,30 +913,14 @@ fn without_a_terminal_it_refuses_to_start() {
 /// order, once the card is answered.
 #[test]
 fn output_waits_behind_the_card() {
-    use interlock::broker::{self, Answer, Request};
-    let mut t = Term::start(&[
-        "--",
-        "sh",
-        "-c",
-        "echo \"SOCK=$INTERLOCK_BROKER:TOKEN=$INTERLOCK_BROKER_TOKEN:END\"; sleep 1; \
-         i=0; while [ $i -lt 20 ]; do echo TICK$i; i=$((i+1)); sleep 0.02; done",
-    ]);
-    t.expect("SOCK=");
-    let seen = t.expect(":END");
-    let (sock, token_file) = seen
-        .trim_end_matches(":END")
-        .split_once(":TOKEN=")
-        .expect("socket and token");
-    let token = broker::read_token(Path::new(token_file)).expect("token");
-    let req = Request::Approve {
-        token,
-        command: "terraform destroy".into(),
-        cwd: "/tmp".into(),
-        rules: vec![],
-        pid: 4343,
-    };
-    let sock = PathBuf::from(sock);
-    let pending = std::thread::spawn(move || broker::ask(&sock, &req, WAIT));
+    use interlock::broker::Answer;
+    let program = format!(
+        "{SHOW_BROKER}; sleep 1; \
+         i=0; while [ $i -lt 20 ]; do echo TICK$i; i=$((i+1)); sleep 0.02; done"
+    );
+    let mut t = Term::start(&["--", "sh", "-c", &program]);
+    let broker = Broker::seen(&mut t);
+    let pending = broker.ask(&broker.token, "terraform destroy", 4343);
     t.card();
     // The ticks start while the card is up; none may be drawn over it.
     std::thread::sleep(Duration::from_millis(1500));
