@@ -732,6 +732,88 @@ fn a_scratch_home_survives_a_refused_rm_rf() {
     );
 }
 
+/// The Gemini CLI incident: each file moved onto a name that is not a directory
+/// overwrites the one before. Stopped, every photo is still there; with the
+/// directory made first, the same loop runs untouched.
+#[test]
+fn a_loop_moving_files_onto_one_name_is_stopped_until_the_directory_exists() {
+    let sb = Sandbox::new();
+    let photos = sb.work().join("photos");
+    std::fs::create_dir_all(&photos).expect("mkdir");
+    for name in ["a.jpg", "b.jpg", "c.jpg"] {
+        std::fs::write(photos.join(name), name).expect("write");
+    }
+    let moved =
+        |line: &str| sb.guarded("bash", &["-c", line], &[("INTERLOCK_CONFIRM_TIMEOUT", "0")]);
+    let out = moved("cd photos && for f in *.jpg; do mv \"$f\" album; done");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("fs.move-overwrite"),
+        "{}",
+        stderr(&out)
+    );
+    for name in ["a.jpg", "b.jpg", "c.jpg"] {
+        assert_eq!(
+            std::fs::read_to_string(photos.join(name)).expect("kept"),
+            name
+        );
+    }
+    assert!(!photos.join("album").exists());
+
+    let out = moved("cd photos && mkdir -p album && for f in *.jpg; do mv \"$f\" album; done");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for name in ["a.jpg", "b.jpg", "c.jpg"] {
+        let kept = photos.join("album").join(name);
+        assert_eq!(std::fs::read_to_string(kept).expect("moved"), name);
+    }
+}
+
+/// Copying, moving or downloading over a live database file loses it as surely as
+/// `> app.db`: stopped, and the table is still there; a copy to a new name runs.
+#[test]
+fn a_database_file_is_not_replaced_by_a_copy_without_approval() {
+    let sb = Sandbox::new();
+    let db = sb.work().join("app.db");
+    let made = Command::new("sqlite3")
+        .arg(&db)
+        .arg("CREATE TABLE users(name TEXT); INSERT INTO users VALUES ('ada');")
+        .status()
+        .expect("sqlite3 is installed (.ci/run)");
+    assert!(made.success());
+    let users = || {
+        let out = Command::new("sqlite3")
+            .arg(&db)
+            .arg("SELECT name FROM users")
+            .output()
+            .expect("sqlite3");
+        text(&out.stdout)
+    };
+    for line in [
+        "cp /dev/null app.db",
+        "mv scratch.db app.db",
+        "echo '' | tee app.db",
+        "curl -s -o app.db file:///dev/null",
+    ] {
+        std::fs::write(sb.work().join("scratch.db"), "").expect("write");
+        let out = sb.guarded("bash", &["-c", line], &[("INTERLOCK_CONFIRM_TIMEOUT", "0")]);
+        assert_eq!(
+            out.status.code(),
+            Some(NOT_APPROVED),
+            "{line}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("fs.overwrite-protected"),
+            "{}",
+            stderr(&out)
+        );
+        assert_eq!(users(), "ada\n", "{line}");
+    }
+    let out = sb.guarded("bash", &["-c", "cp app.db backup.db"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(sb.work().join("backup.db").exists());
+}
+
 /// A bare remote with `main`, a clone whose `main` was rewritten: pushing it needs
 /// `--force`.
 fn diverged_clone(sb: &Sandbox) -> (PathBuf, String) {

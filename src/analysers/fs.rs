@@ -591,7 +591,8 @@ fn push_hit(hits: &mut Vec<Hit>, want: &str, class: Class, w: &Word) {
 }
 
 /// `fs.overwrite`: writes that destroy what was there: `dd of=`, `mkfs`, `wipefs`,
-/// `truncate`, and `>` redirections onto devices, system files, data files, `.git`.
+/// `truncate`, `>` redirections, and copies, moves, links, `tee` and downloads over
+/// an existing file, onto devices, system files, data files, `.git`.
 pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params) -> Vec<Hit> {
     let want = params.get("class").unwrap_or("protected");
     let paths = Paths::new(ctx, inv);
@@ -636,6 +637,7 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         }
         _ => {}
     }
+    targets.extend(replaced_files(inv, view, paths.cwd, ctx));
     for r in &inv.redirects {
         if r.overwrites() && r.fd.is_none_or(|f| f == 1 || f == 2) {
             targets.push(r.target.clone());
@@ -676,6 +678,112 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
 
 /// Overwriting one file matters for system files, shell and SSH config, data files
 /// and git internals; files elsewhere are ordinary output.
+/// Existing files that a copy, move, link, `tee` or download writes over: what they
+/// held is gone, as with `>`. A file that does not exist yet loses nothing.
+fn replaced_files(
+    inv: &Invocation,
+    view: &ArgView,
+    cwd: Option<&Path>,
+    ctx: &Context,
+) -> Vec<Word> {
+    let named: Vec<&Word> = match inv.program.as_str() {
+        "cp" | "mv" | "install" | "ln" => {
+            let force_needed = inv.program == "ln";
+            if view
+                .flags
+                .iter()
+                .any(|(_, f)| keeps_what_it_would_overwrite(f))
+                || force_needed && !(view.has_flag("-f") || view.has_flag("--force"))
+                || view.operands.len() < 2
+            {
+                return Vec::new();
+            }
+            let (sources, dest) = view.operands.split_at(view.operands.len() - 1);
+            let Some(dir) = dest[0]
+                .lit()
+                .and_then(|d| resolve(&d, cwd, ctx.home.as_deref()))
+            else {
+                return Vec::new();
+            };
+            if !dir.is_dir() {
+                return [dest[0]]
+                    .into_iter()
+                    .filter(|w| is_existing_file(w, &inv.program, cwd, ctx))
+                    .cloned()
+                    .collect();
+            }
+            // Into a directory: each source lands under its own name.
+            return sources
+                .iter()
+                .filter_map(|s| {
+                    let name = Path::new(&s.lit()?).file_name()?.to_owned();
+                    let path = dir.join(name).to_string_lossy().into_owned();
+                    Some(Word::literal(path, dest[0].span.clone()))
+                })
+                .filter(|w| is_existing_file(w, &inv.program, cwd, ctx))
+                .collect();
+        }
+        "tee" if !(view.has_flag("-a") || view.has_flag("--append")) => view.operands.clone(),
+        "curl" => option_values(&inv.args, &["-o", "--output"]),
+        "wget" => option_values(&inv.args, &["-O", "--output-document"]),
+        _ => Vec::new(),
+    };
+    named
+        .into_iter()
+        .filter(|w| is_existing_file(w, &inv.program, cwd, ctx))
+        .cloned()
+        .collect()
+}
+
+/// Is `w` a file that is there now (or a disk, which is there where it matters)? `mv`
+/// and `ln` replace a symbolic link itself, which loses nothing; the others write
+/// through it.
+fn is_existing_file(w: &Word, program: &str, cwd: Option<&Path>, ctx: &Context) -> bool {
+    let replaces_links = matches!(program, "mv" | "ln");
+    if is_block_device(&w.text()) {
+        return true;
+    }
+    !w.is_dynamic()
+        && resolve(&w.text(), cwd, ctx.home.as_deref()).is_some_and(|p| {
+            let meta = if replaces_links {
+                p.symlink_metadata()
+            } else {
+                p.metadata()
+            };
+            meta.is_ok_and(|m| !m.is_dir() && !m.file_type().is_symlink())
+        })
+}
+
+/// The words after `-o FILE` / `--output FILE` / `--output=FILE` style options.
+fn option_values<'a>(args: &'a [Word], names: &[&str]) -> Vec<&'a Word> {
+    let mut out = Vec::new();
+    for (i, w) in args.iter().enumerate() {
+        let t = w.text();
+        if names.contains(&t.as_str()) {
+            out.extend(args.get(i + 1));
+        }
+    }
+    out
+}
+
+/// A `cp`/`mv`/`install` option under which nothing is lost to a name already taken:
+/// no clobber, a backup, a prompt, or a target directory (`-t`) that must exist.
+pub fn keeps_what_it_would_overwrite(arg: &str) -> bool {
+    if let Some(long) = arg.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        return matches!(
+            name,
+            "no-clobber" | "backup" | "suffix" | "interactive" | "target-directory"
+        );
+    }
+    arg.strip_prefix('-').is_some_and(|short| {
+        short
+            .chars()
+            .take_while(char::is_ascii_alphabetic)
+            .any(|c| "nbSit".contains(c))
+    })
+}
+
 fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
     if w.is_dynamic() {
         return if maybe_empty_then_slash(w) {

@@ -20,6 +20,7 @@ use crate::syntax::word::Word;
 use invocation::{Invocation, Redirect, Stdin};
 use scope::{Scope, Value};
 use std::ops::Range;
+use std::path::PathBuf;
 use std::rc::Rc;
 use tree_sitter::Node;
 
@@ -275,6 +276,13 @@ impl<'a> Analyzer<'a> {
             }
             "function_definition" => self.define_function(n, fr, scope),
             "for_statement" => self.walk_for(n, fr, scope, nd, named),
+            "while_statement" | "until_statement" | "c_style_for_statement" => {
+                let was = scope.repeats;
+                scope.repeats = true;
+                self.walk_children(n, fr, scope, nd, named);
+                scope.repeats = was;
+            }
+            "list" if is_and_list(n) => self.walk_and_list(n, fr, scope, nd, named),
             "case_statement" => {
                 for c in named_children(n) {
                     if c.kind() == "case_item" {
@@ -792,8 +800,37 @@ impl<'a> Analyzer<'a> {
                 _ => Value::Unknown { maybe_empty: false },
             };
             scope.vars.insert(var, value);
+            let was = scope.repeats;
+            scope.repeats = true;
             self.walk(body, fr, scope, nd + 1, named);
+            scope.repeats = was;
         }
+    }
+
+    /// `a && b`: `b` runs only if `a` succeeded, so a `mkdir` in `a` has made its
+    /// directory by the time `b` runs.
+    fn walk_and_list(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) {
+        let saved = scope.made_dirs.clone();
+        for c in named_children(n) {
+            self.walk(c, fr, scope, nd + 1, named);
+            let mut gated = Vec::new();
+            gated_mkdirs(c, fr, &mut gated);
+            let made: Vec<PathBuf> = scope
+                .mkdirs
+                .iter()
+                .filter(|(at, _)| gated.contains(at))
+                .flat_map(|(_, dirs)| dirs.iter().cloned())
+                .collect();
+            scope.made_dirs.extend(made);
+        }
+        scope.made_dirs = saved;
     }
 
     /// Analyse a command substitution or process substitution: it runs, in a subshell.
@@ -1028,6 +1065,30 @@ fn printf_format(fmt: &str, args: &[Word]) -> String {
 /// Could this code change the positional parameters (`shift`, `set -- …`)?
 fn changes_positional(text: &str) -> bool {
     text.contains("shift") || text.contains("set")
+}
+
+/// Where the `mkdir` commands start whose success `n` succeeding implies: `n` itself,
+/// or the parts of an `&&` chain.
+fn gated_mkdirs(n: Node, fr: &Frame, out: &mut Vec<usize>) {
+    match n.kind() {
+        "command"
+            if n.child_by_field_name("name")
+                .is_some_and(|c| fr.text(c) == "mkdir") =>
+        {
+            out.push(fr.span(n).start);
+        }
+        "redirected_statement" => {
+            if let Some(body) = n.child_by_field_name("body") {
+                gated_mkdirs(body, fr, out);
+            }
+        }
+        "list" if is_and_list(n) => {
+            for c in named_children(n) {
+                gated_mkdirs(c, fr, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A list whose parts are joined only by `&&`.

@@ -7,10 +7,11 @@
 use super::invocation::{Invocation, Redirect, Stdin};
 use super::scope::{self, Scope, Value};
 use super::{word_value, Analyzer, Frame, Origin};
+use crate::analysers::fs;
 use crate::analysers::interp::{self, Extracted};
 use crate::syntax::word::{Part, Word};
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Programs that are shells: `-c STRING`, a script file, or a script on stdin.
 pub const SHELLS: &[&str] = &[
@@ -619,6 +620,10 @@ impl Analyzer<'_> {
                     self.note_moves(&args, &cmd, scope);
                     return self.judge_plain(&name, args, &cmd);
                 }
+                "mkdir" => {
+                    self.note_mkdir(&args, &cmd, scope);
+                    return self.judge_plain(&name, args, &cmd);
+                }
                 "cd" | "pushd" => {
                     self.note_program(&name);
                     let target = args
@@ -722,25 +727,48 @@ impl Analyzer<'_> {
         }
     }
 
-    /// Several moves onto the same name on one line keep only the last file (a failed
-    /// `mkdir dest` turns `mv a dest; mv b dest` into overwrites).
+    /// Several moves onto the same name keep only the last file: on one line (a failed
+    /// `mkdir dest` turns `mv a dest; mv b dest` into overwrites), or a move of each
+    /// file a loop, `xargs -I` or `find -exec` visits.
     fn note_moves(&mut self, args: &[Word], cmd: &Cmd, scope: &mut Scope) {
+        if cmd.remote
+            || args
+                .iter()
+                .any(|w| fs::keeps_what_it_would_overwrite(&w.text()))
+        {
+            return;
+        }
         let operands: Vec<&Word> = args.iter().filter(|w| !w.text().starts_with('-')).collect();
         let [source, target] = operands.as_slice() else {
             return;
         };
-        let (Some(src), Some(dst)) = (source.lit(), target.lit()) else {
+        let Some(dst) = target.lit().filter(|_| !target.glob) else {
             return;
         };
-        if dst.ends_with('/') || cmd.remote {
+        // `dir/`, `.` and `..` always name a directory.
+        if dst.ends_with('/') || matches!(dst.rsplit('/').next(), Some("." | "..")) {
             return;
         }
         let Some(dst) = scope::resolve(&dst, cmd.cwd.as_deref(), self.ctx.home.as_deref()) else {
             return;
         };
-        if dst.is_dir() {
+        if dst.is_dir() || scope.made_dirs.contains(&dst) {
             return;
         }
+        if source.glob || source.lit().is_none() {
+            // Where the destination's directory is missing, every move fails instead.
+            if scope.repeats && dst.parent().is_some_and(Path::is_dir) {
+                let detail = format!(
+                    "each pass moves another file onto {}; only the last survives",
+                    dst.display()
+                );
+                self.event("fs.move-overwrite", cmd.span.clone(), Some(detail));
+            }
+            return;
+        }
+        let Some(src) = source.lit() else {
+            return;
+        };
         match scope.moved_onto.get(&dst) {
             Some(prev) if *prev != src => {
                 let detail = format!(
@@ -753,6 +781,30 @@ impl Analyzer<'_> {
                 scope.moved_onto.insert(dst, src);
             }
         }
+    }
+
+    /// Remember the directories a `mkdir` makes, for the moves its success gates.
+    fn note_mkdir(&mut self, args: &[Word], cmd: &Cmd, scope: &mut Scope) {
+        let mut dirs = Vec::new();
+        let mut options = true;
+        let mut value_next = false;
+        for w in args {
+            let t = w.text();
+            if value_next {
+                value_next = false;
+                continue;
+            }
+            if options && t.starts_with('-') && t.len() > 1 {
+                options = t != "--";
+                value_next = t == "-m" || t == "--mode";
+                continue;
+            }
+            if let Some(lit) = w.lit().filter(|_| !w.glob) {
+                let home = self.ctx.home.as_deref();
+                dirs.extend(scope::resolve(&lit, cmd.cwd.as_deref(), home));
+            }
+        }
+        scope.mkdirs.push((cmd.span.start, dirs));
     }
 
     fn invocation(&self, program: String, args: Vec<Word>, cmd: &Cmd) -> Invocation {
@@ -1175,16 +1227,18 @@ impl Analyzer<'_> {
         let fed = fed_words(&cmd.stdin, &cmd.span);
         cmd.stdin = Stdin::Computed("xargs".into());
         cmd.fed_args = true;
-        self.run_fed(words, replace.as_deref(), fed, cmd, fr, scope, nd);
+        self.run_fed(words, replace.as_deref(), true, fed, cmd, fr, scope, nd);
     }
 
     /// Run a command template once per fed argument (capped), with `{}`-style
-    /// replacement or appended arguments.
+    /// replacement or appended arguments. `each`: the real program runs once per
+    /// argument too (`xargs -I`, `find -exec … ;`), not once for all (`-exec … +`).
     #[allow(clippy::too_many_arguments)]
     fn run_fed(
         &mut self,
         words: Vec<Word>,
         replace: Option<&str>,
+        each: bool,
         fed: Vec<Word>,
         cmd: Cmd,
         fr: &Frame,
@@ -1193,6 +1247,8 @@ impl Analyzer<'_> {
     ) {
         match replace {
             Some(r) if !r.is_empty() => {
+                let was = scope.repeats;
+                scope.repeats |= each;
                 for f in fed.iter().take(8) {
                     let ws: Vec<Word> = words.iter().map(|w| substitute(w, r, f)).collect();
                     let c = Cmd {
@@ -1207,6 +1263,7 @@ impl Analyzer<'_> {
                     };
                     self.run_cmd(c, fr, scope, nd + 1);
                 }
+                scope.repeats = was;
             }
             _ => {
                 let mut ws = words;
@@ -1338,7 +1395,8 @@ impl Analyzer<'_> {
                             fed_args: true,
                         };
                         let words = c.words.clone();
-                        self.run_fed(words, Some("{}"), found.clone(), c, fr, scope, nd);
+                        let each = expr.get(end).is_some_and(|w| w.text() == ";");
+                        self.run_fed(words, Some("{}"), each, found.clone(), c, fr, scope, nd);
                     }
                     j = end + 1;
                 }

@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
@@ -41,6 +41,14 @@ pub struct Scope {
     pub files: HashMap<PathBuf, String>,
     /// Targets of `mv SRC DEST` on this line, with the source moved there.
     pub moved_onto: HashMap<PathBuf, String>,
+    /// Every `mkdir` run so far: where its command starts on the line, and the
+    /// directories it makes.
+    pub mkdirs: Vec<(usize, Vec<PathBuf>)>,
+    /// Directories that exist whenever this point runs: made by a `mkdir` whose success
+    /// gates it (`mkdir -p d && …`). A `mkdir d;` that may have failed does not count.
+    pub made_dirs: HashSet<PathBuf>,
+    /// Inside a loop that runs an unknown number of times (`for f in *`, `while`).
+    pub repeats: bool,
     /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.
     pub positional: Option<Vec<Value>>,
     /// Bumped by every `shift` and `set --`, to tell whether a statement changed them.
