@@ -1555,6 +1555,17 @@ fn postgres_agrees_with_every_verdict() {
         ("psql < drop.sql", true, "gone"),
         ("cat drop.sql | psql -X", true, "gone"),
         ("psql -f report.sql", false, intact),
+        // A file written earlier on the line is read as written, not as it is on disk.
+        (
+            "echo 'SELECT 1;' > made.sql && psql -f made.sql",
+            false,
+            intact,
+        ),
+        (
+            "echo 'DROP TABLE users;' > made.sql && psql -f made.sql",
+            true,
+            "gone",
+        ),
         ("psql -c 'CREATE TABLE other (id int)'", false, intact),
         (
             "psql -c 'DROP TABLE users' --set ON_ERROR_STOP=1",

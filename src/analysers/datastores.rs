@@ -5,7 +5,7 @@
 use super::opts::{self, Item, Spec};
 use super::targets::redact;
 use super::Hit;
-use crate::analysis::invocation::{Invocation, Stdin};
+use crate::analysis::invocation::{FileText, Invocation, Stdin};
 use crate::analysis::scope::resolve;
 use crate::engine::Context;
 use crate::policy::matcher::ArgView;
@@ -82,7 +82,7 @@ pub fn mongo(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::P
         match &inv.stdin {
             Stdin::Text { text, .. } => scripts.push(text.clone()),
             Stdin::File(p) if !inv.remote => {
-                read_path(p, &mut scripts, &mut unreadable);
+                read_path(p, inv, &mut scripts, &mut unreadable);
             }
             _ => {}
         }
@@ -117,21 +117,17 @@ fn read_script(
         return;
     }
     if let Some(p) = resolve(t, inv.cwd.as_deref(), ctx.home.as_deref()) {
-        read_path(&p, scripts, unreadable);
+        read_path(&p, inv, scripts, unreadable);
     }
 }
 
-fn read_path(p: &Path, scripts: &mut Vec<String>, unreadable: &mut Vec<String>) {
-    match std::fs::metadata(p) {
-        Ok(m) if m.is_file() && m.len() > MAX_SCRIPT_BYTES => {
+fn read_path(p: &Path, inv: &Invocation, scripts: &mut Vec<String>, unreadable: &mut Vec<String>) {
+    match inv.file_text(p, MAX_SCRIPT_BYTES) {
+        FileText::Text(text) => scripts.push(text),
+        FileText::TooLarge(_) => {
             unreadable.push(format!("the script {} is too large to check", p.display()))
         }
-        Ok(m) if m.is_file() => {
-            if let Ok(b) = std::fs::read(p) {
-                scripts.push(String::from_utf8_lossy(&b).into_owned());
-            }
-        }
-        _ => {}
+        FileText::Missing => {}
     }
 }
 
@@ -251,11 +247,10 @@ pub fn redis(
         .collect();
     let text = match &inv.stdin {
         Stdin::Text { text, .. } => Some(text.clone()),
-        Stdin::File(p) if !inv.remote => std::fs::metadata(p)
-            .ok()
-            .filter(|m| m.is_file() && m.len() <= MAX_SCRIPT_BYTES)
-            .and_then(|_| std::fs::read(p).ok())
-            .map(|b| String::from_utf8_lossy(&b).into_owned()),
+        Stdin::File(p) if !inv.remote => match inv.file_text(p, MAX_SCRIPT_BYTES) {
+            FileText::Text(text) => Some(text),
+            _ => None,
+        },
         _ => None,
     };
     if let Some(text) = text {

@@ -10,7 +10,7 @@ use super::graphql::{self, Found};
 use super::opts::{self, Item, Spec};
 use super::targets::redact;
 use super::Hit;
-use crate::analysis::invocation::{Invocation, Stdin};
+use crate::analysis::invocation::{FileText, Invocation, Stdin};
 use crate::analysis::scope::resolve;
 use crate::engine::Context;
 use crate::policy::{glob_match, matcher::ArgView};
@@ -132,7 +132,7 @@ fn body_text(w: &Word) -> String {
 fn stdin_body(inv: &Invocation, req: &mut Request) {
     match &inv.stdin {
         Stdin::Text { text, .. } => req.bodies.push(text.clone()),
-        Stdin::File(p) if !inv.remote => read_path(p, req),
+        Stdin::File(p) if !inv.remote => read_path(p, inv, req),
         _ => {}
     }
 }
@@ -147,22 +147,18 @@ fn read_body(name: &str, inv: &Invocation, ctx: &Context, req: &mut Request) {
         return;
     }
     if let Some(p) = resolve(name, inv.cwd.as_deref(), ctx.home.as_deref()) {
-        read_path(&p, req);
+        read_path(&p, inv, req);
     }
 }
 
-fn read_path(p: &std::path::Path, req: &mut Request) {
-    match std::fs::metadata(p) {
-        Ok(m) if m.is_file() && m.len() > MAX_BODY_BYTES => req.unreadable.push(format!(
+fn read_path(p: &std::path::Path, inv: &Invocation, req: &mut Request) {
+    match inv.file_text(p, MAX_BODY_BYTES) {
+        FileText::Text(text) => req.bodies.push(text),
+        FileText::TooLarge(_) => req.unreadable.push(format!(
             "the request body {} is too large to check",
             p.display()
         )),
-        Ok(m) if m.is_file() => {
-            if let Ok(b) = std::fs::read(p) {
-                req.bodies.push(String::from_utf8_lossy(&b).into_owned());
-            }
-        }
-        _ => {}
+        FileText::Missing => {}
     }
 }
 

@@ -6,7 +6,7 @@
 
 use super::opts::{self, Item, Spec};
 use super::Hit;
-use crate::analysis::invocation::{Invocation, Stdin};
+use crate::analysis::invocation::{FileText, Invocation, Stdin};
 use crate::analysis::scope::resolve;
 use crate::engine::Context;
 use crate::policy::matcher::ArgView;
@@ -508,7 +508,7 @@ fn find_sql(inv: &Invocation, ctx: &Context) -> Option<Found> {
 fn stdin_sql(inv: &Invocation, found: &mut Found) {
     match &inv.stdin {
         Stdin::Text { text, .. } => found.sources.push((text.clone(), None)),
-        Stdin::File(p) if !inv.remote => read_file(p, found),
+        Stdin::File(p) if !inv.remote => read_file(p, inv, found),
         _ => {}
     }
 }
@@ -519,25 +519,19 @@ fn file_sql(w: &Word, inv: &Invocation, ctx: &Context, found: &mut Found) {
     }
     let Some(t) = w.lit() else { return };
     if let Some(p) = resolve(&t, inv.cwd.as_deref(), ctx.home.as_deref()) {
-        read_file(&p, found);
+        read_file(&p, inv, found);
     }
 }
 
-fn read_file(p: &Path, found: &mut Found) {
-    let label = format!("file {}", p.display());
-    match std::fs::metadata(p) {
-        Ok(m) if m.is_file() && m.len() > MAX_FILE_BYTES => found.unreadable.push(format!(
-            "{label} is {} MB, too large to check",
-            m.len() / (1024 * 1024)
+fn read_file(p: &Path, inv: &Invocation, found: &mut Found) {
+    match inv.file_text(p, MAX_FILE_BYTES) {
+        FileText::Text(text) => found.sources.push((text, None)),
+        FileText::TooLarge(len) => found.unreadable.push(format!(
+            "file {} is {} MB, too large to check",
+            p.display(),
+            len / (1024 * 1024)
         )),
-        Ok(m) if m.is_file() => {
-            if let Ok(bytes) = std::fs::read(p) {
-                found
-                    .sources
-                    .push((String::from_utf8_lossy(&bytes).into_owned(), None));
-            }
-        }
-        _ => {}
+        FileText::Missing => {}
     }
 }
 

@@ -1,6 +1,8 @@
 use crate::syntax::word::Word;
+use std::collections::HashMap;
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// One program that would run, after runners (sudo, env, xargs, …) are unwrapped.
 /// This is what rules match against.
@@ -23,6 +25,8 @@ pub struct Invocation {
     pub remote: bool,
     /// More arguments arrive at run time (xargs, parallel, find -exec … +).
     pub fed_args: bool,
+    /// Files written with known content earlier on the line, by path.
+    pub written: Rc<HashMap<PathBuf, String>>,
 }
 
 impl Invocation {
@@ -37,8 +41,35 @@ impl Invocation {
             env: Vec::new(),
             remote: false,
             fed_args: false,
+            written: Rc::default(),
         }
     }
+
+    /// The text of a local file the command reads: one written earlier on the same
+    /// line (`echo 'DROP …' > q.sql && psql -f q.sql`), else the file on disk, up to
+    /// `max` bytes.
+    pub fn file_text(&self, p: &Path, max: u64) -> FileText {
+        if let Some(text) = self.written.get(p) {
+            return FileText::Text(text.clone());
+        }
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_file() && m.len() > max => FileText::TooLarge(m.len()),
+            Ok(m) if m.is_file() => match std::fs::read(p) {
+                Ok(b) => FileText::Text(String::from_utf8_lossy(&b).into_owned()),
+                Err(_) => FileText::Missing,
+            },
+            _ => FileText::Missing,
+        }
+    }
+}
+
+/// A local file as a command would read it.
+pub enum FileText {
+    Text(String),
+    /// Larger than the reader checks (its size in bytes): it cannot be judged.
+    TooLarge(u64),
+    /// Not there, not a regular file, or unreadable here.
+    Missing,
 }
 
 /// What a command reads on standard input.

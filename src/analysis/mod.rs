@@ -19,6 +19,7 @@ use crate::syntax;
 use crate::syntax::word::Word;
 use invocation::{Invocation, Redirect, Stdin};
 use scope::{Scope, Value};
+use std::collections::HashMap;
 use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -84,6 +85,9 @@ pub struct Analyzer<'a> {
     parse_budget: usize,
     steps: usize,
     gave_up: bool,
+    /// Files written with known content so far on the line (they stay written after a
+    /// subshell ends, unlike the variables in a scope).
+    written: Rc<HashMap<PathBuf, String>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -97,6 +101,7 @@ impl<'a> Analyzer<'a> {
             parse_budget: PARSE_BUDGET,
             steps: STEP_BUDGET,
             gave_up: false,
+            written: Rc::default(),
         }
     }
 
@@ -652,11 +657,12 @@ impl<'a> Analyzer<'a> {
                 Stdin::Text { text, .. } => text,
                 _ => continue,
             };
-            if r.op == ">>" {
-                scope.files.entry(path).or_default().push_str(&content);
-            } else {
-                scope.files.insert(path, content);
+            let file = scope.files.entry(path.clone()).or_default();
+            if r.op != ">>" {
+                file.clear();
             }
+            file.push_str(&content);
+            Rc::make_mut(&mut self.written).insert(path, file.clone());
         }
     }
 

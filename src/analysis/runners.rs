@@ -12,6 +12,7 @@ use crate::analysers::interp::{self, Extracted};
 use crate::syntax::word::{Part, Word};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Programs that are shells: `-c STRING`, a script file, or a script on stdin.
 pub const SHELLS: &[&str] = &[
@@ -815,6 +816,7 @@ impl Analyzer<'_> {
         inv.env = cmd.env.clone();
         inv.remote = cmd.remote;
         inv.fed_args = cmd.fed_args;
+        inv.written = Rc::clone(&self.written);
         inv
     }
 
