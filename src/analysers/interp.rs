@@ -233,6 +233,9 @@ pub fn extract(lang: Lang, code: &str) -> Vec<Extracted> {
             }
         }
     }
+    if lang != Lang::Awk {
+        out.extend(http_requests(code));
+    }
     // `shutil.rmtree` also matches `rmtree`: keep each finding once.
     let mut seen = Vec::new();
     out.retain(|e| {
@@ -262,6 +265,80 @@ pub fn extract(lang: Lang, code: &str) -> Vec<Extracted> {
                     }
                 }
             }
+        }
+    }
+    out
+}
+
+/// HTTP requests in code that uses an HTTP client, as the `curl` command that sends the
+/// same, so that the HTTP rules judge them: a DELETE (`requests.delete(url)`,
+/// `fetch(url, {method: "DELETE"})`), or a body holding a GraphQL mutation. The URL is
+/// the code's first `http(s)://` literal, or unknown.
+fn http_requests(code: &str) -> Vec<Extracted> {
+    const CLIENTS: &[&str] = &[
+        "requests",
+        "httpx",
+        "urllib",
+        "aiohttp",
+        "fetch(",
+        "axios",
+        "http.request",
+        "https.request",
+        "Net::HTTP",
+        "HTTParty",
+        "RestClient",
+        "Faraday",
+        "LWP",
+        "HTTP::Request",
+        "HTTP::Tiny",
+        "curl_",
+    ];
+    if !CLIENTS.iter().any(|c| code.contains(c)) {
+        return Vec::new();
+    }
+    let literals = string_literals(code);
+    let url = literals
+        .iter()
+        .find(|s| s.starts_with("http://") || s.starts_with("https://"))
+        .map(|u| shell_words::quote(u).into_owned())
+        .unwrap_or_else(|| "\"$URL\"".to_string());
+    let mut out = Vec::new();
+    let delete_call = [".delete(", "::Delete", "DELETE =>", "->delete("]
+        .iter()
+        .any(|p| code.contains(p));
+    if delete_call || literals.iter().any(|s| s.eq_ignore_ascii_case("delete")) {
+        out.push(Extracted::Shell(format!("curl -X DELETE {url}")));
+    }
+    for body in literals.iter().filter(|s| {
+        s.split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|w| w == "mutation")
+    }) {
+        let body = shell_words::quote(body);
+        out.push(Extracted::Shell(format!("curl {url} -d {body}")));
+    }
+    out
+}
+
+/// The contents of the quoted strings in code (`'…'`, `"…"`, `` `…` ``), with
+/// backslash escapes undone.
+fn string_literals(code: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = code.chars();
+    while let Some(c) = chars.next() {
+        if !matches!(c, '\'' | '"' | '`') {
+            continue;
+        }
+        let mut lit = String::new();
+        while let Some(d) = chars.next() {
+            match d {
+                '\\' => lit.extend(chars.next()),
+                d if d == c => break,
+                d => lit.push(d),
+            }
+        }
+        out.push(lit);
+        if out.len() >= 256 {
+            break;
         }
     }
     out
@@ -513,5 +590,33 @@ mod tests {
             extract(Lang::Awk, "BEGIN { system(\"rm -rf /\") }"),
             vec![Extracted::Shell("rm -rf /".into())]
         );
+    }
+
+    #[test]
+    fn http_requests_become_the_curl_that_sends_the_same() {
+        assert_eq!(
+            extract(
+                Lang::Python,
+                "import requests; requests.delete('https://api.example.com/v/1')"
+            ),
+            vec![Extracted::Shell(
+                "curl -X DELETE https://api.example.com/v/1".into()
+            )]
+        );
+        assert_eq!(
+            extract(Lang::Node, "fetch(u, {method: \"DELETE\"})"),
+            vec![Extracted::Shell("curl -X DELETE \"$URL\"".into())]
+        );
+        assert_eq!(
+            extract(
+                Lang::Python,
+                r#"requests.post(u, json={"query": "mutation { a(id: \"x\") }"})"#
+            ),
+            vec![Extracted::Shell(
+                r#"curl "$URL" -d 'mutation { a(id: "x") }'"#.into()
+            )]
+        );
+        assert!(extract(Lang::Python, "requests.get('https://example.com/delete')").is_empty());
+        assert!(extract(Lang::Python, "print('delete')").is_empty());
     }
 }
