@@ -6,6 +6,8 @@
 //! starts with a variable that may be empty: confirm) or *fine* (inside the working
 //! directory, rebuildable output, temporary files).
 
+use super::http;
+use super::opts::{self, Item, Spec};
 use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
 use crate::analysis::scope::resolve;
@@ -676,8 +678,6 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
     hits
 }
 
-/// Overwriting one file matters for system files, shell and SSH config, data files
-/// and git internals; files elsewhere are ordinary output.
 /// Existing files that a copy, move, link, `tee` or download writes over: what they
 /// held is gone, as with `>`. A file that does not exist yet loses nothing.
 fn replaced_files(
@@ -686,7 +686,7 @@ fn replaced_files(
     cwd: Option<&Path>,
     ctx: &Context,
 ) -> Vec<Word> {
-    let named: Vec<&Word> = match inv.program.as_str() {
+    let named: Vec<Word> = match inv.program.as_str() {
         "cp" | "mv" | "install" | "ln" => {
             let force_needed = inv.program == "ln";
             if view
@@ -699,39 +699,34 @@ fn replaced_files(
                 return Vec::new();
             }
             let (sources, dest) = view.operands.split_at(view.operands.len() - 1);
-            let Some(dir) = dest[0]
+            let dest = dest[0];
+            match dest
                 .lit()
                 .and_then(|d| resolve(&d, cwd, ctx.home.as_deref()))
-            else {
-                return Vec::new();
-            };
-            if !dir.is_dir() {
-                return [dest[0]]
-                    .into_iter()
-                    .filter(|w| is_existing_file(w, &inv.program, cwd, ctx))
-                    .cloned()
-                    .collect();
+            {
+                // Into a directory: each source lands under its own name.
+                Some(dir) if dir.is_dir() => sources
+                    .iter()
+                    .filter_map(|s| {
+                        let name = Path::new(&s.lit()?).file_name()?.to_owned();
+                        let path = dir.join(name).to_string_lossy().into_owned();
+                        Some(Word::literal(path, dest.span.clone()))
+                    })
+                    .collect(),
+                Some(_) => vec![dest.clone()],
+                None => Vec::new(),
             }
-            // Into a directory: each source lands under its own name.
-            return sources
-                .iter()
-                .filter_map(|s| {
-                    let name = Path::new(&s.lit()?).file_name()?.to_owned();
-                    let path = dir.join(name).to_string_lossy().into_owned();
-                    Some(Word::literal(path, dest[0].span.clone()))
-                })
-                .filter(|w| is_existing_file(w, &inv.program, cwd, ctx))
-                .collect();
         }
-        "tee" if !(view.has_flag("-a") || view.has_flag("--append")) => view.operands.clone(),
-        "curl" => option_values(&inv.args, &["-o", "--output"]),
-        "wget" => option_values(&inv.args, &["-O", "--output-document"]),
+        "tee" if !(view.has_flag("-a") || view.has_flag("--append")) => {
+            view.operands.iter().map(|w| (*w).clone()).collect()
+        }
+        "curl" => option_values(inv, &http::CURL, &["-o", "--output"]),
+        "wget" => option_values(inv, &http::WGET, &["-O", "--output-document"]),
         _ => Vec::new(),
     };
     named
         .into_iter()
         .filter(|w| is_existing_file(w, &inv.program, cwd, ctx))
-        .cloned()
         .collect()
 }
 
@@ -754,16 +749,16 @@ fn is_existing_file(w: &Word, program: &str, cwd: Option<&Path>, ctx: &Context) 
         })
 }
 
-/// The words after `-o FILE` / `--output FILE` / `--output=FILE` style options.
-fn option_values<'a>(args: &'a [Word], names: &[&str]) -> Vec<&'a Word> {
-    let mut out = Vec::new();
-    for (i, w) in args.iter().enumerate() {
-        let t = w.text();
-        if names.contains(&t.as_str()) {
-            out.extend(args.get(i + 1));
-        }
-    }
-    out
+/// The values of the options `names`, in any form the program accepts (`-o F`, `-oF`,
+/// `-sSo F`, `--output=F`).
+fn option_values(inv: &Invocation, spec: &Spec, names: &[&str]) -> Vec<Word> {
+    opts::scan(&inv.args, spec)
+        .into_iter()
+        .filter_map(|item| match item {
+            Item::Opt { name, value } if names.contains(&name.as_str()) => value,
+            _ => None,
+        })
+        .collect()
 }
 
 /// A `cp`/`mv`/`install` option under which nothing is lost to a name already taken:
@@ -784,6 +779,8 @@ pub fn keeps_what_it_would_overwrite(arg: &str) -> bool {
     })
 }
 
+/// Overwriting one file matters for system files, shell and SSH config, data files
+/// and git internals; files elsewhere are ordinary output.
 fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
     if w.is_dynamic() {
         return if maybe_empty_then_slash(w) {

@@ -162,7 +162,7 @@ fn read_path(p: &std::path::Path, inv: &Invocation, req: &mut Request) {
     }
 }
 
-const CURL: Spec = Spec {
+pub(super) const CURL: Spec = Spec {
     with_value: &[
         "-A",
         "-b",
@@ -383,7 +383,7 @@ fn encode(s: &str) -> String {
     out
 }
 
-const WGET: Spec = Spec {
+pub(super) const WGET: Spec = Spec {
     with_value: &[
         "-O",
         "-o",

@@ -44,8 +44,8 @@ pub struct Entry {
     pub command: String,
     pub decision: String,
     pub rules: Vec<String>,
-    /// `ran`, `approved`, `refused`, `denied`, `timed_out`, `used_by_another_run`, `audit` (would have been
-    /// stopped; ran in audit mode), `error`.
+    /// `ran`, `approved`, `refused`, `denied`, `timed_out`, `used_by_another_run`,
+    /// `audit` (would have been stopped; ran in audit mode), `error`.
     pub outcome: String,
     /// How it was approved or refused: `terminal`, `wrap`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -64,9 +64,8 @@ pub fn run(a: ApproveArgs) -> i32 {
     } else {
         write!(
             err,
-            "\nThis command is denied by {}. To let it run once in this directory anyway, type the rule id {} (anything else refuses): ",
-            visible(phrase, false),
-            visible(phrase, false)
+            "\nThis command is denied by {id}. To let it run once in this directory anyway, type the rule id {id} (anything else refuses): ",
+            id = visible(phrase, false)
         )
     };
     let _ = err.flush();
