@@ -230,9 +230,15 @@ fn shells_inside_shells() {
         "printf 'rm -rf ~\\n' | sh",
         "cat <<EOF | sh\ngit push -f\nEOF",
         "sh -c 'rm -rf \"$1\"' _ ~",
+        // A script written earlier on the line, also from a subshell or a substitution
+        // (the file stays written when they end).
+        "echo 'rm -rf ~' > x.sh; bash x.sh",
+        "(echo 'rm -rf ~' > x.sh); bash x.sh",
+        "echo $(echo 'rm -rf ~' > x.sh); bash x.sh",
     ]);
     assert_passes(&[
         "bash -c 'echo hi'",
+        "(echo 'echo hi' > x.sh); bash x.sh",
         "echo 'ls' | bash",
         "sh -c 'cargo build'",
     ]);

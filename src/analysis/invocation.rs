@@ -49,17 +49,23 @@ impl Invocation {
     /// line (`echo 'DROP …' > q.sql && psql -f q.sql`), else the file on disk, up to
     /// `max` bytes.
     pub fn file_text(&self, p: &Path, max: u64) -> FileText {
-        if let Some(text) = self.written.get(p) {
-            return FileText::Text(text.clone());
-        }
-        match std::fs::metadata(p) {
-            Ok(m) if m.is_file() && m.len() > max => FileText::TooLarge(m.len()),
-            Ok(m) if m.is_file() => match std::fs::read(p) {
-                Ok(b) => FileText::Text(String::from_utf8_lossy(&b).into_owned()),
-                Err(_) => FileText::Missing,
-            },
-            _ => FileText::Missing,
-        }
+        file_text(&self.written, p, max)
+    }
+}
+
+/// A local file's text: as `written` earlier on the line, else as on disk, up to `max`
+/// bytes.
+pub fn file_text(written: &HashMap<PathBuf, String>, p: &Path, max: u64) -> FileText {
+    if let Some(text) = written.get(p) {
+        return FileText::Text(text.clone());
+    }
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() && m.len() > max => FileText::TooLarge(m.len()),
+        Ok(m) if m.is_file() => match std::fs::read(p) {
+            Ok(b) => FileText::Text(String::from_utf8_lossy(&b).into_owned()),
+            Err(_) => FileText::Missing,
+        },
+        _ => FileText::Missing,
     }
 }
 

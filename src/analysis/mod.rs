@@ -85,8 +85,8 @@ pub struct Analyzer<'a> {
     parse_budget: usize,
     steps: usize,
     gave_up: bool,
-    /// Files written with known content so far on the line (they stay written after a
-    /// subshell ends, unlike the variables in a scope).
+    /// Files written with known content so far on the line (`echo … > x.sh`). Not part
+    /// of a scope: a file a subshell or a substitution writes stays written.
     written: Rc<HashMap<PathBuf, String>>,
 }
 
@@ -437,7 +437,6 @@ impl<'a> Analyzer<'a> {
             } else {
                 let mut inner = scope.clone();
                 stdin = self.walk_stage(st, fr, &mut inner, nd + 1, named, stdin);
-                scope.files = inner.files;
             }
         }
         stdin
@@ -657,12 +656,11 @@ impl<'a> Analyzer<'a> {
                 Stdin::Text { text, .. } => text,
                 _ => continue,
             };
-            let file = scope.files.entry(path.clone()).or_default();
+            let file = Rc::make_mut(&mut self.written).entry(path).or_default();
             if r.op != ">>" {
                 file.clear();
             }
             file.push_str(&content);
-            Rc::make_mut(&mut self.written).insert(path, file.clone());
         }
     }
 

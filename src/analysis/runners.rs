@@ -4,7 +4,7 @@
 //! given as text (`bash -c`, `eval`, `ssh HOST CMD`, `find -exec`, `xargs`, `git -c
 //! alias.x=!…`, interpreters) have that code analysed as a command of its own.
 
-use super::invocation::{Invocation, Redirect, Stdin};
+use super::invocation::{file_text, FileText, Invocation, Redirect, Stdin};
 use super::scope::{self, Scope, Value};
 use super::{word_value, Analyzer, Frame, Origin};
 use crate::analysers::fs;
@@ -669,21 +669,21 @@ impl Analyzer<'_> {
                 "ssh" => return self.unwrap_ssh(&args, cmd, fr, scope),
                 "docker" | "podman" | "nerdctl" => {
                     if self.unwrap_container(&name, &args, &mut cmd) {
-                        cmd.stdin = self.forwarded_stdin(&cmd.stdin, scope);
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin);
                         continue;
                     }
                     return self.judge_plain(&name, args, &cmd);
                 }
                 "docker-compose" | "podman-compose" => {
                     if self.unwrap_compose(&args, &mut cmd) {
-                        cmd.stdin = self.forwarded_stdin(&cmd.stdin, scope);
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin);
                         continue;
                     }
                     return self.judge_plain(&name, args, &cmd);
                 }
                 "kubectl" | "oc" => {
                     if self.unwrap_kubectl(&args, &mut cmd) {
-                        cmd.stdin = self.forwarded_stdin(&cmd.stdin, scope);
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin);
                         continue;
                     }
                     return self.judge_plain(&name, args, &cmd);
@@ -900,31 +900,19 @@ impl Analyzer<'_> {
             child.positional = Some(params.iter().skip(1).map(word_value).collect());
         }
         self.analyse_source(&code, origin, &mut child, fr.depth + 1, remote);
-        scope.files = child.files;
     }
 
     /// What a command run elsewhere (ssh, `docker exec -i`) reads: the local stdin,
     /// with a local file's content read here, since the other side cannot see it.
-    fn forwarded_stdin(&self, stdin: &Stdin, scope: &Scope) -> Stdin {
+    fn forwarded_stdin(&self, stdin: &Stdin) -> Stdin {
         let Stdin::File(p) = stdin else {
             return stdin.clone();
         };
-        if let Some(text) = scope.files.get(p) {
-            return Stdin::Text {
-                text: text.clone(),
+        match file_text(&self.written, p, crate::engine::MAX_INPUT_BYTES as u64) {
+            FileText::Text(text) => Stdin::Text {
+                text,
                 dynamic: false,
-            };
-        }
-        match std::fs::metadata(p) {
-            Ok(m) if m.is_file() && m.len() <= crate::engine::MAX_INPUT_BYTES as u64 => {
-                match std::fs::read(p) {
-                    Ok(bytes) => Stdin::Text {
-                        text: String::from_utf8_lossy(&bytes).into_owned(),
-                        dynamic: false,
-                    },
-                    Err(_) => stdin.clone(),
-                }
-            }
+            },
             _ => stdin.clone(),
         }
     }
@@ -1099,7 +1087,7 @@ impl Analyzer<'_> {
         fr: &Frame,
         scope: &mut Scope,
     ) {
-        if let Some(text) = scope.files.get(p).cloned() {
+        if let Some(text) = self.written.get(p).cloned() {
             return self.analyse_text(&text, span, fr, scope, cmd.remote);
         }
         if cmd.remote || is_device_stdin(p) {
@@ -1150,7 +1138,7 @@ impl Analyzer<'_> {
             Some(_) => {
                 if let Some(p) = self.resolve_word(file, cmd.cwd.as_deref()) {
                     // Sourced code shares the caller's variables and functions.
-                    if let Some(text) = scope.files.get(&p).cloned() {
+                    if let Some(text) = self.written.get(&p).cloned() {
                         self.analyse_source(
                             &text,
                             Origin::Fixed(file.span.clone()),
@@ -1452,7 +1440,7 @@ impl Analyzer<'_> {
         }
         let Some(_host) = args.get(i) else { return };
         let rest = &args[i + 1..];
-        let stdin = self.forwarded_stdin(&cmd.stdin, scope);
+        let stdin = self.forwarded_stdin(&cmd.stdin);
         if rest.is_empty() {
             if !matches!(stdin, Stdin::Inherit) {
                 let mut remote_cmd = Cmd {

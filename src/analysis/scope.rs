@@ -28,7 +28,7 @@ pub struct FuncDef {
 }
 
 /// What the shell knows at one point of the line: variables, the working directory,
-/// functions, and files written earlier on the same line.
+/// functions.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
     pub vars: HashMap<String, Value>,
@@ -37,8 +37,6 @@ pub struct Scope {
     pub functions: HashMap<String, Rc<FuncDef>>,
     /// Aliases defined earlier on the line: expanded where used.
     pub aliases: HashMap<String, String>,
-    /// Files written with known content earlier on the line (`echo … > x.sh`).
-    pub files: HashMap<PathBuf, String>,
     /// Targets of `mv SRC DEST` on this line, with the source moved there.
     pub moved_onto: HashMap<PathBuf, String>,
     /// Every `mkdir` run so far: where its command starts on the line, and the
@@ -60,12 +58,11 @@ pub struct Scope {
 }
 
 impl Scope {
-    /// The scope a child shell (`bash -c`) starts with: it keeps the directory, and
-    /// the files written so far, but not the parent's variables or functions.
+    /// The scope a child shell (`bash -c`) starts with: it keeps the directory, but
+    /// not the parent's variables or functions.
     pub fn child(&self) -> Scope {
         Scope {
             cwd: self.cwd.clone(),
-            files: self.files.clone(),
             call_stack: self.call_stack.clone(),
             ..Scope::default()
         }
