@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark `interlock audit` on a tree of more than 10,000 real script files, built
 # offline from what this machine holds:
-#   - the nl2bash corpus (../shared/corpora/nl2bash.cm), three commands per script file;
+#   - the nl2bash corpus (tests/data/corpora/nl2bash.cm), three commands per script file;
 #   - shell scripts shipped by Debian packages (/usr/share/**/*.sh, /usr/lib/**/*.sh,
 #     /usr/bin and /usr/sbin scripts with a sh/bash shebang, /etc scripts), copied into
 #     several directories as a large monorepo would vendor them;
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 tree=${1:-${TMPDIR:-/tmp}/interlock-audit-bench}
 copies=${COPIES:-24}
-corpus=$root/../shared/corpora/nl2bash.cm
+corpus=$root/tests/data/corpora/nl2bash.cm
 
 if [ ! -d "$tree" ]; then
   mkdir -p "$tree"

@@ -1,6 +1,6 @@
 //! `cargo bench`: in-process decision time over the nl2bash corpus.
 //!
-//! Each command of ../shared/corpora/nl2bash.cm is decided `ROUNDS` times; the per-command
+//! Each command of tests/data/corpora/nl2bash.cm is decided `ROUNDS` times; the per-command
 //! median of those rounds gives one sample, and the report shows the median, p90 and p99
 //! over all commands, plus the total time for one pass over the corpus.
 
@@ -11,7 +11,7 @@ const ROUNDS: usize = 5;
 
 fn main() {
     let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/nl2bash.cm");
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpora/nl2bash.cm");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("bench: {} not found", path.display());
         std::process::exit(1);

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q
 bin=target/release/interlock
-corpus=../shared/corpora/nl2bash.cm
+corpus=tests/data/corpora/nl2bash.cm
 tr '\n' '\0' < "$corpus" > /tmp/nl2bash.0
 export INTERLOCK_CONFIG=/nonexistent INTERLOCK_SYSTEM_CONFIG=/nonexistent
 hyperfine -N -i --warmup 50 --runs 500 --export-markdown /tmp/interlock-process.md \

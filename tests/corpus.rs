@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 fn corpus_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/nl2bash.cm")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/corpora/nl2bash.cm")
 }
 
 fn list_path() -> PathBuf {
@@ -21,7 +21,7 @@ fn list_path() -> PathBuf {
 /// (decision, rules) per stopped command, as the engine decides now.
 fn current_stops() -> BTreeMap<String, (String, String)> {
     let text =
-        std::fs::read_to_string(corpus_path()).expect("../shared/corpora/nl2bash.cm must exist");
+        std::fs::read_to_string(corpus_path()).expect("tests/data/corpora/nl2bash.cm must exist");
     let engine = Engine::builtin();
     let ctx = Context::example();
     let mut out = BTreeMap::new();
@@ -41,7 +41,7 @@ fn current_stops() -> BTreeMap<String, (String, String)> {
 fn nl2bash_stops_are_the_reviewed_list() {
     let now = current_stops();
     if std::env::var_os("INTERLOCK_BLESS").is_some() {
-        let mut s = String::from("# decision\trules\tcommand — reviewed stops of the engine on ../shared/corpora/nl2bash.cm\n");
+        let mut s = String::from("# decision\trules\tcommand — reviewed stops of the engine on tests/data/corpora/nl2bash.cm\n");
         for (cmd, (d, r)) in &now {
             s.push_str(&format!("{d}\t{r}\t{cmd}\n"));
         }

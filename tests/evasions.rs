@@ -1,6 +1,6 @@
-//! The incidents and evasion classes of ../shared/notes/incidents-and-evasions.md that
-//! apply to files, git and shells: each must be stopped. And the everyday look-alikes
-//! the brief names must pass silently.
+//! The incidents and evasion classes seen in the wild (agents deleting homes, forcing
+//! pushes, routing around a stop) that apply to files, git and shells: each must be
+//! stopped. And the everyday look-alikes the brief names must pass silently.
 //!
 //! All run in the example context: HOME=/home/user, working directory
 //! /home/user/project.
