@@ -20,7 +20,7 @@ usage() {
   sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 }
 
-# Remove a link only if it points at Interlock: never someone else's file.
+# Remove a name only if it is Interlock: never someone else's file.
 remove_link() {
   local path="$1" target
   if [ -L "$path" ]; then
@@ -29,6 +29,11 @@ remove_link() {
       interlock | */interlock) rm -f "$path" && echo "removed $path" ;;
       *) echo "left $path alone: it points at $target, not Interlock" ;;
     esac
+  elif [ -f "$path" ] && { [ "$path" -ef "$bin/interlock" ] || cmp -s "$path" "$bin/interlock"; }; then
+    # A hard link to (or copy of) Interlock, as install.sh makes them.
+    rm -f "$path" && echo "removed $path"
+  elif [ -e "$path" ]; then
+    echo "left $path alone: it is not Interlock"
   fi
 }
 
@@ -79,8 +84,10 @@ mkdir -p "$bin" "$shims"
 # working while the file is replaced.
 install -m 0755 "$built" "$bin/.interlock.new"
 mv -f "$bin/.interlock.new" "$bin/interlock"
-for l in "${links[@]}"; do ln -sfn interlock "$bin/$l"; done
-for s in bash zsh; do ln -sfn "$bin/interlock" "$shims/$s"; done
+# Hard links, not symbolic ones: the confinement keeps each name read-only and in
+# place for the agent's commands, which it cannot do for a symbolic link.
+for l in "${links[@]}"; do ln -f "$bin/interlock" "$bin/$l" 2>/dev/null || cp -f "$bin/interlock" "$bin/$l"; done
+for s in bash zsh; do ln -f "$bin/interlock" "$shims/$s" 2>/dev/null || cp -f "$bin/interlock" "$shims/$s"; done
 
 cat <<EOF
 Interlock is installed: $bin/interlock, with $bin/interlock-bash and $bin/interlock-zsh.

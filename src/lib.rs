@@ -10,6 +10,7 @@ pub mod approval;
 pub mod audit;
 pub mod audit_log;
 pub mod broker;
+pub mod confine;
 pub mod engine;
 pub mod hooks;
 pub mod policy;

@@ -1052,8 +1052,8 @@ fn interlock_approve_needs_a_terminal_and_refuses_under_an_agent_shell() {
         stderr(&out)
     );
     // With that rule disabled, `approve` itself still refuses: from a terminal that
-    // `script` provides, with the mark removed from the environment, it finds the
-    // agent shell among its ancestors.
+    // `script` provides, with the marks removed from the environment, it sees that it
+    // runs inside the agent's confinement (and could not write an approval there).
     sb.config("disable = [\"interlock.approve\"]\n");
     let bin_dir = Path::new(BIN)
         .parent()
@@ -1061,12 +1061,12 @@ fn interlock_approve_needs_a_terminal_and_refuses_under_an_agent_shell() {
         .to_string_lossy()
         .into_owned();
     let inner = format!(
-        "env -u INTERLOCK_AGENT_SHELL PATH={bin_dir}:$PATH script -qec 'interlock approve {code}' /dev/null < /dev/null"
+        "env -u INTERLOCK_AGENT_SHELL -u INTERLOCK_CONFINED PATH={bin_dir}:$PATH script -qec 'interlock approve {code}' /dev/null < /dev/null"
     );
     let out = sb.guarded("bash", &["-c", &inner], &[]);
     let all = format!("{}{}", text(&out.stdout), stderr(&out));
     assert!(
-        all.contains("refused: this runs under an Interlock agent shell (process "),
+        all.contains("refused: this runs inside an agent's confinement"),
         "{all}"
     );
     assert!(!sb
@@ -1569,10 +1569,14 @@ fn install_sh_installs_updates_and_uninstalls() {
         std::fs::read(bin.join("interlock")).expect("installed"),
         std::fs::read(BIN).expect("built")
     );
+    // Hard links (the confinement can keep each name in place, not a symbolic link).
     for link in ["interlock-bash", "interlock-zsh"] {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::symlink_metadata(bin.join(link)).expect("link");
+        assert!(meta.file_type().is_file(), "{link} is not a hard link");
         assert_eq!(
-            std::fs::read_link(bin.join(link)).expect("link"),
-            Path::new("interlock")
+            meta.ino(),
+            std::fs::metadata(bin.join("interlock")).expect("bin").ino()
         );
     }
     // The installed link is a working agent shell, and the PATH shim finds the real bash.

@@ -15,6 +15,10 @@
 //! - `approve`: an agent shell inside the session asks a human to approve a command it
 //!   stopped (`{"kind":"approve","token":…,"command":…,"cwd":…,"rules":[…],"pid":…}`).
 //!
+//! - `log`: an agent shell inside the session, whose audit log is read-only there,
+//!   hands over its entry (`{"kind":"log","token":…,"record":{…}}`); the wrapper
+//!   appends it with the source `shell-in-wrap`.
+//!
 //! Response: `{"decision":"allow"|"approved"|"refused","message":…}`. `allow` means the
 //! line needed no confirmation; `approved` that a human said yes; `refused` covers no,
 //! time-outs and errors, so a client that reads anything else treats it as refused.
@@ -47,12 +51,29 @@ pub enum Request {
         rules: Vec<RuleSummary>,
         pid: u32,
     },
+    /// An agent shell inside the session's confinement, where the audit log is
+    /// read-only, hands its log entry to the wrapper to append.
+    Log { token: String, record: LogRecord },
+}
+
+/// An audit log entry as an agent shell would have written it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogRecord {
+    pub cwd: String,
+    pub command: String,
+    pub decision: String,
+    pub rules: Vec<String>,
+    pub outcome: String,
+    pub channel: Option<String>,
+    pub code: Option<String>,
 }
 
 impl Request {
     pub fn token(&self) -> &str {
         match self {
-            Request::Check { token, .. } | Request::Approve { token, .. } => token,
+            Request::Check { token, .. }
+            | Request::Approve { token, .. }
+            | Request::Log { token, .. } => token,
         }
     }
 }

@@ -34,6 +34,10 @@ pub fn run(a: ApproveArgs) -> i32 {
     if a.refuse {
         return refuse(&code);
     }
+    if interlock::confine::is_confined() {
+        eprintln!("interlock approve: refused: this runs inside an agent's confinement, where nothing can approve. Approvals come from the user, in a terminal of their own outside the agent's session.");
+        return exit::DENY;
+    }
     if let Some(pid) = interlock::shell::agent_shell_ancestor() {
         let who = if pid == 0 {
             "this process".to_string()

@@ -8,6 +8,7 @@
 use super::exit;
 use super::install::home;
 use clap::Args;
+use interlock::confine;
 use interlock::hooks::settings::shown;
 use interlock::hooks::wiring::{self, Route, Scope};
 use interlock::hooks::{Agent, Answer, Judged, CANARY};
@@ -22,6 +23,44 @@ pub struct DoctorArgs {
     /// The project whose settings to check as well (default: the current directory).
     #[arg(long, value_name = "DIR")]
     project: Option<PathBuf>,
+}
+
+/// The kernel confinement on this machine, printed first; every route's line then
+/// says whether it is tamper-proof.
+fn confinement(project: &Path) -> confine::Support {
+    let support = confine::support();
+    println!("Confinement (what the agent's commands cannot change; docs/threat-model.md)");
+    match &support {
+        confine::Support::Full { landlock_abi } => println!(
+            "  PASS  mount namespace with Interlock's files read-only, Landlock ABI {landlock_abi}{}",
+            if nix::unistd::geteuid().is_root() {
+                "; running as root, so it is best effort (root can write raw devices)"
+            } else {
+                ""
+            }
+        ),
+        confine::Support::Partial(why) => println!("  WARN  {}", visible(why, false)),
+        confine::Support::Unavailable(why) => println!(
+            "  FAIL  this machine cannot confine the agent's commands: {}; approvals by `interlock approve` are off, only the wrap card can approve",
+            visible(why, false)
+        ),
+    }
+    for gap in confine::plan(Some(project)).gaps {
+        println!("  WARN  {}", visible(&gap, false));
+    }
+    println!();
+    support
+}
+
+/// Whether a route holds against an agent that tries to switch Interlock off.
+fn tamper_proof(kind: &str, support: &confine::Support) -> String {
+    match (kind, support) {
+        ("shell", confine::Support::Full { .. }) => {
+            "tamper-proof: the commands run confined; Interlock's files and this setting are read-only to them".into()
+        }
+        ("shell", _) => "NOT tamper-proof: this machine cannot confine the commands".into(),
+        _ => "NOT tamper-proof alone: the hook judges, but the command then runs unconfined; add the shell route or run the agent under `interlock wrap -- AGENT`".into(),
+    }
 }
 
 /// Hooks answer in milliseconds; a route silent for this long is broken.
@@ -47,6 +86,7 @@ pub fn run(a: DoctorArgs) -> i32 {
             return exit::INTERNAL;
         }
     };
+    let support = confinement(&project);
     let mut seen = 0;
     let (mut passed, mut failed) = (0, 0);
     for agent in Agent::ALL {
@@ -95,6 +135,35 @@ pub fn run(a: DoctorArgs) -> i32 {
                     Ok(m) => {
                         passed += 1;
                         println!("  PASS  {m}");
+                        println!("        {}", tamper_proof(r.kind, &support));
+                    }
+                    Err(m) => {
+                        failed += 1;
+                        println!("  FAIL  {m}");
+                    }
+                }
+            }
+        }
+    }
+    // Claude Code's managed settings: hooks there cannot be removed or disabled by a
+    // user or project setting.
+    if let Ok(path) = super::install::managed_path(Agent::Claude) {
+        if let Ok(routes) = wiring::routes(Agent::Claude, &path) {
+            if path.exists() {
+                seen += 1;
+                println!("{} (managed: {})", Agent::Claude.title(), shown(&path));
+            }
+            for r in routes {
+                println!("  {} {}: {}", r.kind, r.place, visible(&r.command, false));
+                match r
+                    .problem
+                    .clone()
+                    .map_or_else(|| check(Agent::Claude, &r, &home, &state), Err)
+                {
+                    Ok(m) => {
+                        passed += 1;
+                        println!("  PASS  {m}");
+                        println!("        tamper-proof: managed settings, which no user or project setting can remove or disable");
                     }
                     Err(m) => {
                         failed += 1;

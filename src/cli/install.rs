@@ -25,6 +25,28 @@ pub struct InstallArgs {
     /// agent's own prompt (Cursor's Auto-review mode is reported to skip that prompt).
     #[arg(long)]
     no_ask: bool,
+    /// Claude Code: write the system's managed settings
+    /// (/etc/claude-code/managed-settings.json, needs root), whose hooks no user or
+    /// project setting can remove or disable.
+    #[arg(long, conflicts_with_all = ["project", "shell"])]
+    managed: bool,
+}
+
+/// Where an agent's system-level managed settings live, for the agents that have
+/// them (`INTERLOCK_MANAGED_DIR` replaces the directory, for tests).
+pub(super) fn managed_path(agent: Agent) -> Result<PathBuf, String> {
+    let dir = std::env::var_os("INTERLOCK_MANAGED_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from);
+    match agent {
+        Agent::Claude => Ok(dir
+            .unwrap_or_else(|| PathBuf::from("/etc/claude-code"))
+            .join("managed-settings.json")),
+        other => Err(format!(
+            "--managed is for Claude Code only: {} has no managed hook settings Interlock knows (its settings are kept read-only for the agent's commands by the confinement; see docs/threat-model.md)",
+            other.title()
+        )),
+    }
 }
 
 /// The user's home directory (tests point HOME elsewhere).
@@ -48,7 +70,11 @@ pub fn run(a: InstallArgs) -> i32 {
         eprintln!("interlock install: --shell is for Claude Code only; other agents take the shell from $SHELL or their own settings");
         return exit::USAGE;
     }
-    let path = match target(a.agent, a.project, "install") {
+    let path = match if a.managed {
+        managed_path(a.agent).map_err(|e| format!("interlock install: {e}"))
+    } else {
+        target(a.agent, a.project, "install")
+    } {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");
@@ -73,6 +99,9 @@ pub fn run(a: InstallArgs) -> i32 {
                     println!("  {n}");
                 }
             }
+            if a.managed {
+                managed_note();
+            }
             println!("Check it with: interlock doctor");
             exit::ALLOW
         }
@@ -80,6 +109,21 @@ pub fn run(a: InstallArgs) -> i32 {
             eprintln!("interlock install: {e}");
             exit::FAILED
         }
+    }
+}
+
+/// A managed hook is only as safe as the program it names.
+fn managed_note() {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let writable = exe.parent().is_some_and(|d| {
+        nix::unistd::access(d, nix::unistd::AccessFlags::W_OK).is_ok()
+            && !nix::unistd::geteuid().is_root()
+    }) || nix::unistd::access(&exe, nix::unistd::AccessFlags::W_OK).is_ok()
+        && !nix::unistd::geteuid().is_root();
+    if writable {
+        println!("  note: the hook runs {}, which you can write: for a tamper-proof hook install Interlock root-owned (e.g. sudo install -m 0755 {} /usr/local/bin/) and run this again with that binary", shown(&exe), shown(&exe));
     }
 }
 

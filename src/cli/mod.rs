@@ -3,6 +3,7 @@
 mod approve;
 mod audit;
 mod check;
+mod confine;
 mod doctor;
 mod hook;
 mod install;
@@ -64,6 +65,8 @@ enum Command {
     Wrap(wrap::WrapArgs),
     /// Scan a repository for commands that would be stopped, or run as a CI shell
     Audit(audit::AuditArgs),
+    /// Run a program in the agents' kernel confinement (Interlock's files read-only)
+    Confine(confine::ConfineArgs),
 }
 
 /// Run the CLI with the process arguments; returns the exit status.
@@ -88,6 +91,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Doctor(a) => doctor::run(a),
         Command::Wrap(a) => wrap::run(a),
         Command::Audit(a) => audit::run(a),
+        Command::Confine(a) => confine::run(a),
     }
 }
 

@@ -18,10 +18,17 @@ pub struct UninstallArgs {
     /// Change the project's settings (in the current directory) instead of yours.
     #[arg(long)]
     project: bool,
+    /// Claude Code: remove the hook from the system's managed settings (needs root).
+    #[arg(long, conflicts_with = "project")]
+    managed: bool,
 }
 
 pub fn run(a: UninstallArgs) -> i32 {
-    let path = match target(a.agent, a.project, "uninstall") {
+    let path = match if a.managed {
+        super::install::managed_path(a.agent).map_err(|e| format!("interlock uninstall: {e}"))
+    } else {
+        target(a.agent, a.project, "uninstall")
+    } {
         Ok(p) => p,
         Err(e) => {
             eprintln!("{e}");

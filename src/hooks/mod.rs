@@ -18,6 +18,7 @@ mod codex;
 mod copilot;
 pub mod crash;
 mod cursor;
+mod file_tools;
 mod gemini;
 mod message;
 pub mod settings;
@@ -249,6 +250,15 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
             return agent.render(&message::cannot_check(&why), None);
         }
     };
+    // The agent's own file tools write outside any confinement: judged as the shell
+    // command with the same effect.
+    if let Some(cmd) = file_tools::as_command(&value) {
+        let reply = match cmd {
+            Ok(cmd) => decide(agent, &cmd, path_field(value.get("cwd")), opts),
+            Err(why) => message::cannot_check(&why),
+        };
+        return agent.render(&reply, Some(&value));
+    }
     let reply = match agent.parse(&value) {
         Ok(Call::NotShell) => Reply::Allow,
         Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, opts),

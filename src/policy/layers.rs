@@ -58,6 +58,9 @@ pub struct Settings {
     pub syslog: Option<bool>,
     /// The real shell for `interlock shell` (default: from the link's name).
     pub shell: Option<String>,
+    /// Run the agent's commands in the kernel confinement (default: true). Off, a
+    /// command could write an approval, so only the wrap card can approve.
+    pub confine: Option<bool>,
 }
 
 impl Settings {
@@ -79,6 +82,9 @@ impl Settings {
         }
         if other.shell.is_some() {
             self.shell.clone_from(&other.shell);
+        }
+        if other.confine.is_some() {
+            self.confine = other.confine;
         }
     }
 }
@@ -260,6 +266,7 @@ fn has_settings(s: &Settings) -> bool {
         || s.log_all.is_some()
         || s.syslog.is_some()
         || s.shell.is_some()
+        || s.confine.is_some()
 }
 
 /// A rule must stop something, say why, and name only checks that exist.

@@ -52,6 +52,29 @@ pub fn exec(shell: &Path, argv: &[OsString], mark: bool, feed: Option<Feed>) -> 
     }
 }
 
+/// Become `interlock confine --argv0 ARGV0 -- SHELL ARGS…`, which enters the
+/// confinement in a fresh, single-threaded process and then becomes the shell.
+/// Returns only on failure.
+pub fn exec_confined(shell: &Path, argv: &[OsString], feed: Option<Feed>) -> io::Error {
+    let me = match std::env::current_exe() {
+        Ok(p) => p,
+        Err(e) => return e,
+    };
+    let mut args: Vec<OsString> = vec![
+        OsString::from("interlock"),
+        OsString::from("confine"),
+        OsString::from("--argv0"),
+        argv.first()
+            .cloned()
+            .unwrap_or_else(|| shell.as_os_str().to_owned()),
+        OsString::from("--"),
+        shell.as_os_str().to_owned(),
+    ];
+    args.extend(argv.iter().skip(1).cloned());
+    std::env::set_var(MARK_ENV, "1");
+    exec(&me, &args, false, feed)
+}
+
 type Prepared = (CString, Vec<CString>, Vec<CString>);
 
 fn prepare(shell: &Path, argv: &[OsString], mark: bool) -> io::Result<Prepared> {

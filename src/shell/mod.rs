@@ -18,7 +18,9 @@ pub use exec::MARK_ENV;
 pub use pause::{EXIT_NOT_APPROVED, EXIT_STOPPED};
 
 use crate::audit_log::{self, Record};
-use crate::engine::{Context, Decision, Engine, Verdict, MAX_INPUT_BYTES};
+use crate::broker;
+use crate::confine;
+use crate::engine::{Context, Decision, Engine, Finding, Verdict, MAX_INPUT_BYTES};
 use crate::policy::layers::{self, Settings};
 use crate::render::visible;
 use args::Mode;
@@ -38,6 +40,14 @@ pub const DEFAULT_CONFIRM_TIMEOUT: u64 = 110;
 /// Run as the agent's shell. `argv0` is how Interlock was called; `args` are the
 /// shell's arguments. `subcommand` is set for `interlock shell …`.
 pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
+    // Inside a confinement, settings can only tighten: what a command there could set
+    // (the environment) is not read.
+    let nested = confine::is_confined();
+    if nested {
+        for var in LOOSENING_ENV {
+            std::env::remove_var(var);
+        }
+    }
     let stdin_tty = nix::unistd::isatty(std::io::stdin()).unwrap_or(false);
     let parsed = args::parse(args, stdin_tty);
     let cwd = std::env::current_dir().ok();
@@ -62,7 +72,10 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
     // it is started.
     let script = match Script::read(&parsed.mode, &want) {
         Ok(Some(s)) => s,
-        Ok(None) => return become_shell(&shell, &argv, None),
+        Ok(None) => {
+            let confine = Confine::new(settings, nested, cwd.as_deref());
+            return become_shell(&shell, &argv, None, &confine);
+        }
         Err(e) => {
             eprintln!("interlock: nothing ran: cannot read the script to check it: {e}");
             return EXIT_STOPPED;
@@ -80,12 +93,23 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         ctx.local_hosts.clone_from(h);
     }
     let mut verdict = script.decide(&engine, &ctx);
+    let confine = Confine::new(settings, nested, Some(&cwd));
     if parsed.interactive {
         // An interactive `-c` shell reads its rc file first.
         for rc in &parsed.rc_files {
             let text = std::fs::read(rc).unwrap_or_default();
             let v = engine.decide(&String::from_utf8_lossy(&text), &ctx);
             verdict = merge(verdict, v);
+        }
+    }
+    if confine.is_on() && !nix::unistd::geteuid().is_root() {
+        if let Some(p) = verdict
+            .programs
+            .iter()
+            .find(|p| PRIVILEGED.contains(&p.as_str()))
+        {
+            let f = needs_root(p, script.text.len());
+            verdict = merge(verdict, Verdict::new(vec![f], Vec::new()));
         }
     }
     let cwd_text = cwd.to_string_lossy();
@@ -100,17 +124,30 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             channel,
             code,
         };
+        let record = broker::LogRecord {
+            cwd: rec.cwd.to_string(),
+            command: rec.command.to_string(),
+            decision: rec.decision.to_string(),
+            rules: rec.rules.clone(),
+            outcome: rec.outcome.to_string(),
+            channel: rec.channel.clone(),
+            code: rec.code.clone(),
+        };
         if let Err(e) = audit_log::append(rec, settings.syslog.unwrap_or(false)) {
-            eprintln!("interlock: warning: cannot write the audit log: {e}");
+            // Inside a wrap session's confinement the log is read-only: the wrapper,
+            // outside, writes it.
+            if !(nested && log_through_wrap(record)) {
+                eprintln!("interlock: warning: cannot write the audit log: {e}");
+            }
         }
     };
     if verdict.decision == Decision::Allow {
         if settings.log_all.unwrap_or(false) {
             log(Decision::Allow, "ran", None, None);
         }
-        return become_shell(&shell, &argv, script.feed);
+        return become_shell(&shell, &argv, script.feed, &confine);
     }
-    if audit_mode(settings) {
+    if audit_mode(settings, nested) {
         let first = verdict
             .findings
             .first()
@@ -121,9 +158,16 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             visible(&verdict.findings.first().map(|f| f.message()).unwrap_or_default(), false)
         );
         log(verdict.decision, "audit", None, None);
-        return become_shell(&shell, &argv, script.feed);
+        return become_shell(&shell, &argv, script.feed, &confine);
     }
-    match pause::settle(&script.identity, &cwd, &verdict, confirm_timeout(settings)) {
+    let files = confine.file_approvals();
+    match pause::settle(
+        &script.identity,
+        &cwd,
+        &verdict,
+        confirm_timeout(settings),
+        files,
+    ) {
         pause::Settled::Run {
             channel,
             code,
@@ -135,7 +179,11 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
                 "approved"
             };
             log(verdict.decision, outcome, Some(channel), code);
-            become_shell(&shell, &argv, script.feed)
+            // A command that raises privileges was approved to run outside the
+            // confinement, where sudo works.
+            let privileged = verdict.findings.iter().any(|f| f.rule == NEEDS_ROOT);
+            let confine = if privileged { Confine::Off } else { confine };
+            become_shell(&shell, &argv, script.feed, &confine)
         }
         pause::Settled::Stop {
             exit,
@@ -165,7 +213,10 @@ fn shell_name(argv0: &OsStr, subcommand: bool, settings: &Settings) -> String {
     by_link.unwrap_or("bash").to_string()
 }
 
-fn audit_mode(settings: &Settings) -> bool {
+fn audit_mode(settings: &Settings, nested: bool) -> bool {
+    if nested {
+        return false;
+    }
     match std::env::var("INTERLOCK_MODE") {
         Ok(m) if !m.is_empty() => m == "audit",
         _ => settings.mode.as_deref() == Some("audit"),
@@ -181,13 +232,134 @@ fn confirm_timeout(settings: &Settings) -> Duration {
     Duration::from_secs(secs)
 }
 
-fn become_shell(shell: &Path, argv: &[OsString], feed: Option<Feed>) -> i32 {
+fn become_shell(shell: &Path, argv: &[OsString], feed: Option<Feed>, confine: &Confine) -> i32 {
+    if let Confine::On { project } = confine {
+        let plan = confine::plan(project.as_deref());
+        if !confine::has_landlock() {
+            warn_once("this kernel has no Landlock: Interlock's files are read-only for the agent's commands, but a process of the same user outside could be reached through /proc (run `interlock doctor`)");
+        }
+        match confine::enter(&plan) {
+            Ok(_) => {}
+            // A threaded process cannot enter a user namespace: start afresh.
+            Err(e) if e.raw_os_error() == Some(nix::libc::EINVAL) => {
+                let e = exec::exec_confined(shell, argv, feed);
+                eprintln!("interlock: nothing ran: cannot start the confinement: {e}");
+                return EXIT_STOPPED;
+            }
+            Err(e) => warn_once(&format!(
+                "this machine cannot confine the agent's commands ({e}); they run unconfined, and approvals by `interlock approve` are off (run `interlock doctor`)"
+            )),
+        }
+    }
     let e = exec::exec(shell, argv, true, feed);
     eprintln!(
         "interlock: cannot start {}: {e}",
         visible(&shell.to_string_lossy(), false)
     );
     EXIT_NO_SHELL
+}
+
+/// Environment variables that could loosen the guard; not read inside a confinement.
+const LOOSENING_ENV: &[&str] = &[
+    "INTERLOCK_MODE",
+    "INTERLOCK_STATE_DIR",
+    "INTERLOCK_CONFIG",
+    "INTERLOCK_SYSTEM_CONFIG",
+    "INTERLOCK_SHELL",
+    "INTERLOCK_CONFIRM_TIMEOUT",
+];
+
+/// Programs that gain privileges through a setuid bit, which no confined process has.
+const PRIVILEGED: &[&str] = &[
+    "sudo", "sudoedit", "su", "doas", "pkexec", "run0", "newgrp", "sg",
+];
+const NEEDS_ROOT: &str = "confine.needs-root";
+
+fn needs_root(program: &str, len: usize) -> Finding {
+    Finding {
+        rule: NEEDS_ROOT.to_string(),
+        decision: Decision::Confirm,
+        reason: "the command raises privileges, which cannot work inside the agent's confinement"
+            .to_string(),
+        detail: Some(format!(
+            "{program} needs root; approved, it runs once outside the confinement"
+        )),
+        start: 0,
+        end: len,
+        suggestion: Some("ask the user to run it, or approve it once".to_string()),
+    }
+}
+
+/// Whether the command runs confined, decided before anything runs.
+enum Confine {
+    /// Confine it; `project` is its working directory.
+    On { project: Option<PathBuf> },
+    /// Already inside a confinement (a wrap session, a nested agent shell).
+    Nested,
+    /// `confine = false` in the config, or a command approved to run outside.
+    Off,
+}
+
+impl Confine {
+    fn new(settings: &Settings, nested: bool, cwd: Option<&Path>) -> Confine {
+        if nested {
+            Confine::Nested
+        } else if settings.confine == Some(false) {
+            Confine::Off
+        } else {
+            Confine::On {
+                project: cwd.map(Path::to_path_buf),
+            }
+        }
+    }
+
+    fn is_on(&self) -> bool {
+        matches!(self, Confine::On { .. })
+    }
+
+    /// Approvals written as files count only where the agent's commands cannot write
+    /// them.
+    fn file_approvals(&self) -> Result<(), String> {
+        match self {
+            Confine::Nested => Ok(()),
+            Confine::Off => Err("the confinement is switched off (confine = false), so a command could write an approval".into()),
+            Confine::On { .. } => match confine::support() {
+                confine::Support::Unavailable(why) => {
+                    let msg = format!("this machine cannot confine the agent's commands ({why}), so a command could write an approval");
+                    warn_once(&msg);
+                    Err(msg)
+                }
+                _ => Ok(()),
+            },
+        }
+    }
+}
+
+/// Hand a log entry to the enclosing wrap session; true when it was written.
+fn log_through_wrap(record: broker::LogRecord) -> bool {
+    let Some((socket, token_file)) = broker::from_env() else {
+        return false;
+    };
+    let Ok(token) = broker::read_token(&token_file) else {
+        return false;
+    };
+    let req = broker::Request::Log { token, record };
+    matches!(
+        broker::ask(&socket, &req, Duration::from_secs(5)),
+        Ok(r) if r.decision == broker::Answer::Allow
+    )
+}
+
+/// Say it on stderr once per state directory (a mark file), and always in `doctor`.
+fn warn_once(msg: &str) {
+    let mark = crate::approval::state_dir().map(|d| d.join("confinement-warned"));
+    if let Some(m) = &mark {
+        if m.exists() {
+            return;
+        }
+        let _ = std::fs::write(m, msg);
+    }
+    eprintln!("interlock: warning: {}", visible(msg, false));
 }
 
 fn merge(a: Verdict, b: Verdict) -> Verdict {

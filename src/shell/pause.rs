@@ -41,15 +41,32 @@ pub enum Settled {
 }
 
 /// Wait for a human (confirm) or stop (deny). `command` is what an approval binds to.
-pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -> Settled {
-    if let Ok(Some(a)) = approval::take_matching(command, cwd) {
-        return Settled::Run {
-            channel: a.channel,
-            code: Some(a.code),
-            earlier: true,
-        };
+/// `files` says whether approvals written as files count: only when the agent's
+/// commands cannot write them (the confinement holds); otherwise the reason why not,
+/// and only the wrap session's card can approve.
+pub fn settle(
+    command: &str,
+    cwd: &Path,
+    verdict: &Verdict,
+    timeout: Duration,
+    files: Result<(), String>,
+) -> Settled {
+    if files.is_ok() {
+        if let Ok(Some(a)) = approval::take_matching(command, cwd) {
+            return Settled::Run {
+                channel: a.channel,
+                code: Some(a.code),
+                earlier: true,
+            };
+        }
     }
-    let request = approval::create_request(command, cwd, &verdict.findings);
+    let request = match &files {
+        Ok(()) => approval::create_request(command, cwd, &verdict.findings)
+            .map_err(|e| format!("Interlock could not record the request ({e})")),
+        Err(why) => Err(format!(
+            "approvals by `interlock approve` are off here: {why}"
+        )),
+    };
     let code = request.as_ref().ok().map(|r| r.code.clone());
     let card = card(command, cwd, verdict);
     if verdict.decision == Decision::Deny {
@@ -57,70 +74,125 @@ pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -
         eprintln!("{}", dont_route_around(code.as_deref()));
         return stop(EXIT_STOPPED, "denied", None, code);
     }
-    let Some(code) = code else {
-        let why = request.err().map(|e| e.to_string()).unwrap_or_default();
-        eprint!("interlock: nothing ran: this command needs the user's approval, and Interlock could not record the request ({why}).\n{card}");
+    let wrap = ask_wrap_session(command, cwd, verdict, timeout);
+    if code.is_none() && wrap.is_none() {
+        let why = request.err().unwrap_or_default();
+        eprint!("interlock: nothing ran: this command needs the user's approval, and there is no way to ask for it: {why}.\n{card}");
         eprintln!("{}", dont_route_around(None));
         return stop(EXIT_NOT_APPROVED, "error", None, None);
-    };
-    let wrap = ask_wrap_session(command, cwd, verdict, timeout);
-    eprint!("interlock: this command is paused until the user approves it.\n{card}");
-    if wrap.is_some() {
-        eprintln!("The user is being asked in their Interlock session. They can also approve it, in their own terminal, with:");
-    } else {
-        eprintln!("The user can approve it, in their own terminal, with:");
     }
-    eprintln!("    interlock approve {code}");
+    eprint!("interlock: this command is paused until the user approves it.\n{card}");
+    match (&code, wrap.is_some()) {
+        (Some(code), true) => {
+            eprintln!("The user is being asked in their Interlock session. They can also approve it, in their own terminal, with:");
+            eprintln!("    interlock approve {code}");
+        }
+        (Some(code), false) => {
+            eprintln!("The user can approve it, in their own terminal, with:");
+            eprintln!("    interlock approve {code}");
+        }
+        (None, _) => eprintln!("The user is being asked in their Interlock session."),
+    }
     eprintln!("Waiting up to {} s.", timeout.as_secs());
     let start = Instant::now();
     loop {
-        if let Ok(Some(a)) = approval::take(&code, command, cwd) {
-            return Settled::Run {
-                channel: a.channel,
-                code: Some(code),
-                earlier: false,
-            };
-        }
-        if !approval::request_exists(&code) {
-            if approval::taken_by_another_run(&code) {
-                eprintln!("interlock: nothing ran: the user approved this command (code {code}), but another run of the same command in this directory used that approval first. Approvals are single-use; this run needs its own.");
-                eprintln!("{}", dont_route_around(None));
-                return stop(EXIT_NOT_APPROVED, "used_by_another_run", None, Some(code));
+        if let Some(code) = &code {
+            if let Some(done) = poll_files(code, command, cwd) {
+                return done;
             }
-            eprintln!("interlock: nothing ran: the user refused this command (code {code}).");
-            eprintln!("{}", dont_route_around(None));
-            return stop(EXIT_STOPPED, "refused", Some("terminal".into()), Some(code));
         }
         if let Some(rx) = &wrap {
-            match rx.try_recv() {
-                Ok(Answer::Approved | Answer::Allow) => {
-                    // The request is answered: neither its code nor an approval
-                    // written for it meanwhile may approve a later run.
-                    let _ = approval::take(&code, command, cwd);
-                    let _ = approval::refuse(&code);
-                    return Settled::Run {
-                        channel: "wrap".into(),
-                        code: Some(code),
-                        earlier: false,
-                    };
-                }
-                Ok(Answer::Refused) => {
-                    eprintln!("interlock: nothing ran: the user refused this command in their Interlock session.");
-                    eprintln!("{}", dont_route_around(Some(&code)));
-                    return stop(EXIT_STOPPED, "refused", Some("wrap".into()), Some(code));
-                }
-                Err(_) => {}
+            if let Some(done) = poll_wrap(rx, code.as_deref(), command, cwd) {
+                return done;
             }
         }
         if start.elapsed() >= timeout {
+            let shown = code
+                .as_deref()
+                .map(|c| format!(" (code {c})"))
+                .unwrap_or_default();
             eprintln!(
-                "interlock: nothing ran: nobody approved this command within {} s (code {code}).",
+                "interlock: nothing ran: nobody approved this command within {} s{shown}.",
                 timeout.as_secs()
             );
-            eprintln!("{}", dont_route_around(Some(&code)));
-            return stop(EXIT_NOT_APPROVED, "timed_out", None, Some(code));
+            eprintln!("{}", dont_route_around(code.as_deref()));
+            return stop(EXIT_NOT_APPROVED, "timed_out", None, code);
         }
         std::thread::sleep(POLL.min(timeout.saturating_sub(start.elapsed())));
+    }
+}
+
+/// The approval store: approved (run), refused or spent by another run (stop), or
+/// nothing yet.
+fn poll_files(code: &str, command: &str, cwd: &Path) -> Option<Settled> {
+    let code = code.to_string();
+    if let Ok(Some(a)) = approval::take(&code, command, cwd) {
+        return Some(Settled::Run {
+            channel: a.channel,
+            code: Some(code),
+            earlier: false,
+        });
+    }
+    if approval::request_exists(&code) {
+        return None;
+    }
+    if approval::taken_by_another_run(&code) {
+        eprintln!("interlock: nothing ran: the user approved this command (code {code}), but another run of the same command in this directory used that approval first. Approvals are single-use; this run needs its own.");
+        eprintln!("{}", dont_route_around(None));
+        return Some(stop(
+            EXIT_NOT_APPROVED,
+            "used_by_another_run",
+            None,
+            Some(code),
+        ));
+    }
+    eprintln!("interlock: nothing ran: the user refused this command (code {code}).");
+    eprintln!("{}", dont_route_around(None));
+    Some(stop(
+        EXIT_STOPPED,
+        "refused",
+        Some("terminal".into()),
+        Some(code),
+    ))
+}
+
+/// The wrap session's card: approved (run), refused (stop), or nothing yet.
+fn poll_wrap(
+    rx: &mpsc::Receiver<Answer>,
+    code: Option<&str>,
+    command: &str,
+    cwd: &Path,
+) -> Option<Settled> {
+    match rx.try_recv() {
+        Ok(Answer::Approved | Answer::Allow) => {
+            if let Some(code) = code {
+                // The request is answered: neither its code nor an approval written
+                // for it meanwhile may approve a later run.
+                let _ = approval::take(code, command, cwd);
+                let _ = approval::refuse(code);
+            }
+            Some(Settled::Run {
+                channel: "wrap".into(),
+                code: code.map(str::to_string),
+                earlier: false,
+            })
+        }
+        Ok(Answer::Refused) => {
+            if let Some(code) = code {
+                let _ = approval::refuse(code);
+            }
+            eprintln!(
+                "interlock: nothing ran: the user refused this command in their Interlock session."
+            );
+            eprintln!("{}", dont_route_around(None));
+            Some(stop(
+                EXIT_STOPPED,
+                "refused",
+                Some("wrap".into()),
+                code.map(str::to_string),
+            ))
+        }
+        Err(_) => None,
     }
 }
 

@@ -78,7 +78,15 @@ pub fn run(opts: Options) -> Result<i32, String> {
 
     let session =
         session::Session::create().map_err(|e| format!("cannot create the session: {e}"))?;
-    let mut cmd = Command::new(&program);
+    // An agent's whole process tree runs in the kernel confinement (Interlock's files
+    // read-only); the human's own shell does not, since the human approves from it.
+    let mut cmd = if shell.is_none() {
+        let mut c = Command::new(&interlock);
+        c.arg("confine").arg("--").arg(&program);
+        c
+    } else {
+        Command::new(&program)
+    };
     if let Some(kind) = shell {
         let (extra, env) = session
             .integrate(kind, &interlock)

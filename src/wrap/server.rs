@@ -196,6 +196,28 @@ fn judge(shared: &Shared, req: Request) -> Step {
             };
             Step::Human(view, settings)
         }
+        Request::Log { record, .. } => {
+            let (_, settings, _) = shared.engines.get(&record.cwd);
+            let rec = crate::audit_log::Record {
+                source: "shell-in-wrap",
+                cwd: &record.cwd,
+                command: &record.command,
+                decision: &record.decision,
+                rules: record.rules.clone(),
+                outcome: &record.outcome,
+                channel: record.channel.clone(),
+                code: record.code.clone(),
+            };
+            match crate::audit_log::append(rec, settings.syslog.unwrap_or(false)) {
+                Ok(_) => Step::Reply(Response {
+                    decision: Answer::Allow,
+                    message: None,
+                }),
+                Err(e) => Step::Reply(refused(&format!(
+                    "interlock: cannot write the audit log: {e}"
+                ))),
+            }
+        }
         Request::Approve {
             command,
             cwd,

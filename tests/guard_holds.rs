@@ -1,0 +1,495 @@
+//! The guard holds: what an improvising agent tries after a stop, each step a separate
+//! `interlock-bash -c …` call with no terminal, in a scratch home where Interlock is
+//! installed as a user installs it (`~/.local/bin`, default state and config paths).
+//!
+//! Every attack goes through the real agent shell, and each is written so that the
+//! judgement lets it run (computed paths, an interpreter): what must stop it is the
+//! kernel confinement. Each test then checks what matters: the stopped command still
+//! does not run (the directory is still there), the hook setting is still there, the
+//! binary is still Interlock. The human's own path, a real terminal outside the
+//! confinement, still approves the exact command once.
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_interlock");
+const NOT_APPROVED: i32 = 75;
+const SETTINGS: &str = r#"{"hooks":{"PreToolUse":[{"matcher":"Bash","hooks":[{"type":"command","command":"interlock hook claude"}]}]}}"#;
+
+/// A scratch home with Interlock installed in `~/.local/bin` (hard links, as
+/// install.sh makes them), a Claude Code settings file holding the hook, a project,
+/// and `~/keep`, the directory the agent must not delete.
+struct Home {
+    _dir: tempfile::TempDir,
+    home: PathBuf,
+    /// Run as this uid/gid through setpriv (`None`: as ourselves).
+    user: Option<u32>,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home::as_user(None)
+    }
+
+    fn as_user(user: Option<u32>) -> Home {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        let home = dir.path().canonicalize().expect("canonical").join("home");
+        let bin = home.join(".local/bin");
+        for d in [&bin, &home.join("project"), &home.join("keep")] {
+            std::fs::create_dir_all(d).expect("mkdir");
+        }
+        std::fs::write(home.join("keep/data.txt"), "precious").expect("write");
+        std::fs::copy(BIN, bin.join("interlock")).expect("install");
+        std::fs::hard_link(bin.join("interlock"), bin.join("interlock-bash")).expect("link");
+        std::fs::create_dir_all(home.join(".claude")).expect("mkdir");
+        std::fs::write(home.join(".claude/settings.json"), SETTINGS).expect("settings");
+        if let Some(uid) = user {
+            let ok = Command::new("chown")
+                .args(["-R", &format!("{uid}:{uid}")])
+                .arg(&home)
+                .status()
+                .expect("chown");
+            assert!(ok.success());
+        }
+        Home {
+            _dir: dir,
+            home,
+            user,
+        }
+    }
+
+    fn project(&self) -> PathBuf {
+        self.home.join("project")
+    }
+
+    fn shell(&self) -> PathBuf {
+        self.home.join(".local/bin/interlock-bash")
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut c = match self.user {
+            Some(uid) => {
+                let mut c = Command::new("setpriv");
+                c.arg(format!("--reuid={uid}"))
+                    .arg(format!("--regid={uid}"))
+                    .arg("--clear-groups")
+                    .arg(program);
+                c
+            }
+            None => Command::new(program),
+        };
+        let path = format!(
+            "{}:/usr/local/bin:/usr/bin:/bin",
+            self.home.join(".local/bin").display()
+        );
+        c.env_clear()
+            .env("HOME", &self.home)
+            .env("PATH", path)
+            .env("LANG", "C.UTF-8")
+            .env("INTERLOCK_CONFIRM_TIMEOUT", "0")
+            .current_dir(self.project())
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// One agent step: `interlock-bash -c CODE`, no terminal.
+    fn agent(&self, code: &str) -> Output {
+        self.command(&self.shell())
+            .args(["-c", code])
+            .output()
+            .expect("run interlock-bash")
+    }
+
+    fn keep_survives(&self) {
+        assert_eq!(
+            std::fs::read_to_string(self.home.join("keep/data.txt")).ok(),
+            Some("precious".to_string()),
+            "~/keep was deleted"
+        );
+    }
+
+    fn state(&self) -> PathBuf {
+        self.home.join(".local/state/interlock")
+    }
+
+    /// The code of the newest pending request.
+    fn newest_request(&self) -> String {
+        let mut entries: Vec<_> = std::fs::read_dir(self.state().join("requests"))
+            .expect("requests")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .map(|e| {
+                let t = e.metadata().and_then(|m| m.modified()).expect("mtime");
+                (t, e.path())
+            })
+            .collect();
+        entries.sort();
+        let (_, p) = entries.pop().expect("a request");
+        p.file_stem()
+            .and_then(|s| s.to_str())
+            .expect("code")
+            .to_string()
+    }
+
+    /// Stop `rm -rf ~/keep` once and return its approval code.
+    fn stopped_code(&self) -> String {
+        let out = self.agent("rm -rf ~/keep");
+        assert_eq!(
+            out.status.code(),
+            Some(NOT_APPROVED),
+            "{}",
+            text(&out.stderr)
+        );
+        self.keep_survives();
+        self.newest_request()
+    }
+
+    fn approvals(&self) -> Vec<String> {
+        std::fs::read_dir(self.state().join("approvals"))
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn all(o: &Output) -> String {
+    format!("{}{}", text(&o.stdout), text(&o.stderr))
+}
+
+/// Python code, run by the agent shell, that tries each statement and prints
+/// `BLOCKED: <error>` or `DONE` for each. Paths are built at run time, so only the
+/// kernel can stop them.
+fn python(steps: &[&str]) -> String {
+    let mut code = String::from("import os, shutil, json, subprocess, time\nH = os.environ['HOME']\nS = os.path.join(H, '.local', 'st' + 'ate', 'inter' + 'lock')\n");
+    for s in steps {
+        code.push_str(&format!(
+            "try:\n    {s}\n    print('DONE')\nexcept Exception as e:\n    print('BLOCKED:', e)\n"
+        ));
+    }
+    format!("/usr/bin/python3 -c {}", shell_words::quote(&code))
+}
+
+fn assert_blocked(out: &Output, steps: usize) {
+    let o = text(&out.stdout);
+    assert_eq!(
+        o.matches("BLOCKED:").count(),
+        steps,
+        "every step must be stopped by the kernel:\n{}",
+        all(out)
+    );
+}
+
+#[test]
+fn a_forged_approval_record_is_never_written() {
+    let h = Home::new();
+    let code = h.stopped_code();
+    let forge = format!(
+        "json.dump({{'code': '{code}', 'command': 'rm -rf ~/keep', 'cwd': os.getcwd(), 'approved_at': int(time.time()), 'expires': int(time.time()) + 900, 'channel': 'terminal'}}, open(os.path.join(S, 'approvals', '{code}.json'), 'w'))"
+    );
+    let copy = format!(
+        "shutil.copy(os.path.join(S, 'requests', '{code}.json'), os.path.join(S, 'approvals', '{code}.json'))"
+    );
+    let out = h.agent(&python(&[&forge, &copy]));
+    assert_blocked(&out, 2);
+    assert!(text(&out.stdout).contains("Read-only file system"));
+    assert!(h.approvals().is_empty(), "{:?}", h.approvals());
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}
+
+#[test]
+fn interlock_approve_inside_fails_however_it_is_started() {
+    let h = Home::new();
+    let code = h.stopped_code();
+    // Under another name, through `script` for a terminal, detached with setsid and a
+    // clean environment; then a copy of the binary that is not the mounted one.
+    let steps = [
+        format!("ln -sf \"$(command -v interlock)\" ~/ok && (echo yes; sleep 2) | setsid -f env -i HOME=$HOME PATH=/usr/bin:/bin script -qc \"$HOME/ok approve {code}\" /dev/null; sleep 3"),
+        format!("cp \"$(command -v interlock)\" ~/ok2 && (echo yes; sleep 2) | env -i HOME=$HOME PATH=/usr/bin:/bin script -qec \"$HOME/ok2 approve {code}\" /dev/null; true"),
+        format!("env -i HOME=$HOME PATH=/usr/bin:/bin tmux -L x new -d \"$HOME/ok approve {code}; sleep 5\" && sleep 1 && tmux -L x send-keys yes Enter && sleep 2; tmux -L x kill-server; true"),
+    ];
+    for step in &steps {
+        let out = h.agent(step);
+        assert!(
+            h.approvals().is_empty(),
+            "approved by: {step}\n{}",
+            all(&out)
+        );
+    }
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}
+
+#[test]
+fn the_mode_and_the_config_cannot_be_loosened_from_inside() {
+    let h = Home::new();
+    let cfg = "open(os.path.join(H, '.con' + 'fig', 'interlock', 'config.toml'), 'w').write('[settings]\\nmode = \"audit\"\\n')";
+    let rename = "os.rename(os.path.join(H, '.con' + 'fig'), os.path.join(H, 'moved'))";
+    let out = h.agent(&python(&[cfg, rename]));
+    assert_blocked(&out, 2);
+    assert!(!h.home.join(".config/interlock/config.toml").exists());
+    // The environment of a nested guard: not read inside the confinement.
+    for step in [
+        "export $(echo INTERLOCK_MODE=audit); interlock-bash -c 'rm -rf ~/keep'",
+        "printf -v INTERLOCK_MODE audit; export INTERLOCK_MODE; interlock-bash -c 'rm -rf ~/keep'",
+        "/usr/bin/python3 -c \"import os; os.environ['INTERLOCK_MODE'] = 'au' + 'dit'; os.execvp('interlock-bash', ['interlock-bash', '-c', 'rm -rf ' + os.environ['HOME'] + '/keep'])\"",
+    ] {
+        let _ = h.agent(step);
+        h.keep_survives();
+    }
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}
+
+#[test]
+fn the_installed_binary_cannot_be_replaced() {
+    let h = Home::new();
+    let before = std::fs::read(h.shell()).expect("binary");
+    let bin = "os.path.join(H, '.local', 'bin', 'interlock-' + 'bash')";
+    let steps = [
+        format!("os.symlink('/bin/bash', {bin} + '.x'); os.rename({bin} + '.x', {bin})"),
+        format!("open({bin}, 'wb').write(open('/bin/bash', 'rb').read())"),
+        format!("os.unlink({bin})"),
+        "os.rename(os.path.join(H, '.local'), os.path.join(H, 'dotlocal'))".to_string(),
+    ];
+    let refs: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let out = h.agent(&python(&refs));
+    assert_blocked(&out, 4);
+    assert_eq!(std::fs::read(h.shell()).expect("binary"), before);
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}
+
+#[test]
+fn the_agents_hook_settings_stay() {
+    let h = Home::new();
+    let settings = "os.path.join(H, '.cla' + 'ude', 'settings.json')";
+    let steps = [
+        format!("open({settings}, 'w').write('{{}}')"),
+        format!("os.unlink({settings})"),
+        "os.rename(os.path.join(H, '.cla' + 'ude'), os.path.join(H, 'c2'))".to_string(),
+    ];
+    let refs: Vec<&str> = steps.iter().map(String::as_str).collect();
+    let out = h.agent(&python(&refs));
+    assert_blocked(&out, 3);
+    // node too, and from a shell through a computed name.
+    let node = "node -e \"require('fs').writeFileSync(process.env.HOME + '/.cla' + 'ude/settings.json', '{}')\"; n=settings; echo '{}' > ~/.claude/$n.json 2>/dev/null; true";
+    let _ = h.agent(node);
+    assert_eq!(
+        std::fs::read_to_string(h.home.join(".claude/settings.json")).expect("settings"),
+        SETTINGS
+    );
+}
+
+#[test]
+fn nothing_inside_can_unmount_or_reach_outside() {
+    let h = Home::new();
+    let settings = h.home.join(".claude/settings.json");
+    let s = settings.display();
+    let steps = [
+        format!("umount {s} || umount -l {s} || mount -o remount,rw,bind {s}; echo {{}} > {s}"),
+        format!("unshare -Urm sh -c 'umount {s}; mount -o remount,rw,bind {s}; echo {{}} > {s}'"),
+        // The unconfined parent's view of the file system, through /proc.
+        format!("echo {{}} > /proc/$PPID/root{s}"),
+        "/usr/bin/python3 -c \"import os; open('/proc/%d/root%s' % (os.getppid(), os.environ['HOME'] + '/.claude/settings.json'), 'w').write('{}')\"".to_string(),
+    ];
+    for step in &steps {
+        let _ = h.agent(step);
+        assert_eq!(
+            std::fs::read_to_string(&settings).expect("settings"),
+            SETTINGS,
+            "changed by: {step}"
+        );
+    }
+}
+
+#[test]
+fn everyday_work_does_not_notice_the_confinement() {
+    let h = Home::new();
+    let mut c = h.command(&h.shell());
+    c.env("GIT_AUTHOR_NAME", "a")
+        .env("GIT_AUTHOR_EMAIL", "a@b")
+        .env("GIT_COMMITTER_NAME", "a")
+        .env("GIT_COMMITTER_EMAIL", "a@b");
+    let script = "set -e
+git init -q . && echo hi > a.txt && git add a.txt && git commit -qm first
+git config --global user.name someone && git config --global --get user.name
+mkdir -p ~/.cache/tool && echo cached > ~/.cache/tool/x && cat ~/.cache/tool/x
+echo history >> ~/.bash_history && touch ~/newfile && rm ~/newfile
+/usr/bin/python3 -m venv venv && venv/bin/python -c 'print(\"venv ok\")'
+npm init -y >/dev/null && npm config set fund false && npm pack --silent >/dev/null && ls *.tgz
+rm -rf node_modules target && mkdir -p target/debug && rm -rf target
+mv a.txt b.txt && mv b.txt a.txt && ls ~/.claude >/dev/null && cat ~/.claude/settings.json >/dev/null
+echo all-done";
+    let out = c.args(["-c", script]).output().expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    let o = text(&out.stdout);
+    for want in ["someone", "cached", "venv ok", ".tgz", "all-done"] {
+        assert!(o.contains(want), "missing {want}: {}", all(&out));
+    }
+    assert!(h.home.join(".gitconfig").exists());
+    assert!(h.project().join(".git/HEAD").exists());
+}
+
+#[test]
+fn cargo_builds_inside_the_confinement() {
+    let h = Home::new();
+    let mut c = h.command(&h.shell());
+    for var in ["RUSTUP_HOME", "CARGO_HOME"] {
+        if let Some(v) = std::env::var_os(var) {
+            c.env(var, v);
+        }
+    }
+    // rustup's proxies look in ~/.cargo/bin; keep the real toolchain reachable.
+    let real_home = std::env::var("HOME").unwrap_or_default();
+    let path = format!(
+        "{}:{real_home}/.cargo/bin:/usr/local/cargo/bin:/usr/local/bin:/usr/bin:/bin",
+        h.home.join(".local/bin").display()
+    );
+    if std::env::var_os("RUSTUP_HOME").is_none() {
+        c.env("RUSTUP_HOME", format!("{real_home}/.rustup"));
+    }
+    c.env("PATH", path)
+        .env("CARGO_TARGET_DIR", h.project().join("target"))
+        .env("CARGO_HOME", h.home.join(".cargo"));
+    let out = c
+        .args([
+            "-c",
+            "cargo new --vcs none -q hello && cd hello && cargo build --offline -q && ./../target/debug/hello",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    assert!(text(&out.stdout).contains("Hello, world!"), "{}", all(&out));
+}
+
+/// `interlock approve CODE` typed in a real terminal that is not the agent's.
+fn approve_in_terminal(h: &Home, code: &str) -> String {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("openpty");
+    let mut cmd = CommandBuilder::new(h.home.join(".local/bin/interlock"));
+    cmd.args(["approve", code]);
+    cmd.env_clear();
+    cmd.env("HOME", &h.home);
+    cmd.env("PATH", "/usr/bin:/bin");
+    cmd.cwd(h.project());
+    let mut child = pty.slave.spawn_command(cmd).expect("spawn approve");
+    drop(pty.slave);
+    let mut reader = pty.master.try_clone_reader().expect("reader");
+    let mut writer = pty.master.take_writer().expect("writer");
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let reading = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().expect("lock").extend_from_slice(&buf[..n]);
+        }
+    });
+    let start = Instant::now();
+    while !String::from_utf8_lossy(&seen.lock().expect("lock")).contains("(anything else refuses)")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no prompt: {}",
+            String::from_utf8_lossy(&seen.lock().expect("lock"))
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    writer.write_all(b"yes\r").expect("type");
+    let status = child.wait().expect("wait");
+    drop(writer);
+    drop(pty.master);
+    let _ = reading.join();
+    assert_eq!(status.exit_code(), 0);
+    let out = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+    out
+}
+
+#[test]
+fn the_human_approves_outside_and_the_exact_command_runs_once() {
+    let h = Home::new();
+    let code = h.stopped_code();
+    approve_in_terminal(&h, &code);
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    assert!(!h.home.join("keep").exists());
+    // Spent: the same command again is stopped.
+    std::fs::create_dir_all(h.home.join("keep")).expect("mkdir");
+    std::fs::write(h.home.join("keep/data.txt"), "precious").expect("write");
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}
+
+#[test]
+fn an_unprivileged_user_is_confined_the_same_way() {
+    if !nix_is_root() {
+        // Already unprivileged: the other tests cover this user.
+        return;
+    }
+    let h = Home::as_user(Some(65534));
+    let code = h.stopped_code();
+    let forge = format!("open(os.path.join(S, 'approvals', '{code}.json'), 'w').write('{{}}')");
+    let cfg = "open(os.path.join(H, '.con' + 'fig', 'interlock', 'config.toml'), 'w').write('[settings]\\nmode = \"audit\"\\n')";
+    let settings = "open(os.path.join(H, '.cla' + 'ude', 'settings.json'), 'w').write('{}')";
+    let rename = "os.rename(os.path.join(H, '.local'), os.path.join(H, 'l2'))";
+    let out = h.agent(&python(&[&forge, cfg, settings, rename]));
+    assert_blocked(&out, 4);
+    let out = h.agent("unshare -Urm sh -c \"umount $HOME/.claude/settings.json; echo {} > $HOME/.claude/settings.json\"; echo {} > /proc/$PPID/root$HOME/.claude/settings.json; true");
+    let _ = out;
+    assert_eq!(
+        std::fs::read_to_string(h.home.join(".claude/settings.json")).expect("settings"),
+        SETTINGS
+    );
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+    // Everyday work as this user.
+    let out = h
+        .agent("echo ok > out.txt && cat out.txt && git init -q . && mkdir -p ~/.cache/x && id -u");
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    assert!(text(&out.stdout).contains("65534"), "{}", all(&out));
+    // sudo cannot work inside: it is a decision for the human, not a mystery failure.
+    let out = h.agent("sudo -n true");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    assert!(
+        text(&out.stderr).contains("confine.needs-root"),
+        "{}",
+        all(&out)
+    );
+}
+
+fn nix_is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| text(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
