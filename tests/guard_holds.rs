@@ -493,3 +493,201 @@ fn nix_is_root() -> bool {
         .map(|o| text(&o.stdout).trim() == "0")
         .unwrap_or(false)
 }
+
+// ---------------------------------------------------------------------------------
+// Hook routes: the agent's own file tools, managed settings, and what doctor says.
+// ---------------------------------------------------------------------------------
+
+/// `interlock hook AGENT` with this input, in the scratch home's project.
+fn hook(h: &Home, agent: &str, input: &serde_json::Value) -> Output {
+    use std::io::Write as _;
+    let mut c = h.command(&h.home.join(".local/bin/interlock"));
+    c.args(["hook", agent])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("spawn hook");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write");
+    child.wait_with_output().expect("wait")
+}
+
+/// The permission decision of a Claude Code answer (`None`: allowed silently).
+fn claude_permission(out: &Output) -> Option<String> {
+    let o = text(&out.stdout);
+    if o.trim().is_empty() {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(&o).expect("JSON answer");
+    v.pointer("/hookSpecificOutput/permissionDecision")
+        .and_then(|d| d.as_str())
+        .map(str::to_string)
+}
+
+#[test]
+fn the_agents_file_tools_are_judged_by_the_hook() {
+    let h = Home::new();
+    let home = h.home.display().to_string();
+    let project = h.project().display().to_string();
+    let call = |tool: &str, input: serde_json::Value| {
+        serde_json::json!({
+            "session_id": "s", "transcript_path": "/dev/null", "cwd": project,
+            "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": input,
+        })
+    };
+    // Stopped: Interlock's files, an agent's hook settings, a protected dotfile.
+    for (tool, input) in [
+        (
+            "Write",
+            serde_json::json!({"file_path": format!("{home}/.claude/settings.json"), "content": "{}"}),
+        ),
+        (
+            "Edit",
+            serde_json::json!({"file_path": format!("{home}/.config/interlock/config.toml"), "old_string": "a", "new_string": "b"}),
+        ),
+        (
+            "MultiEdit",
+            serde_json::json!({"file_path": format!("{home}/.local/state/interlock/approvals/abcdef.json"), "edits": []}),
+        ),
+        (
+            "Write",
+            serde_json::json!({"file_path": ".claude/settings.local.json", "content": "{}"}),
+        ),
+        (
+            "Write",
+            serde_json::json!({"file_path": format!("{home}/.bashrc"), "content": "x"}),
+        ),
+    ] {
+        std::fs::write(h.home.join(".bashrc"), "# rc\n").expect("rc");
+        let out = hook(&h, "claude", &call(tool, input.clone()));
+        assert!(
+            claude_permission(&out).is_some(),
+            "{tool} {input} was allowed: {}",
+            all(&out)
+        );
+    }
+    // Passed silently: ordinary project files, reads.
+    for (tool, input) in [
+        (
+            "Write",
+            serde_json::json!({"file_path": format!("{project}/src/main.rs"), "content": "fn main() {}"}),
+        ),
+        (
+            "Edit",
+            serde_json::json!({"file_path": "README.md", "old_string": "a", "new_string": "b"}),
+        ),
+        (
+            "Read",
+            serde_json::json!({"file_path": format!("{home}/.claude/settings.json")}),
+        ),
+    ] {
+        let out = hook(&h, "claude", &call(tool, input.clone()));
+        assert_eq!(
+            claude_permission(&out),
+            None,
+            "{tool} {input}: {}",
+            all(&out)
+        );
+    }
+    // Gemini CLI's write_file on its own settings.
+    let g = serde_json::json!({
+        "session_id": "s", "cwd": project, "hook_event_name": "BeforeTool",
+        "tool_name": "write_file",
+        "tool_input": {"file_path": format!("{home}/.gemini/settings.json"), "content": "{}"},
+    });
+    std::fs::create_dir_all(h.home.join(".gemini")).expect("mkdir");
+    std::fs::write(h.home.join(".gemini/settings.json"), "{}").expect("write");
+    let out = hook(&h, "gemini", &g);
+    assert!(text(&out.stdout).contains("\"deny\""), "{}", all(&out));
+}
+
+#[test]
+fn install_wires_the_file_tools_and_managed_settings_hold() {
+    let h = Home::new();
+    std::fs::remove_file(h.home.join(".claude/settings.json")).expect("rm");
+    let managed = h.home.join("etc-claude-code");
+    let run = |args: &[&str]| {
+        let mut c = h.command(&h.home.join(".local/bin/interlock"));
+        c.args(args).env("INTERLOCK_MANAGED_DIR", &managed);
+        c.output().expect("run")
+    };
+    let out = run(&["install", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    let user: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(h.home.join(".claude/settings.json")).expect("settings"),
+    )
+    .expect("json");
+    assert_eq!(
+        user.pointer("/hooks/PreToolUse/0/matcher")
+            .and_then(|m| m.as_str()),
+        Some("Bash|Write|Edit|MultiEdit|NotebookEdit")
+    );
+    let out = run(&["install", "claude", "--managed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    let file = managed.join("managed-settings.json");
+    let text_of = std::fs::read_to_string(&file).expect("managed settings");
+    assert!(text_of.contains("hook claude"), "{text_of}");
+    // Doctor: the confinement first, then each route with whether it is tamper-proof.
+    let out = run(&["doctor"]);
+    let o = text(&out.stdout);
+    assert!(o.contains("Confinement"), "{o}");
+    assert!(o.contains("  ok    mount namespace"), "{o}");
+    assert!(o.contains("(managed: "), "{o}");
+    assert!(o.contains("tamper-proof: managed settings"), "{o}");
+    assert!(o.contains("NOT tamper-proof alone"), "{o}");
+    // Codex has no managed hooks file Interlock knows: said, not silently ignored.
+    let out = run(&["install", "codex", "--managed"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("Claude Code only"),
+        "{}",
+        all(&out)
+    );
+    let out = run(&["uninstall", "claude", "--managed"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all(&out));
+    assert!(!std::fs::read_to_string(&file)
+        .unwrap_or_default()
+        .contains("hook claude"));
+}
+
+#[test]
+fn a_wrapped_agent_runs_confined_and_the_humans_shell_does_not() {
+    // `interlock confine` is what `interlock wrap -- AGENT` starts the agent with.
+    let h = Home::new();
+    let mut c = h.command(&h.home.join(".local/bin/interlock"));
+    c.args([
+        "confine",
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo '{}' > ~/.claude/settings.json; echo x > ~/.config/interlock/config.toml; mv ~/.local ~/l2; echo ok > out.txt; cat out.txt",
+    ]);
+    let out = c.output().expect("run");
+    assert_eq!(text(&out.stdout).trim(), "ok", "{}", all(&out));
+    assert!(
+        text(&out.stderr).contains("Read-only file system"),
+        "{}",
+        all(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(h.home.join(".claude/settings.json")).expect("settings"),
+        SETTINGS
+    );
+    assert!(h.home.join(".local/bin/interlock").exists());
+    // An agent shell started inside it is nested: it never runs in audit mode.
+    let mut c = h.command(&h.home.join(".local/bin/interlock"));
+    c.args([
+        "confine",
+        "--",
+        "sh",
+        "-c",
+        "INTERLOCK_MODE=audit interlock-bash -c 'rm -rf ~/keep'",
+    ]);
+    let out = c.output().expect("run");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}

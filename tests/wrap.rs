@@ -938,3 +938,19 @@ fn output_waits_behind_the_card() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{after:?}");
     assert_eq!(t.wait(), 0);
 }
+
+#[test]
+fn a_wrapped_agent_cannot_write_interlocks_files() {
+    // A program (an agent) runs confined: the state directory is read-only to it,
+    // the rest of HOME is not.
+    let mut t = Term::start(&[
+        "--",
+        "sh",
+        "-c",
+        "if (echo forged > \"$INTERLOCK_STATE_DIR/approvals.json\") 2>/dev/null; then echo state-written; else echo state-refused; fi; echo ok > \"$HOME/work/out.txt\" && echo work-written",
+    ]);
+    assert_eq!(t.wait(), 0);
+    t.expect("state-refused");
+    t.expect("work-written");
+    t.wait_cooked();
+}

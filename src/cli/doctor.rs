@@ -32,7 +32,7 @@ fn confinement(project: &Path) -> confine::Support {
     println!("Confinement (what the agent's commands cannot change; docs/threat-model.md)");
     match &support {
         confine::Support::Full { landlock_abi } => println!(
-            "  PASS  mount namespace with Interlock's files read-only, Landlock ABI {landlock_abi}{}",
+            "  ok    mount namespace with Interlock's files read-only, Landlock ABI {landlock_abi}{}",
             if nix::unistd::geteuid().is_root() {
                 "; running as root, so it is best effort (root can write raw devices)"
             } else {
@@ -41,7 +41,7 @@ fn confinement(project: &Path) -> confine::Support {
         ),
         confine::Support::Partial(why) => println!("  WARN  {}", visible(why, false)),
         confine::Support::Unavailable(why) => println!(
-            "  FAIL  this machine cannot confine the agent's commands: {}; approvals by `interlock approve` are off, only the wrap card can approve",
+            "  NO    this machine cannot confine the agent's commands: {}; approvals by `interlock approve` are off, only the wrap card can approve",
             visible(why, false)
         ),
     }

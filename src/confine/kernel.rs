@@ -162,6 +162,44 @@ pub fn drop_root_caps() -> io::Result<()> {
     check(unsafe { libc::syscall(libc::SYS_capset, &header, data.as_ptr()) } as i32)
 }
 
+/// Tearing a mount namespace down waits for an RCU grace period (milliseconds on a
+/// busy machine), and it happens when the last process in it exits: the command the
+/// agent waits for. A small child keeps the namespace alive until that command has
+/// exited (or for `HOLD` at most), so the teardown happens after the agent has its
+/// exit status. The child holds no file descriptor, so nobody waits for its output.
+pub fn defer_teardown() {
+    const HOLD: libc::time_t = 3;
+    // SAFETY: getpid has no failure mode.
+    let parent = unsafe { libc::getpid() };
+    // SAFETY: the child makes only system calls and leaves with _exit.
+    let pid = unsafe { libc::fork() };
+    if pid != 0 {
+        return;
+    }
+    // SAFETY: plain system calls in the child.
+    unsafe {
+        libc::prctl(
+            libc::PR_SET_PDEATHSIG,
+            libc::SIGKILL as libc::c_ulong,
+            0,
+            0,
+            0,
+        );
+        if libc::getppid() != parent {
+            libc::_exit(0);
+        }
+        libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
+        let name = b"interlock-ns\0";
+        libc::prctl(libc::PR_SET_NAME, name.as_ptr() as libc::c_ulong, 0, 0, 0);
+        let t = libc::timespec {
+            tv_sec: HOLD,
+            tv_nsec: 0,
+        };
+        libc::nanosleep(&t, std::ptr::null_mut());
+        libc::_exit(0);
+    }
+}
+
 /// Landlock's ABI version, or `None` when the kernel has no Landlock.
 pub fn landlock_abi() -> Option<i64> {
     const VERSION: u32 = 1;

@@ -265,6 +265,7 @@ pub fn enter(plan: &Plan) -> io::Result<Entered> {
         kernel::drop_root_caps().map_err(|e| context("drop capabilities", e))?;
     }
     std::env::set_var(MARK_ENV, "1");
+    kernel::defer_teardown();
     Ok(Entered { no_landlock })
 }
 
