@@ -8,6 +8,7 @@
 use super::exit;
 use super::install::home;
 use clap::Args;
+use interlock::hooks::codex_trust;
 use interlock::hooks::settings::shown;
 use interlock::hooks::wiring::{self, Route, Scope};
 use interlock::hooks::{Agent, Answer, Judged, CANARY};
@@ -78,7 +79,10 @@ pub fn run(a: DoctorArgs) -> i32 {
                 continue;
             }
             let switched_off = (agent == Agent::Codex)
-                .then(|| codex_hooks_off(&path))
+                .then(|| {
+                    codex_hooks_off(&path)
+                        .or_else(|| codex_trust::route_problem(&path, &wiring::codex_home(&home)))
+                })
                 .flatten();
             let cwd = if scope == Scope::Project {
                 &project

@@ -15,6 +15,7 @@
 mod claude;
 mod cline;
 mod codex;
+pub mod codex_trust;
 mod copilot;
 pub mod crash;
 mod cursor;
