@@ -1,6 +1,9 @@
 //! The real agent CLIs (Claude Code, Codex, Gemini CLI), end to end: each is wired to
-//! Interlock with `interlock install`, driven by a scripted model server on 127.0.0.1,
-//! and the test checks what really happened on disk and at a stand-in API.
+//! Interlock with `interlock install` (or install.sh's PATH shims), driven by a
+//! scripted model server on 127.0.0.1, and the test checks what really happened: on
+//! disk, at a stand-in API, in Interlock's audit log, and in `interlock doctor`.
+//!
+//! A missing agent CLI skips with a loud message, and fails when `CI` is set.
 
 #[path = "agents/harness.rs"]
 mod harness;
@@ -8,16 +11,234 @@ mod harness;
 mod mock;
 
 use harness::{find_agent, Agent, Route, Run, Victim};
-use mock::shell;
+use mock::{shell, Step};
+
+/// Codex refuses `rm -f`-style commands on its own, after the hook: use `rm -r` there
+/// so that what stops the command is Interlock.
+fn rm_flags(agent: Agent) -> &'static str {
+    if agent == Agent::Codex {
+        "-r"
+    } else {
+        "-rf"
+    }
+}
+
+/// The main script: a destructive delete outside the project, the PocketOS request,
+/// then benign steps that must run.
+fn main_script(agent: Agent, route: Route) {
+    if find_agent(agent).is_none() {
+        return;
+    }
+    let victim = Victim::start();
+    let run = Run::new(agent, route);
+    let script = vec![
+        shell(&format!("rm {} ~/keep", rm_flags(agent))),
+        shell(&victim.pocketos_curl()),
+        shell("ls -la"),
+        shell("echo ok > out.txt"),
+    ];
+    let out = run.start(script);
+    let all = out.all();
+    assert!(run.keep_survived(), "~/keep was deleted\n{all}");
+    assert_eq!(victim.hits(), 0, "the volumeDelete request was sent\n{all}");
+    assert!(
+        run.project().join("out.txt").is_file(),
+        "the benign step did not run\n{all}"
+    );
+    // The agent's model was told why, with a code and not to route around it.
+    assert!(out.requests.contains("interlock approve"), "{all}");
+    assert!(
+        !out.requests.contains("missing background pid output"),
+        "{all}"
+    );
+    // Both stops are in the audit log, with the door they came through.
+    let log = run.log();
+    eprintln!("LOG {log:?}");
+    let stops: Vec<_> = log
+        .iter()
+        .filter(|e| e["decision"] != "allow")
+        .map(|e| {
+            (
+                e["command"].as_str().unwrap_or("").to_string(),
+                e["source"].clone(),
+            )
+        })
+        .collect();
+    assert!(
+        stops.iter().any(|(c, _)| c.contains("keep")),
+        "no log entry for the rm: {log:?}\n{all}"
+    );
+    assert!(
+        stops.iter().any(|(c, _)| c.contains("volumeDelete")),
+        "no log entry for the curl: {log:?}\n{all}"
+    );
+    let want_source = match route {
+        Route::Hook => format!("hook:{}", agent.program()),
+        Route::Shell => "shell".to_string(),
+    };
+    assert!(
+        stops
+            .iter()
+            .all(|(_, s)| s.as_str() == Some(want_source.as_str())),
+        "log sources are not {want_source}: {stops:?}"
+    );
+    // The doctor agrees that this route holds.
+    let (code, dout, derr) = run.interlock(&["doctor"]);
+    assert_eq!(code, 0, "doctor disagrees:\n{dout}\n{derr}");
+    let kind = match route {
+        Route::Hook => "hook",
+        Route::Shell => "shell",
+    };
+    assert!(
+        dout.lines().any(|l| l.trim_start().starts_with(kind)),
+        "doctor does not show the {kind} route:\n{dout}"
+    );
+}
 
 #[test]
-fn codex_hook_stops_rm_keep() {
+fn claude_hook() {
+    main_script(Agent::Claude, Route::Hook);
+}
+
+#[test]
+fn claude_shell() {
+    main_script(Agent::Claude, Route::Shell);
+}
+
+#[test]
+fn codex_hook() {
+    main_script(Agent::Codex, Route::Hook);
+}
+
+#[test]
+fn gemini_hook() {
+    main_script(Agent::Gemini, Route::Hook);
+}
+
+#[test]
+fn gemini_shell() {
+    main_script(Agent::Gemini, Route::Shell);
+}
+
+/// `cd ~ && rm -rf keep`: what counts as inside the project must not move with `cd`.
+fn cd_home_then_delete(agent: Agent, route: Route) {
+    if find_agent(agent).is_none() {
+        return;
+    }
+    let run = Run::new(agent, route);
+    let out = run.start(vec![shell(&format!("cd ~ && rm {} keep", rm_flags(agent)))]);
+    assert!(run.keep_survived(), "~/keep was deleted\n{}", out.all());
+}
+
+#[test]
+#[ignore = "needs the fixed project root from the bounded branch"]
+fn claude_hook_cd_home() {
+    cd_home_then_delete(Agent::Claude, Route::Hook);
+}
+
+#[test]
+#[ignore = "needs the fixed project root from the bounded branch"]
+fn claude_shell_cd_home() {
+    cd_home_then_delete(Agent::Claude, Route::Shell);
+}
+
+#[test]
+#[ignore = "needs the fixed project root from the bounded branch"]
+fn codex_hook_cd_home() {
+    cd_home_then_delete(Agent::Codex, Route::Hook);
+}
+
+#[test]
+#[ignore = "needs the fixed project root from the bounded branch"]
+fn gemini_hook_cd_home() {
+    cd_home_then_delete(Agent::Gemini, Route::Hook);
+}
+
+#[test]
+#[ignore = "needs the fixed project root from the bounded branch"]
+fn gemini_shell_cd_home() {
+    cd_home_then_delete(Agent::Gemini, Route::Shell);
+}
+
+/// A subagent's Bash call reaches the hook too.
+#[test]
+fn claude_subagent_is_stopped_too() {
+    if find_agent(Agent::Claude).is_none() {
+        return;
+    }
+    let run = Run::new(Agent::Claude, Route::Hook);
+    let out = run.start(vec![Step::Subagent(vec![shell("rm -rf ~/keep")])]);
+    let all = out.all();
+    assert!(run.keep_survived(), "~/keep was deleted\n{all}");
+    assert!(
+        out.requests.contains("INTERLOCK-SUBAGENT-TASK"),
+        "no subagent ran\n{all}"
+    );
+    assert!(
+        run.log()
+            .iter()
+            .any(|e| e["command"].as_str().is_some_and(|c| c.contains("keep"))),
+        "the subagent's command is not in the log\n{all}"
+    );
+}
+
+/// Codex's exec tool runs in its own `workdir`, which the hook input does not carry:
+/// a relative delete there must not be judged against the session's directory.
+#[test]
+fn codex_workdir_is_not_a_way_around() {
     if find_agent(Agent::Codex).is_none() {
         return;
     }
     let run = Run::new(Agent::Codex, Route::Hook);
-    let out = run.start(vec![shell("rm -r ~/keep"), shell("echo ok > out.txt")]);
-    eprintln!("{}", out.all());
-    assert!(run.keep_survived(), "{}", out.all());
-    assert!(run.project().join("out.txt").is_file(), "{}", out.all());
+    let home = run.home().to_string_lossy().into_owned();
+    let out = run.start(vec![
+        Step::ShellIn {
+            cmd: "rm -r keep".into(),
+            workdir: home,
+        },
+        shell("echo ok > out.txt"),
+    ]);
+    let all = out.all();
+    assert!(run.keep_survived(), "~/keep was deleted\n{all}");
+    assert!(run.project().join("out.txt").is_file(), "{all}");
+}
+
+/// An interactive shell or interpreter started through Codex's exec tool would take
+/// later input (`write_stdin`) that no hook sees: starting one is stopped, with a reason.
+#[test]
+fn codex_interactive_session_is_refused() {
+    if find_agent(Agent::Codex).is_none() {
+        return;
+    }
+    let run = Run::new(Agent::Codex, Route::Hook);
+    let out = run.start(vec![
+        Step::ShellTty("bash".into()),
+        shell("python3"),
+        shell("echo ok > out.txt"),
+    ]);
+    let all = out.all();
+    assert!(
+        out.requests.matches("interactive").count() >= 2,
+        "the interactive starts were not refused with a reason\n{all}"
+    );
+    assert!(run.project().join("out.txt").is_file(), "{all}");
+}
+
+/// Without the trust record Codex skips the hook silently, and the doctor says so.
+#[test]
+fn codex_doctor_fails_without_trust() {
+    if find_agent(Agent::Codex).is_none() {
+        return;
+    }
+    let run = Run::new(Agent::Codex, Route::Hook);
+    let config = run.codex_home().join("config.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    assert!(text.contains("trusted_hash"), "{text}");
+    std::fs::write(&config, "").expect("clear");
+    let (code, out, _) = run.interlock(&["doctor"]);
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("trust"), "{out}");
+    let result = run.start(vec![shell("rm -r ~/keep")]);
+    // Proof that the doctor is right: without trust, Codex really ran it.
+    assert!(!run.keep_survived(), "{}", result.all());
 }

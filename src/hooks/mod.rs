@@ -26,6 +26,7 @@ mod windsurf;
 pub mod wiring;
 
 use crate::approval;
+use crate::audit_log;
 use crate::engine::{Context, Decision, Engine};
 use crate::policy::layers;
 use serde_json::Value;
@@ -275,20 +276,53 @@ fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> R
     let verdict = engine.decide(command, &ctx);
     // The process ends right after answering: freeing the policy is wasted time.
     std::mem::forget(engine);
+    let source = format!("hook:{}", agent.name());
+    let cwd_text = cwd.to_string_lossy().into_owned();
+    let syslog = loaded.settings.syslog.unwrap_or(false);
+    let log = |outcome: &str, channel: Option<String>, code: Option<String>| {
+        let rec = audit_log::Record {
+            source: &source,
+            cwd: &cwd_text,
+            command,
+            decision: verdict.decision.as_str(),
+            rules: verdict.findings.iter().map(|f| f.rule.clone()).collect(),
+            outcome,
+            channel,
+            code,
+        };
+        if let Err(e) = audit_log::append(rec, syslog) {
+            eprintln!("interlock: warning: cannot write the audit log: {e}");
+        }
+    };
     if verdict.decision == Decision::Allow {
+        if loaded.settings.log_all.unwrap_or(false) {
+            log("ran", None, None);
+        }
         return Reply::Allow;
     }
     if audit_mode(loaded.settings.mode.as_deref()) {
         eprintln!("interlock: audit mode: would have stopped this command");
+        log("audit", None, None);
         return Reply::Allow;
     }
-    if let Ok(Some(_)) = approval::take_matching(command, &cwd) {
+    // An approval binds to the command the agent meant (its known wrapper taken off).
+    let intended = approval::intent::approval_key(command, &verdict.findings);
+    if let Ok(Some(a)) = approval::take_matching(&intended, &cwd) {
+        log("approved_earlier", Some(a.channel), Some(a.code));
         return Reply::Allow;
     }
+    let request = approval::create_request(&intended, &cwd, &verdict.findings);
+    let code = request.as_ref().ok().map(|r| r.code.clone());
     if verdict.decision == Decision::Confirm && agent.has_ask() && opts.ask {
-        return message::ask(command, &verdict);
+        log("asked", None, code.clone());
+        return message::ask(command, &verdict, code.as_deref());
     }
-    let request = approval::create_request(command, &cwd, &verdict.findings);
+    let outcome = if verdict.decision == Decision::Deny {
+        "denied"
+    } else {
+        "stopped"
+    };
+    log(outcome, None, code);
     message::stopped(command, &verdict, request)
 }
 

@@ -17,6 +17,7 @@ pub use ancestry::agent_shell_ancestor;
 pub use exec::MARK_ENV;
 pub use pause::{EXIT_NOT_APPROVED, EXIT_STOPPED};
 
+use crate::approval::intent;
 use crate::audit_log::{self, Record};
 use crate::engine::{Context, Decision, Engine, Verdict, MAX_INPUT_BYTES};
 use crate::policy::layers::{self, Settings};
@@ -123,7 +124,13 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         log(verdict.decision, "audit", None, None);
         return become_shell(&shell, &argv, script.feed);
     }
-    match pause::settle(&script.identity, &cwd, &verdict, confirm_timeout(settings)) {
+    // An approval binds to the command the agent meant, inside its known wrapper.
+    let key = if script.identity == script.text && !parsed.interactive {
+        intent::approval_key(&script.text, &verdict.findings)
+    } else {
+        script.identity.clone()
+    };
+    match pause::settle(&key, &cwd, &verdict, confirm_timeout(settings)) {
         pause::Settled::Run {
             channel,
             code,
@@ -144,6 +151,7 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             code,
         } => {
             log(verdict.decision, outcome, channel, code);
+            intent::after_stop(&script.text);
             exit
         }
     }

@@ -121,12 +121,17 @@ pub struct Output {
 
 impl Output {
     pub fn all(&self) -> String {
+        let tail = |t: &str, n: usize| -> String {
+            let chars: Vec<char> = t.chars().collect();
+            chars[chars.len().saturating_sub(n)..].iter().collect()
+        };
+        let last = self.requests.rsplit("\n---\n").next().unwrap_or("");
         format!(
-            "status {:?}\n--- stdout\n{}\n--- stderr\n{}\n--- model requests\n{}",
+            "status {:?}\n--- stdout (end)\n{}\n--- stderr (end)\n{}\n--- last model request (end)\n{}",
             self.status,
-            self.stdout,
-            self.stderr,
-            self.requests.chars().take(20000).collect::<String>()
+            tail(&self.stdout, 3000),
+            tail(&self.stderr, 3000),
+            tail(last, 3000)
         )
     }
 }
@@ -141,6 +146,13 @@ impl Run {
         std::fs::create_dir_all(r.home().join("keep")).expect("mkdir keep");
         std::fs::write(r.home().join("keep/precious.txt"), "data\n").expect("write");
         std::fs::create_dir_all(r.project()).expect("mkdir project");
+        // The project is a repository of its own, so no agent looks above it for one.
+        let git = Command::new("git")
+            .args(["init", "-q"])
+            .current_dir(r.project())
+            .status()
+            .expect("git init");
+        assert!(git.success());
         std::fs::create_dir_all(r.home().join(".local/bin")).expect("mkdir bin");
         std::os::unix::fs::symlink(BIN, r.home().join(".local/bin/interlock-bash"))
             .expect("link interlock-bash");
