@@ -218,7 +218,7 @@ fn codex_interactive_session_is_refused() {
     ]);
     let all = out.all();
     assert!(
-        out.requests.matches("interactive").count() >= 2,
+        out.requests.matches("which no hook sees").count() >= 2,
         "the interactive starts were not refused with a reason\n{all}"
     );
     assert!(run.project().join("out.txt").is_file(), "{all}");

@@ -106,6 +106,18 @@ pub fn ask(command: &str, v: &Verdict, code: Option<&str>) -> Reply {
     Reply::Ask { user, model }
 }
 
+/// A call refused for how it runs rather than what it runs.
+pub fn refused(command: &str, why: &str) -> Reply {
+    let why = visible(why, false);
+    Reply::Block {
+        user: format!("Interlock stopped a command: {why}"),
+        model: format!(
+            "Interlock stopped this command before it ran:\n  {}\nWhy: {why}\nDo not try to reach the same result another way: run each command on its own, non-interactively (give a shell or interpreter its code with -c or a script file).",
+            quoted(command)
+        ),
+    }
+}
+
 /// The hook could not judge the call; the command is stopped to be safe.
 pub fn cannot_check(why: &str) -> Reply {
     let why = visible(why, false);

@@ -158,6 +158,20 @@ pub enum Call {
         command: String,
         cwd: Option<PathBuf>,
     },
+    /// A shell command whose directory is not known for sure (Codex's exec tool can
+    /// name its own `workdir`, which the hook input leaves out): relative paths are
+    /// judged as unknown, so a delete through one is never waved through. `cwd` is the
+    /// session's, for approvals and the log.
+    ShellSomewhere {
+        command: String,
+        cwd: Option<PathBuf>,
+    },
+    /// Stopped before judging the command, with the reason for the model.
+    Refuse {
+        command: String,
+        cwd: Option<PathBuf>,
+        why: String,
+    },
     /// A tool that runs no shell command (reads, edits, searches): not Interlock's call.
     NotShell,
 }
@@ -253,7 +267,9 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
     };
     let reply = match agent.parse(&value) {
         Ok(Call::NotShell) => Reply::Allow,
-        Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, opts),
+        Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, true, opts),
+        Ok(Call::ShellSomewhere { command, cwd }) => decide(agent, &command, cwd, false, opts),
+        Ok(Call::Refuse { command, cwd, why }) => refuse_call(agent, &command, cwd, &why),
         Err(why) => message::cannot_check(&why),
     };
     agent.render(&reply, Some(&value))
@@ -261,14 +277,20 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
 
 /// Run the engine on one command in its directory, with every config layer, and turn
 /// the verdict into a reply (spending a matching one-time approval if there is one).
-fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> Reply {
+fn decide(
+    agent: Agent,
+    command: &str,
+    cwd: Option<PathBuf>,
+    dir_known: bool,
+    opts: Options,
+) -> Reply {
     let cwd = resolve_cwd(cwd);
     let loaded = layers::load(Some(&cwd));
     for w in &loaded.warnings {
         eprintln!("interlock: warning: {}", crate::render::visible(w, false));
     }
     let mut ctx = Context::from_process();
-    ctx.cwd = Some(cwd.clone());
+    ctx.cwd = dir_known.then(|| cwd.clone());
     if let Some(h) = &loaded.settings.local_hosts {
         ctx.local_hosts.clone_from(h);
     }
@@ -324,6 +346,27 @@ fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> R
     };
     log(outcome, None, code);
     message::stopped(command, &verdict, request)
+}
+
+/// A call stopped before its command is judged (Codex: starting an interactive
+/// session), logged like any stop.
+fn refuse_call(agent: Agent, command: &str, cwd: Option<PathBuf>, why: &str) -> Reply {
+    let cwd = resolve_cwd(cwd);
+    let loaded = layers::load(Some(&cwd));
+    let rec = audit_log::Record {
+        source: &format!("hook:{}", agent.name()),
+        cwd: &cwd.to_string_lossy(),
+        command,
+        decision: "deny",
+        rules: vec![format!("hook.{}-interactive", agent.name())],
+        outcome: "denied",
+        channel: None,
+        code: None,
+    };
+    if let Err(e) = audit_log::append(rec, loaded.settings.syslog.unwrap_or(false)) {
+        eprintln!("interlock: warning: cannot write the audit log: {e}");
+    }
+    message::refused(command, why)
 }
 
 fn audit_mode(configured: Option<&str>) -> bool {

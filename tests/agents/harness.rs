@@ -10,7 +10,7 @@ use super::mock::{Server, Step};
 use serde_json::{json, Value};
 use std::io::Read;
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -143,6 +143,9 @@ impl Run {
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
             .expect("scratch dir");
         let r = Run { dir, agent, route };
+        if std::env::var_os("REAL_AGENTS_KEEP").is_some() {
+            eprintln!("keeping {}", r.dir.path().display());
+        }
         std::fs::create_dir_all(r.home().join("keep")).expect("mkdir keep");
         std::fs::write(r.home().join("keep/precious.txt"), "data\n").expect("write");
         std::fs::create_dir_all(r.project()).expect("mkdir project");
@@ -398,6 +401,11 @@ fn nix_kill(pid: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-pub fn path_exists(p: &Path) -> bool {
-    p.exists()
+impl Drop for Run {
+    fn drop(&mut self) {
+        if std::env::var_os("REAL_AGENTS_KEEP").is_some() {
+            let d = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("tempdir"));
+            let _ = d.keep();
+        }
+    }
 }
