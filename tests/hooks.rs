@@ -528,6 +528,30 @@ fn the_working_directory_comes_from_the_input() {
             "cursor" => assert_eq!(out.json()["permission"], "ask"),
             _ => drop(assert_blocked(agent, &out)),
         }
+        if agent == "codex" {
+            // No transcript: the session's directory is unknown (Codex's exec tool
+            // may run in a `workdir` of its own), so a relative delete is not waved
+            // through.
+            drop(assert_blocked(
+                agent,
+                &s.hook(agent, &documented(agent, "rm -rf ../sub/x", &sub)),
+            ));
+            // The transcript says the session works in sub/: judged there.
+            let t = s.path("codex-transcript.jsonl");
+            let meta = json!({"type": "session_meta", "payload": {"cwd": sub}});
+            std::fs::write(&t, format!("{meta}\n")).expect("transcript");
+            let mut input = documented(agent, "rm -rf ../sub/x", &sub);
+            input["transcript_path"] = json!(t);
+            assert_allowed(agent, &s.hook(agent, &input));
+            // A call whose workdir is elsewhere: relative paths are unknown there.
+            let call = json!({"type": "response_item", "payload": {"type": "function_call",
+                "call_id": input["tool_use_id"], "name": "exec_command",
+                "arguments": json!({"cmd": "rm -rf ../sub/x", "workdir": s.home()}).to_string()}});
+            std::fs::write(&t, format!("{meta}\n{call}\n")).expect("transcript");
+            input["cwd"] = json!(s.home());
+            drop(assert_blocked(agent, &s.hook(agent, &input)));
+            continue;
+        }
         assert_allowed(
             agent,
             &s.hook(agent, &documented(agent, "rm -rf ../sub/x", &sub)),

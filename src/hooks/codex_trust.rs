@@ -187,14 +187,30 @@ fn without(text: &str, keys: &[String]) -> String {
     let headers: Vec<String> = keys.iter().map(|k| header(k)).collect();
     let mut out = String::with_capacity(text.len());
     let mut skipping = false;
+    // Blank lines are held back until the next line: those just before a removed
+    // table go with it (install wrote them as its separator).
+    let mut blanks = String::new();
     for line in text.split_inclusive('\n') {
         let t = line.trim();
         if t.starts_with('[') {
             skipping = headers.iter().any(|h| h == t);
+            if skipping {
+                blanks.clear();
+            }
         }
-        if !skipping {
+        if skipping {
+            continue;
+        }
+        if t.is_empty() {
+            blanks.push_str(line);
+        } else {
+            out.push_str(&blanks);
+            blanks.clear();
             out.push_str(line);
         }
+    }
+    if !skipping {
+        out.push_str(&blanks);
     }
     out
 }
@@ -285,6 +301,12 @@ pub fn forget(config: &Path, hooks_json: &Path) -> Result<bool, String> {
         return Ok(false);
     }
     settings::keep_backup(&config)?;
+    if text.trim().is_empty() {
+        // It held nothing but the trust install wrote.
+        std::fs::remove_file(&config)
+            .map_err(|e| format!("cannot remove {}: {e}", shown(&config)))?;
+        return Ok(true);
+    }
     settings::write_atomic(&config, text.as_bytes(), 0o600)
         .map_err(|e| format!("cannot write {}: {e}", shown(&config)))?;
     Ok(true)
