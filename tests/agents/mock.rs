@@ -136,7 +136,8 @@ fn read_request(stream: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
 fn serve(stream: TcpStream, script: &[Step], log: &Mutex<Vec<String>>) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut out = stream;
-    while let Some(req) = read_request(&mut reader)? {
+    // One request per connection (the answer says `Connection: close`).
+    if let Some(req) = read_request(&mut reader)? {
         let body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
         if let Ok(mut l) = log.lock() {
             l.push(format!(
@@ -171,7 +172,6 @@ fn serve(stream: TcpStream, script: &[Step], log: &Mutex<Vec<String>>) -> std::i
         out.write_all(head.as_bytes())?;
         out.write_all(payload.as_bytes())?;
         out.flush()?;
-        break;
     }
     Ok(())
 }
