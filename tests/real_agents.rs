@@ -242,3 +242,73 @@ fn codex_doctor_fails_without_trust() {
     // Proof that the doctor is right: without trust, Codex really ran it.
     assert!(!run.keep_survived(), "{}", result.all());
 }
+
+/// A stop, then the user's `interlock approve CODE` on a real terminal, then the agent's
+/// retry of the same command (in a new session, as the user runs it again) runs once;
+/// a third try is stopped again. On the shell routes the retry is wrapped with a new
+/// temporary path, so this only holds because the approval binds to the command inside
+/// the agent's wrapper.
+fn approve_then_retry(agent: Agent, route: Route) {
+    if find_agent(agent).is_none() {
+        return;
+    }
+    let run = Run::new(agent, route);
+    let script = || vec![shell(&format!("rm {} ~/keep", rm_flags(agent)))];
+    let first = run.start(script());
+    assert!(run.keep_survived(), "~/keep was deleted\n{}", first.all());
+    let code = run
+        .log()
+        .iter()
+        .rev()
+        .find_map(|e| e["code"].as_str().map(str::to_string))
+        .unwrap_or_else(|| panic!("no approval code in the log\n{}", first.all()));
+    assert!(
+        first
+            .requests
+            .contains(&format!("interlock approve {code}")),
+        "the model was not given the code {code}\n{}",
+        first.all()
+    );
+    let (status, screen) = run.approve_in_terminal(&code);
+    assert_eq!(status, 0, "{screen}");
+    let second = run.start(script());
+    assert!(
+        !run.keep_survived(),
+        "the approved retry did not run\n{}",
+        second.all()
+    );
+    // Single use: the same command again is stopped again.
+    std::fs::create_dir_all(run.home().join("keep")).expect("mkdir");
+    std::fs::write(run.home().join("keep/precious.txt"), "data\n").expect("write");
+    let third = run.start(script());
+    assert!(
+        run.keep_survived(),
+        "the approval was used twice\n{}",
+        third.all()
+    );
+}
+
+#[test]
+fn claude_hook_approve_then_retry() {
+    approve_then_retry(Agent::Claude, Route::Hook);
+}
+
+#[test]
+fn claude_shell_approve_then_retry() {
+    approve_then_retry(Agent::Claude, Route::Shell);
+}
+
+#[test]
+fn codex_hook_approve_then_retry() {
+    approve_then_retry(Agent::Codex, Route::Hook);
+}
+
+#[test]
+fn gemini_hook_approve_then_retry() {
+    approve_then_retry(Agent::Gemini, Route::Hook);
+}
+
+#[test]
+fn gemini_shell_approve_then_retry() {
+    approve_then_retry(Agent::Gemini, Route::Shell);
+}

@@ -401,6 +401,73 @@ fn nix_kill(pid: u32) -> std::io::Result<()> {
     Ok(())
 }
 
+impl Run {
+    /// `interlock approve CODE` typed by the user in a real terminal (a PTY), answered
+    /// `yes`. Returns the exit status and what the terminal showed.
+    pub fn approve_in_terminal(&self, code: &str) -> (u32, String) {
+        use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+        use std::io::Write;
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 200,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut probe = Command::new(BIN);
+        self.env(&mut probe);
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(["approve", code]);
+        cmd.env_clear();
+        for (k, v) in probe.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        cmd.cwd(self.project());
+        let mut child = pty.slave.spawn_command(cmd).expect("spawn approve");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let mut writer = pty.master.take_writer().expect("writer");
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let reading = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        let start = Instant::now();
+        loop {
+            let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+            if text.contains("(anything else refuses)") {
+                break;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                drop(pty.master);
+                let _ = reading.join();
+                return (status.exit_code(), text);
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no prompt: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        writer.write_all(b"yes\r").expect("type");
+        let status = child.wait().expect("wait");
+        drop(writer);
+        drop(pty.master);
+        let _ = reading.join();
+        let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+        (status.exit_code(), text)
+    }
+}
+
 impl Drop for Run {
     fn drop(&mut self) {
         if std::env::var_os("REAL_AGENTS_KEEP").is_some() {
