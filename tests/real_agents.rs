@@ -47,13 +47,12 @@ fn main_script(agent: Agent, route: Route) {
     );
     // The agent's model was told why, with a code and not to route around it.
     assert!(out.requests.contains("interlock approve"), "{all}");
-    assert!(
-        !out.requests.contains("missing background pid output"),
-        "{all}"
-    );
+    // No wrapper error after a stop (Gemini CLI reads its background-pid file).
+    for text in [&out.requests, &out.stdout, &out.stderr] {
+        assert!(!text.contains("missing background pid output"), "{all}");
+    }
     // Both stops are in the audit log, with the door they came through.
     let log = run.log();
-    eprintln!("LOG {log:?}");
     let stops: Vec<_> = log
         .iter()
         .filter(|e| e["decision"] != "allow")
