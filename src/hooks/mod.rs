@@ -158,10 +158,11 @@ pub enum Call {
         command: String,
         cwd: Option<PathBuf>,
     },
-    /// A shell command whose directory is not known for sure (Codex's exec tool can
-    /// name its own `workdir`, which the hook input leaves out): relative paths are
-    /// judged as unknown, so a delete through one is never waved through. `cwd` is the
-    /// session's, for approvals and the log.
+    /// A shell command that runs outside the session's directory, or where that is
+    /// not known for sure (Codex's exec tool can name its own `workdir`): relative
+    /// paths are judged as unknown, so a delete through one is never waved through as
+    /// "inside the project". `cwd` is the directory the agent reported, for approvals
+    /// and the log.
     ShellSomewhere {
         command: String,
         cwd: Option<PathBuf>,
