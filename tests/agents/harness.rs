@@ -189,7 +189,6 @@ impl Run {
         }
         cmd.env("PATH", path)
             .env("HOME", self.home())
-            .env("USER", "root")
             .env("LANG", "C.UTF-8")
             .env("TERM", "dumb")
             .env("CODEX_HOME", self.codex_home())
@@ -203,6 +202,9 @@ impl Run {
             "all_proxy",
         ] {
             cmd.env(v, "http://127.0.0.1:9");
+        }
+        if let Ok(u) = std::env::var("USER") {
+            cmd.env("USER", u);
         }
         cmd.env("NO_PROXY", "127.0.0.1,localhost")
             .env("no_proxy", "127.0.0.1,localhost");
