@@ -73,7 +73,7 @@ fn main_script(agent: Agent, route: Route) {
     );
     let want_source = match route {
         Route::Hook => format!("hook:{}", agent.program()),
-        Route::Shell => "shell".to_string(),
+        Route::Shell => format!("shell:{}", agent.program()),
     };
     assert!(
         stops

@@ -28,6 +28,8 @@ use std::path::PathBuf;
 pub struct Intent {
     pub command: String,
     pub span: Range<usize>,
+    /// Whose wrapper it is: `claude` or `gemini`.
+    pub agent: &'static str,
 }
 
 /// The inner command when `line` is one of the known wrappers, exactly.
@@ -48,6 +50,11 @@ pub fn approval_key(line: &str, findings: &[Finding]) -> String {
         }
         _ => line.to_string(),
     }
+}
+
+/// The agent whose wrapper `line` is, if it is one (for the log's `source`).
+pub fn agent(line: &str) -> Option<&'static str> {
+    unwrap(line).map(|i| i.agent)
 }
 
 /// Gemini CLI's file for the background pids of a wrapped command: it reads it after
@@ -119,6 +126,7 @@ fn claude(line: &str) -> Option<Intent> {
     Some(Intent {
         command,
         span: start..start + used,
+        agent: "claude",
     })
 }
 
@@ -176,6 +184,7 @@ fn gemini(line: &str) -> Option<Intent> {
     Some(Intent {
         command: inner.to_string(),
         span: start..start + inner.len(),
+        agent: "gemini",
     })
 }
 
@@ -203,6 +212,7 @@ mod tests {
         let i = unwrap(CLAUDE).expect("claude");
         assert_eq!(i.command, "rm -rf ~/keep");
         assert_eq!(&CLAUDE[i.span.clone()], "'rm -rf ~/keep'");
+        assert_eq!(agent(CLAUDE), Some("claude"));
         // Another temp path: the same intent.
         let other = CLAUDE.replace("claude-e36c-cwd", "claude-91af-cwd");
         assert_eq!(unwrap(&other).expect("claude").command, i.command);

@@ -90,9 +90,14 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         }
     }
     let cwd_text = cwd.to_string_lossy();
+    // The door, and the agent when its wrapper says which (`shell:claude`).
+    let source = match intent::agent(&script.text) {
+        Some(a) => format!("shell:{a}"),
+        None => "shell".to_string(),
+    };
     let log = |decision: Decision, outcome: &str, channel: Option<String>, code: Option<String>| {
         let rec = Record {
-            source: "shell",
+            source: &source,
             cwd: &cwd_text,
             command: &script.identity,
             decision: decision.as_str(),
