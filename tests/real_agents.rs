@@ -311,3 +311,38 @@ fn gemini_hook_approve_then_retry() {
 fn gemini_shell_approve_then_retry() {
     approve_then_retry(Agent::Gemini, Route::Shell);
 }
+
+/// Gemini CLI reads the background-pid file its wrapper writes and logs "missing
+/// background pid output" when a stop left none: the agent shell leaves the empty file
+/// it would have written (and nothing else). No agent CLI needed.
+#[test]
+fn gemini_wrapper_stop_leaves_its_pid_file() {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let home = scratch.path().join("home");
+    std::fs::create_dir_all(home.join("keep")).expect("mkdir");
+    std::fs::create_dir_all(home.join("project")).expect("mkdir");
+    let link = scratch.path().join("interlock-bash");
+    std::os::unix::fs::symlink(harness::BIN, &link).expect("link");
+    let gdir = tempfile::Builder::new()
+        .prefix("gemini-shell-")
+        .rand_bytes(6)
+        .tempdir_in("/tmp")
+        .expect("gemini dir");
+    let pids = gdir.path().join("bgpids.tmp");
+    let line = format!(
+        "shopt -u promptvars nullglob extglob nocaseglob dotglob; _bgpids_file={}\n(\n  trap 'jobs -p > \"$_bgpids_file\"' EXIT\nrm -rf ~/keep\n)\n__code=$?\nexit $__code",
+        pids.display()
+    );
+    let out = std::process::Command::new(&link)
+        .args(["-c", &line])
+        .current_dir(home.join("project"))
+        .env("HOME", &home)
+        .env("INTERLOCK_STATE_DIR", scratch.path().join("state"))
+        .env("INTERLOCK_CONFIRM_TIMEOUT", "0")
+        .output()
+        .expect("run interlock-bash");
+    assert_ne!(out.status.code(), Some(0), "{out:?}");
+    assert!(home.join("keep").is_dir());
+    let left = std::fs::read(&pids).expect("the pid file was left");
+    assert!(left.is_empty());
+}
