@@ -73,7 +73,7 @@ fn main_script(agent: Agent, route: Route) {
     );
     let want_source = match route {
         Route::Hook => format!("hook:{}", agent.program()),
-        Route::Shell => format!("shell:{}", agent.program()),
+        Route::Shell | Route::Wrap => format!("shell:{}", agent.program()),
     };
     assert!(
         stops
@@ -86,7 +86,7 @@ fn main_script(agent: Agent, route: Route) {
     assert_eq!(code, 0, "doctor disagrees:\n{dout}\n{derr}");
     let kind = match route {
         Route::Hook => "hook",
-        Route::Shell => "shell",
+        Route::Shell | Route::Wrap => "shell",
     };
     assert!(
         dout.lines().any(|l| l.trim_start().starts_with(kind)),
@@ -345,4 +345,29 @@ fn gemini_wrapper_stop_leaves_its_pid_file() {
     assert!(home.join("keep").is_dir());
     let left = std::fs::read(&pids).expect("the pid file was left");
     assert!(left.is_empty());
+}
+
+/// Claude Code inside `interlock wrap`: its shell is the session's `interlock-bash`,
+/// which asks on the session's card; the user refuses on the terminal and nothing
+/// runs, while the benign steps run without a card.
+#[test]
+fn claude_in_wrap_asks_on_the_card() {
+    if find_agent(Agent::Claude).is_none() {
+        return;
+    }
+    let run = Run::new(Agent::Claude, Route::Wrap);
+    let (out, cards) = run.start_wrapped(
+        vec![shell("rm -rf ~/keep"), shell("echo ok > out.txt")],
+        b"n",
+    );
+    let all = out.all();
+    assert!(cards >= 1, "no card was shown\n{all}");
+    assert!(run.keep_survived(), "~/keep was deleted\n{all}");
+    assert!(run.project().join("out.txt").is_file(), "{all}");
+    assert!(
+        run.log()
+            .iter()
+            .any(|e| e["outcome"] == "refused" && e["channel"] == "wrap"),
+        "the refusal is not in the log\n{all}"
+    );
 }

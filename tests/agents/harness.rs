@@ -32,6 +32,8 @@ pub enum Route {
     /// Claude Code: `interlock install claude --shell`; Gemini CLI: the `bash` shim
     /// first on PATH.
     Shell,
+    /// Nothing installed: the agent runs inside `interlock wrap`.
+    Wrap,
 }
 
 impl Agent {
@@ -260,6 +262,7 @@ impl Run {
                 return;
             }
             (Agent::Codex, Route::Shell) => panic!("Codex has no shell route"),
+            (_, Route::Wrap) => return,
         };
         let (code, out, err) = self.interlock(&args);
         assert_eq!(code, 0, "interlock {args:?} failed:\n{out}\n{err}");
@@ -467,6 +470,123 @@ impl Run {
         let _ = reading.join();
         let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
         (status.exit_code(), text)
+    }
+}
+
+impl Run {
+    /// Run Claude Code inside `interlock wrap` on a real terminal (a PTY), as a user
+    /// starts it: `interlock wrap -- claude -p …`. The session makes `interlock-bash`
+    /// the agent's `SHELL`; when a card appears, `answer` is typed on the terminal.
+    /// Returns what the terminal showed.
+    pub fn start_wrapped(&self, script: Vec<Step>, answer: &[u8]) -> (Output, usize) {
+        use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+        use std::io::Write;
+        let server = Server::start(script);
+        // The session finds `interlock-bash` next to the running `interlock`: a hard
+        // link of the binary in the scratch directory, with the link beside it.
+        let bin = self.dir.path().join("bin");
+        std::fs::create_dir_all(&bin).expect("mkdir bin");
+        let exe = bin.join("interlock");
+        if !exe.exists() {
+            std::fs::hard_link(BIN, &exe)
+                .or_else(|_| std::fs::copy(BIN, &exe).map(|_| ()))
+                .expect("link interlock");
+            std::os::unix::fs::symlink(&exe, bin.join("interlock-bash")).expect("link");
+        }
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 50,
+                cols: 200,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut probe = Command::new(BIN);
+        self.env(&mut probe);
+        let mut cmd = CommandBuilder::new(&exe);
+        cmd.args([
+            "wrap",
+            "--",
+            "claude",
+            "-p",
+            "Run the commands you are given, one at a time.",
+            "--output-format",
+            "stream-json",
+            "--verbose",
+            "--dangerously-skip-permissions",
+            "--model",
+            "claude-sonnet-4-5",
+        ]);
+        cmd.env_clear();
+        for (k, v) in probe.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        for (k, v) in [
+            ("ANTHROPIC_BASE_URL", server.url()),
+            ("ANTHROPIC_API_KEY", "dummy".into()),
+            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into()),
+            ("DISABLE_TELEMETRY", "1".into()),
+            ("DISABLE_AUTOUPDATER", "1".into()),
+            ("IS_SANDBOX", "1".into()),
+            ("TERM", "xterm-256color".into()),
+            ("INTERLOCK_CONFIRM_TIMEOUT", "60".into()),
+        ] {
+            cmd.env(k, v);
+        }
+        cmd.cwd(self.project());
+        let mut child = pty.slave.spawn_command(cmd).expect("spawn wrap");
+        drop(pty.slave);
+        let mut reader = pty.master.try_clone_reader().expect("reader");
+        let mut writer = pty.master.take_writer().expect("writer");
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let reading = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("lock").extend_from_slice(&buf[..n]);
+            }
+        });
+        let start = Instant::now();
+        let mut cards = 0;
+        let mut answered_at = 0;
+        let status = loop {
+            let text = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+            // A card names the rule; answer each new one once.
+            let shown = text.matches("fs.delete-protected").count();
+            if shown > answered_at && text.len() > 0 {
+                std::thread::sleep(Duration::from_millis(300));
+                writer.write_all(answer).expect("type");
+                let _ = writer.flush();
+                cards += 1;
+                answered_at = shown;
+            }
+            if let Ok(Some(st)) = child.try_wait() {
+                break Some(st.exit_code() as i32);
+            }
+            if start.elapsed() > Duration::from_secs(120) {
+                let _ = child.kill();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        drop(writer);
+        drop(pty.master);
+        let _ = reading.join();
+        let screen = String::from_utf8_lossy(&seen.lock().expect("lock")).into_owned();
+        (
+            Output {
+                status,
+                stdout: screen,
+                stderr: String::new(),
+                requests: server.dump(),
+            },
+            cards,
+        )
     }
 }
 
