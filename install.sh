@@ -97,7 +97,9 @@ Point each agent at it (every command it runs is then checked first):
   Claude Code   in ~/.claude/settings.json:  { "env": { "CLAUDE_CODE_SHELL": "$bin/interlock-bash" } }
                 (the path must contain bash or zsh; interlock-zsh works the same way)
   Aider, OpenCode and other \$SHELL users:   SHELL=$bin/interlock-bash aider
-  Codex, Gemini CLI (they look up bash on PATH):  PATH="$shims:\$PATH" codex
+  Gemini CLI (looks bash up on PATH):  PATH="$shims:\$PATH" gemini
+  Codex CLI: no shell route (it runs /bin/bash by absolute path); use its hook:  interlock install codex
+  Hooks for Claude Code, Gemini CLI and others:  interlock install <agent>; check with: interlock doctor
   GitHub Actions:  defaults: { run: { shell: "interlock-bash --noprofile --norc -eo pipefail {0}" } }
   GitLab CI, or any tool that pipes a script to a shell:  ... | interlock-bash
 

@@ -528,6 +528,30 @@ fn the_working_directory_comes_from_the_input() {
             "cursor" => assert_eq!(out.json()["permission"], "ask"),
             _ => drop(assert_blocked(agent, &out)),
         }
+        if agent == "codex" {
+            // No transcript: the session's directory is unknown (Codex's exec tool
+            // may run in a `workdir` of its own), so a relative delete is not waved
+            // through.
+            drop(assert_blocked(
+                agent,
+                &s.hook(agent, &documented(agent, "rm -rf ../sub/x", &sub)),
+            ));
+            // The transcript says the session works in sub/: judged there.
+            let t = s.path("codex-transcript.jsonl");
+            let meta = json!({"type": "session_meta", "payload": {"cwd": sub}});
+            std::fs::write(&t, format!("{meta}\n")).expect("transcript");
+            let mut input = documented(agent, "rm -rf ../sub/x", &sub);
+            input["transcript_path"] = json!(t);
+            assert_allowed(agent, &s.hook(agent, &input));
+            // A call whose workdir is elsewhere: relative paths are unknown there.
+            let call = json!({"type": "response_item", "payload": {"type": "function_call",
+                "call_id": input["tool_use_id"], "name": "exec_command",
+                "arguments": json!({"cmd": "rm -rf ../sub/x", "workdir": s.home()}).to_string()}});
+            std::fs::write(&t, format!("{meta}\n{call}\n")).expect("transcript");
+            input["cwd"] = json!(s.home());
+            drop(assert_blocked(agent, &s.hook(agent, &input)));
+            continue;
+        }
         assert_allowed(
             agent,
             &s.hook(agent, &documented(agent, "rm -rf ../sub/x", &sub)),
@@ -1213,4 +1237,115 @@ fn a_crashing_hook_still_blocks() {
             );
         }
     }
+}
+
+/// Codex skips a hook it has not been told to trust: install records the trust Codex
+/// computes for the entry, and the doctor fails when it is missing or stale.
+#[test]
+fn codex_install_records_trust_and_doctor_checks_it() {
+    let s = Scratch::new();
+    assert_eq!(s.run(&["install", "codex"]).code, 0);
+    let config = s.path(".codex/config.toml");
+    let text = std::fs::read_to_string(&config).expect("config.toml");
+    let key = format!(
+        "[hooks.state.\"{}:pre_tool_use:0:0\"]",
+        s.path(".codex/hooks.json").display()
+    );
+    assert!(text.contains(&key), "{text}");
+    assert!(text.contains("trusted_hash = \"sha256:"), "{text}");
+    let out = doctor(&s);
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    // Any change to the entry makes the recorded trust stale: Codex would skip it.
+    replace_in(
+        &s.path(".codex/hooks.json"),
+        "\"timeout\": 30",
+        "\"timeout\": 31",
+    );
+    let out = doctor(&s);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("stale"), "{}", out.stdout);
+    // Installing again records the trust again.
+    assert_eq!(s.run(&["install", "codex"]).code, 0);
+    assert_eq!(doctor(&s).code, 0);
+    // No trust at all.
+    std::fs::write(&config, "").expect("clear");
+    let out = doctor(&s);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stdout.contains("not been told to trust"),
+        "{}",
+        out.stdout
+    );
+}
+
+/// install.sh's `bash` shim first on PATH is Gemini CLI's shell route: the doctor
+/// finds it and proves it; a real bash ahead of it on PATH is a failure.
+#[test]
+fn doctor_finds_path_shims() {
+    let s = Scratch::new();
+    let shims = s.path(".local/lib/interlock/shims");
+    std::fs::create_dir_all(&shims).expect("mkdir");
+    std::os::unix::fs::symlink(BIN, shims.join("bash")).expect("shim");
+    let path = std::env::var("PATH").unwrap_or_default();
+    let run = |p: String| {
+        let out = s
+            .command(&["doctor"])
+            .env("PATH", p)
+            .output()
+            .expect("doctor");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(format!("{}:{path}", shims.display()));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("shell PATH shim"), "{out}");
+    assert!(out.contains("PASS  the canary was refused"), "{out}");
+    let real = ["/usr/bin", "/bin"]
+        .into_iter()
+        .find(|d| Path::new(d).join("bash").is_file())
+        .expect("a real bash");
+    let (code, out) = run(format!("{real}:{}:{path}", shims.display()));
+    assert_ne!(code, 0, "{out}");
+    assert!(out.contains("comes before it on PATH"), "{out}");
+}
+
+/// Every stop through a hook is in the audit log with its door; Claude Code's "ask"
+/// (a refusal in `-p` mode, where the model reads only its text) carries the approval
+/// code of a recorded request and asks the agent not to route around it.
+#[test]
+fn hook_stops_are_logged_and_asks_carry_a_code() {
+    let s = Scratch::new();
+    for agent in AGENTS {
+        let _ = s.hook(agent, &documented(agent, DENY, &s.project()));
+    }
+    let log = std::fs::read_to_string(s.state().join("audit.jsonl")).expect("audit log");
+    let sources: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json")["source"].to_string())
+        .collect();
+    for agent in AGENTS {
+        assert!(
+            sources.contains(&format!("\"hook:{agent}\"")),
+            "{agent}: {sources:?}"
+        );
+    }
+    let reason = assert_asked(
+        "claude",
+        &s.hook("claude", &documented("claude", CONFIRM, &s.project())),
+    );
+    let code = reason
+        .split("interlock approve ")
+        .nth(1)
+        .map(|t| t.chars().take(6).collect::<String>())
+        .unwrap_or_else(|| panic!("no code in {reason}"));
+    assert!(
+        s.state().join(format!("requests/{code}.json")).is_file(),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("do not try to reach the same result another way"),
+        "{reason}"
+    );
 }

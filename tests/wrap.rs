@@ -415,6 +415,26 @@ fn refuse_then_approve(name: &str) {
     t.line("echo gone''-42");
     t.expect("gone-42");
     assert!(!marker(&t).exists(), "an approved command did not run");
+    // Both decisions are in the audit log, from the wrap door.
+    let log = std::fs::read_to_string(t.home().join("state/audit.jsonl")).expect("audit log");
+    let entries: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let outcomes: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [("wrap", "refused"), ("wrap", "approved")],
+        "{log}"
+    );
     t.line("exit 7");
     assert_eq!(t.wait(), 7);
 }

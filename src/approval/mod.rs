@@ -9,6 +9,8 @@
 //! `$XDG_STATE_HOME/interlock/requests/CODE.json` and `…/approvals/CODE.json`.
 //! `INTERLOCK_STATE_DIR` overrides the directory (tests, sandboxes).
 
+pub mod intent;
+
 use crate::engine::Finding;
 use serde::{Deserialize, Serialize};
 use std::io::{self, Write};

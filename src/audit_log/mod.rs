@@ -37,7 +37,8 @@ pub struct Entry {
     pub time: String,
     /// Seconds since the epoch.
     pub ts: u64,
-    /// Which front door decided (`shell`, `hook`, …).
+    /// Which front door decided: `shell` (`shell:claude`, `shell:gemini` for a known
+    /// agent wrapper), `hook:<agent>`, `wrap`.
     pub source: String,
     pub cwd: String,
     /// The command with secrets redacted.

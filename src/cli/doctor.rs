@@ -9,6 +9,7 @@ use super::exit;
 use super::install::home;
 use clap::Args;
 use interlock::confine;
+use interlock::hooks::codex_trust;
 use interlock::hooks::settings::shown;
 use interlock::hooks::wiring::{self, Route, Scope};
 use interlock::hooks::{Agent, Answer, Judged, CANARY};
@@ -118,7 +119,10 @@ pub fn run(a: DoctorArgs) -> i32 {
                 continue;
             }
             let switched_off = (agent == Agent::Codex)
-                .then(|| codex_hooks_off(&path))
+                .then(|| {
+                    codex_hooks_off(&path)
+                        .or_else(|| codex_trust::route_problem(&path, &wiring::codex_home(&home)))
+                })
                 .flatten();
             let cwd = if scope == Scope::Project {
                 &project
@@ -173,6 +177,38 @@ pub fn run(a: DoctorArgs) -> i32 {
             }
         }
     }
+    // Shims on PATH: agents that look `bash` up by name (Gemini CLI) reach Interlock
+    // through them; nothing in their settings says so.
+    for (shim, problem) in path_shims() {
+        seen += 1;
+        println!("Agents that start `bash`/`zsh` from PATH (Gemini CLI)");
+        println!("  shell PATH shim: {}", shown(&shim));
+        let r = Route {
+            kind: "shell",
+            place: "PATH".into(),
+            command: shim.to_string_lossy().into_owned(),
+            argv: vec![
+                shim.to_string_lossy().into_owned(),
+                "-c".into(),
+                CANARY.into(),
+            ],
+            problem,
+        };
+        let result = match &r.problem {
+            Some(p) => Err(p.clone()),
+            None => check(Agent::Gemini, &r, &project, &state),
+        };
+        match result {
+            Ok(m) => {
+                passed += 1;
+                println!("  PASS  {m}");
+            }
+            Err(m) => {
+                failed += 1;
+                println!("  FAIL  {m}");
+            }
+        }
+    }
     let _ = std::fs::remove_dir_all(&state);
     if seen == 0 {
         println!("No agent settings found under HOME or in the project: run `interlock install <agent>`.");
@@ -185,6 +221,51 @@ pub fn run(a: DoctorArgs) -> i32 {
     } else {
         exit::ALLOW
     }
+}
+
+/// `bash`/`zsh` entries on PATH that are Interlock (install.sh's shims), each with a
+/// problem when a real shell of that name comes first on PATH (the shim is then
+/// never started).
+fn path_shims() -> Vec<(PathBuf, Option<String>)> {
+    let Some(path) = std::env::var_os("PATH") else {
+        return Vec::new();
+    };
+    let me = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::canonicalize(e).ok());
+    let is_interlock = |p: &Path| {
+        std::fs::canonicalize(p).is_ok_and(|real| {
+            Some(&real) == me.as_ref()
+                || real
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy() == "interlock")
+        })
+    };
+    let mut out = Vec::new();
+    for name in ["bash", "zsh"] {
+        let mut first_real: Option<PathBuf> = None;
+        for dir in std::env::split_paths(&path) {
+            let c = dir.join(name);
+            if !c.is_file() {
+                continue;
+            }
+            if is_interlock(&c) {
+                if out.iter().any(|(p, _): &(PathBuf, _)| p == &c) {
+                    continue;
+                }
+                let problem = first_real.as_ref().map(|r| {
+                    format!(
+                        "{} comes before it on PATH, so agents start that one and never this shim",
+                        shown(r)
+                    )
+                });
+                out.push((c, problem));
+            } else if first_real.is_none() {
+                first_real = Some(c);
+            }
+        }
+    }
+    out
 }
 
 fn same_dir(a: &Path, b: &Path) -> Option<bool> {

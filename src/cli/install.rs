@@ -4,6 +4,7 @@
 use super::exit;
 use super::hook::agent_arg;
 use clap::Args;
+use interlock::hooks::codex_trust;
 use interlock::hooks::settings::shown;
 use interlock::hooks::wiring::{self, Outcome, Scope};
 use interlock::hooks::{Agent, Options};
@@ -91,6 +92,20 @@ pub fn run(a: InstallArgs) -> i32 {
                 wiring::install(a.agent, &path, &wiring::hook_command(&exe, a.agent, opts))
             })
     };
+    // Codex runs a hook only when config.toml records the user's trust in it.
+    let result = result.and_then(|o| {
+        if a.agent == Agent::Codex {
+            let home = home().unwrap_or_default();
+            let codex_home = wiring::codex_home(&home);
+            if let Some(config) = codex_trust::trust_installed(&o.path, &codex_home)? {
+                println!(
+                    "Codex CLI: trust for the Interlock hook recorded in {} (Codex skips hooks it has not been told to trust)",
+                    shown(&config)
+                );
+            }
+        }
+        Ok(o)
+    });
     match result {
         Ok(o) => {
             report(a.agent, &o, if a.shell { "shell route" } else { "hook" });
@@ -150,7 +165,6 @@ fn report(agent: Agent, o: &Outcome, what: &str) {
 fn note(agent: Agent, shell: bool) -> Option<&'static str> {
     match agent {
         Agent::Claude if shell => Some("restart Claude Code so it starts its shell from the new setting"),
-        Agent::Codex => Some("Codex asks you to review new hooks before it runs them: start codex and trust this one"),
         Agent::Cursor => Some("restart Cursor so it loads the hook"),
         Agent::Cline => Some("in Cline, turn hooks on in Settings and switch this PreToolUse hook on in the Hooks tab"),
         _ => None,

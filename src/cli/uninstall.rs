@@ -6,6 +6,7 @@ use super::exit;
 use super::hook::agent_arg;
 use super::install::target;
 use clap::Args;
+use interlock::hooks::codex_trust;
 use interlock::hooks::settings::shown;
 use interlock::hooks::wiring;
 use interlock::hooks::Agent;
@@ -35,7 +36,15 @@ pub fn run(a: UninstallArgs) -> i32 {
             return exit::USAGE;
         }
     };
-    match wiring::uninstall(a.agent, &path) {
+    let result = wiring::uninstall(a.agent, &path);
+    if a.agent == Agent::Codex && result.is_ok() {
+        let home = super::install::home().unwrap_or_default();
+        let config = codex_trust::config_path(&wiring::codex_home(&home));
+        if let Err(e) = codex_trust::forget(&config, &path) {
+            eprintln!("interlock uninstall: warning: {e}");
+        }
+    }
+    match result {
         Ok(o) if !o.changed => {
             println!(
                 "{}: no Interlock entry in {} (nothing changed)",

@@ -56,7 +56,7 @@ fn rule_line(v: &Verdict) -> String {
 pub fn stopped(command: &str, v: &Verdict, request: std::io::Result<Request>) -> Reply {
     let head = match v.decision {
         Decision::Confirm => {
-            "Interlock paused this command: it needs the user's approval before it runs."
+            "Interlock stopped this command before it ran: it needs the user's approval first."
         }
         _ => "Interlock stopped this command before it ran.",
     };
@@ -85,15 +85,37 @@ pub fn stopped(command: &str, v: &Verdict, request: std::io::Result<Request>) ->
     Reply::Block { user, model }
 }
 
-/// A confirm handed to the user through the agent's own prompt.
-pub fn ask(command: &str, v: &Verdict) -> Reply {
-    let user = format!("Interlock: {}. Allow only if you meant this.", rule_line(v));
+/// A confirm handed to the user through the agent's own prompt. Where the agent
+/// cannot ask (Claude Code's `-p` mode reads "ask" as a refusal), the user's text is
+/// all the model sees: it carries the approval code and the request not to route
+/// around the stop.
+pub fn ask(command: &str, v: &Verdict, code: Option<&str>) -> Reply {
+    let once = match code {
+        Some(c) => format!(" If this was refused without asking you, you can allow this exact command once with `interlock approve {c}` in your own terminal; the agent then runs it again unchanged."),
+        None => String::new(),
+    };
+    let user = format!(
+        "Interlock: {}. Allow only if you meant this. Agent: if this is refused, do not try to reach the same result another way (another command, a script, an interpreter or another tool); tell the user what you wanted to run and why.{once}",
+        rule_line(v)
+    );
     let model = format!(
         "Interlock asked the user to confirm this command:\n  {}\nWhy:\n{}If the user declines, do not try to reach the same result another way.",
         quoted(command),
         reasons(v)
     );
     Reply::Ask { user, model }
+}
+
+/// A call refused for how it runs rather than what it runs.
+pub fn refused(command: &str, why: &str) -> Reply {
+    let why = visible(why, false);
+    Reply::Block {
+        user: format!("Interlock stopped a command: {why}"),
+        model: format!(
+            "Interlock stopped this command before it ran:\n  {}\nWhy: {why}\nDo not try to reach the same result another way: run each command on its own, non-interactively (give a shell or interpreter its code with -c or a script file).",
+            quoted(command)
+        ),
+    }
 }
 
 /// The hook could not judge the call; the command is stopped to be safe.

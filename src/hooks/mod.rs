@@ -15,6 +15,7 @@
 mod claude;
 mod cline;
 mod codex;
+pub mod codex_trust;
 mod copilot;
 pub mod crash;
 mod cursor;
@@ -26,6 +27,7 @@ mod windsurf;
 pub mod wiring;
 
 use crate::approval;
+use crate::audit_log;
 use crate::engine::{Context, Decision, Engine};
 use crate::policy::layers;
 use serde_json::Value;
@@ -157,6 +159,21 @@ pub enum Call {
         command: String,
         cwd: Option<PathBuf>,
     },
+    /// A shell command that runs outside the session's directory, or where that is
+    /// not known for sure (Codex's exec tool can name its own `workdir`): relative
+    /// paths are judged as unknown, so a delete through one is never waved through as
+    /// "inside the project". `cwd` is the directory the agent reported, for approvals
+    /// and the log.
+    ShellSomewhere {
+        command: String,
+        cwd: Option<PathBuf>,
+    },
+    /// Stopped before judging the command, with the reason for the model.
+    Refuse {
+        command: String,
+        cwd: Option<PathBuf>,
+        why: String,
+    },
     /// A tool that runs no shell command (reads, edits, searches): not Interlock's call.
     NotShell,
 }
@@ -254,14 +271,16 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
     // command with the same effect.
     if let Some(cmd) = file_tools::as_command(&value) {
         let reply = match cmd {
-            Ok(cmd) => decide(agent, &cmd, path_field(value.get("cwd")), opts),
+            Ok(cmd) => decide(agent, &cmd, path_field(value.get("cwd")), true, opts),
             Err(why) => message::cannot_check(&why),
         };
         return agent.render(&reply, Some(&value));
     }
     let reply = match agent.parse(&value) {
         Ok(Call::NotShell) => Reply::Allow,
-        Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, opts),
+        Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, true, opts),
+        Ok(Call::ShellSomewhere { command, cwd }) => decide(agent, &command, cwd, false, opts),
+        Ok(Call::Refuse { command, cwd, why }) => refuse_call(agent, &command, cwd, &why),
         Err(why) => message::cannot_check(&why),
     };
     agent.render(&reply, Some(&value))
@@ -269,14 +288,20 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
 
 /// Run the engine on one command in its directory, with every config layer, and turn
 /// the verdict into a reply (spending a matching one-time approval if there is one).
-fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> Reply {
+fn decide(
+    agent: Agent,
+    command: &str,
+    cwd: Option<PathBuf>,
+    dir_known: bool,
+    opts: Options,
+) -> Reply {
     let cwd = resolve_cwd(cwd);
     let loaded = layers::load(Some(&cwd));
     for w in &loaded.warnings {
         eprintln!("interlock: warning: {}", crate::render::visible(w, false));
     }
     let mut ctx = Context::from_process();
-    ctx.cwd = Some(cwd.clone());
+    ctx.cwd = dir_known.then(|| cwd.clone());
     if let Some(h) = &loaded.settings.local_hosts {
         ctx.local_hosts.clone_from(h);
     }
@@ -284,21 +309,75 @@ fn decide(agent: Agent, command: &str, cwd: Option<PathBuf>, opts: Options) -> R
     let verdict = engine.decide(command, &ctx);
     // The process ends right after answering: freeing the policy is wasted time.
     std::mem::forget(engine);
+    let source = format!("hook:{}", agent.name());
+    let cwd_text = cwd.to_string_lossy().into_owned();
+    let syslog = loaded.settings.syslog.unwrap_or(false);
+    let log = |outcome: &str, channel: Option<String>, code: Option<String>| {
+        let rec = audit_log::Record {
+            source: &source,
+            cwd: &cwd_text,
+            command,
+            decision: verdict.decision.as_str(),
+            rules: verdict.findings.iter().map(|f| f.rule.clone()).collect(),
+            outcome,
+            channel,
+            code,
+        };
+        if let Err(e) = audit_log::append(rec, syslog) {
+            eprintln!("interlock: warning: cannot write the audit log: {e}");
+        }
+    };
     if verdict.decision == Decision::Allow {
+        if loaded.settings.log_all.unwrap_or(false) {
+            log("ran", None, None);
+        }
         return Reply::Allow;
     }
     if audit_mode(loaded.settings.mode.as_deref()) {
         eprintln!("interlock: audit mode: would have stopped this command");
+        log("audit", None, None);
         return Reply::Allow;
     }
-    if let Ok(Some(_)) = approval::take_matching(command, &cwd) {
+    // An approval binds to the command the agent meant (its known wrapper taken off).
+    let intended = approval::intent::approval_key(command, &verdict.findings);
+    if let Ok(Some(a)) = approval::take_matching(&intended, &cwd) {
+        log("approved_earlier", Some(a.channel), Some(a.code));
         return Reply::Allow;
     }
+    let request = approval::create_request(&intended, &cwd, &verdict.findings);
+    let code = request.as_ref().ok().map(|r| r.code.clone());
     if verdict.decision == Decision::Confirm && agent.has_ask() && opts.ask {
-        return message::ask(command, &verdict);
+        log("asked", None, code.clone());
+        return message::ask(command, &verdict, code.as_deref());
     }
-    let request = approval::create_request(command, &cwd, &verdict.findings);
+    let outcome = if verdict.decision == Decision::Deny {
+        "denied"
+    } else {
+        "stopped"
+    };
+    log(outcome, None, code);
     message::stopped(command, &verdict, request)
+}
+
+/// A call stopped before its command is judged (Codex: starting an interactive
+/// session), logged like any stop.
+fn refuse_call(agent: Agent, command: &str, cwd: Option<PathBuf>, why: &str) -> Reply {
+    let cwd = resolve_cwd(cwd);
+    let loaded = layers::load(Some(&cwd));
+    let rec = audit_log::Record {
+        source: &format!("hook:{}", agent.name()),
+        cwd: &cwd.to_string_lossy(),
+        command,
+        decision: "deny",
+        rules: vec![format!("hook.{}-interactive", agent.name())],
+        outcome: "denied",
+        channel: None,
+        code: None,
+    };
+    if let Err(e) = audit_log::append(rec, loaded.settings.syslog.unwrap_or(false)) {
+        eprintln!("interlock: warning: cannot write the audit log: {e}");
+    }
+    message::refused(command, why)
 }
 
 fn audit_mode(configured: Option<&str>) -> bool {

@@ -17,6 +17,7 @@ pub use ancestry::agent_shell_ancestor;
 pub use exec::MARK_ENV;
 pub use pause::{EXIT_NOT_APPROVED, EXIT_STOPPED};
 
+use crate::approval::intent;
 use crate::audit_log::{self, Record};
 use crate::broker;
 use crate::confine;
@@ -113,9 +114,14 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         }
     }
     let cwd_text = cwd.to_string_lossy();
+    // The door, and the agent when its wrapper says which (`shell:claude`).
+    let source = match intent::agent(&script.text) {
+        Some(a) => format!("shell:{a}"),
+        None => "shell".to_string(),
+    };
     let log = |decision: Decision, outcome: &str, channel: Option<String>, code: Option<String>| {
         let rec = Record {
-            source: "shell",
+            source: &source,
             cwd: &cwd_text,
             command: &script.identity,
             decision: decision.as_str(),
@@ -160,14 +166,14 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         log(verdict.decision, "audit", None, None);
         return become_shell(&shell, &argv, script.feed, &confine);
     }
+    // An approval binds to the command the agent meant, inside its known wrapper.
+    let key = if script.identity == script.text && !parsed.interactive {
+        intent::approval_key(&script.text, &verdict.findings)
+    } else {
+        script.identity.clone()
+    };
     let files = confine.file_approvals();
-    match pause::settle(
-        &script.identity,
-        &cwd,
-        &verdict,
-        confirm_timeout(settings),
-        files,
-    ) {
+    match pause::settle(&key, &cwd, &verdict, confirm_timeout(settings), files) {
         pause::Settled::Run {
             channel,
             code,
@@ -192,6 +198,7 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             code,
         } => {
             log(verdict.decision, outcome, channel, code);
+            intent::after_stop(&script.text);
             exit
         }
     }

@@ -143,8 +143,25 @@ fn serve(shared: &Shared, stream: UnixStream, mut reader: Reader, mut pending: O
         let resp = match step {
             Step::Reply(r) => r,
             Step::Human(view, settings) => {
+                // A line typed in the session's shell is logged here; an agent
+                // shell's request is logged by the agent shell itself.
+                let typed = matches!(view.origin, Origin::Shell { .. }).then(|| {
+                    (
+                        view.command.clone(),
+                        view.cwd.clone(),
+                        view.decision,
+                        view.findings.iter().map(|f| f.rule.clone()).collect(),
+                    )
+                });
                 let r = ask_human(shared, &stream, view, &settings);
                 let _ = stream.set_nonblocking(false);
+                if let Some((command, cwd, decision, rules)) = typed {
+                    let outcome = match r.decision {
+                        Answer::Approved | Answer::Allow => "approved",
+                        Answer::Refused => "refused",
+                    };
+                    log_line(&settings, &command, &cwd, decision, rules, outcome);
+                }
                 r
             }
         };
@@ -180,7 +197,12 @@ fn judge(shared: &Shared, req: Request) -> Step {
             let mut findings = v.findings;
             findings.extend(guard::check(&line, shared.shell));
             let v = Verdict::new(findings, v.programs);
-            if v.decision == Decision::Allow || settings.mode.as_deref() == Some("audit") {
+            let audit = settings.mode.as_deref() == Some("audit");
+            if v.decision != Decision::Allow && audit {
+                let rules = v.findings.iter().map(|f| f.rule.clone()).collect();
+                log_line(&settings, &line, &cwd, v.decision, rules, "audit");
+            }
+            if v.decision == Decision::Allow || audit {
                 return Step::Reply(Response {
                     decision: Answer::Allow,
                     message: None,
@@ -237,6 +259,30 @@ fn judge(shared: &Shared, req: Request) -> Step {
             Step::Human(view, settings)
         }
     }
+}
+
+/// A decision on a line typed in the session, in the audit log (source `wrap`).
+fn log_line(
+    settings: &Settings,
+    command: &str,
+    cwd: &str,
+    decision: Decision,
+    rules: Vec<String>,
+    outcome: &str,
+) {
+    let rec = crate::audit_log::Record {
+        source: "wrap",
+        cwd,
+        command,
+        decision: decision.as_str(),
+        rules,
+        outcome,
+        channel: (outcome != "audit").then(|| "wrap".to_string()),
+        code: None,
+    };
+    // The card already told the human; a log that cannot be written must not break
+    // the session.
+    let _ = crate::audit_log::append(rec, settings.syslog.unwrap_or(false));
 }
 
 /// The strictest of what the agent shell reported and what this engine finds; an
