@@ -222,6 +222,9 @@ fn interlock_approve_inside_fails_however_it_is_started() {
         format!("ln -sf \"$(command -v interlock)\" ~/ok && (echo yes; sleep 2) | setsid -f env -i HOME=$HOME PATH=/usr/bin:/bin script -qc \"$HOME/ok approve {code}\" /dev/null; sleep 3"),
         format!("cp \"$(command -v interlock)\" ~/ok2 && (echo yes; sleep 2) | env -i HOME=$HOME PATH=/usr/bin:/bin script -qec \"$HOME/ok2 approve {code}\" /dev/null; true"),
         format!("env -i HOME=$HOME PATH=/usr/bin:/bin tmux -L x new -d \"$HOME/ok approve {code}; sleep 5\" && sleep 1 && tmux -L x send-keys yes Enter && sleep 2; tmux -L x kill-server; true"),
+        // python's pty, and os.execvp with the agent-shell mark removed.
+        format!("echo yes | /usr/bin/python3 -c \"import pty, os; os.environ.pop('INTERLOCK_AGENT_SHELL', None); os.environ.pop('INTERLOCK_CONFINED', None); pty.spawn([os.path.expanduser('~/ok2'), 'approve', '{code}'])\"; true"),
+        format!("/usr/bin/python3 -c \"import os; h = os.environ['HOME']; os.environ.clear(); os.environ['HOME'] = h; os.execv(h + '/ok2', ['ok2', 'approve', '{code}'])\" < /dev/null; true"),
     ];
     for step in &steps {
         let out = h.agent(step);
@@ -688,6 +691,43 @@ fn a_wrapped_agent_runs_confined_and_the_humans_shell_does_not() {
         "INTERLOCK_MODE=audit interlock-bash -c 'rm -rf ~/keep'",
     ]);
     let out = c.output().expect("run");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+}
+
+#[test]
+fn without_the_confinement_no_file_can_approve() {
+    // `confine = false` (as on a kernel that refuses the namespaces): a command could
+    // write an approval, so approvals by file are off and only the wrap card remains.
+    let h = Home::new();
+    std::fs::create_dir_all(h.home.join(".config/interlock")).expect("mkdir");
+    std::fs::write(
+        h.home.join(".config/interlock/config.toml"),
+        "[settings]\nconfine = false\n",
+    )
+    .expect("config");
+    let out = h.agent("rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("approvals by `interlock approve` are off"),
+        "{e}"
+    );
+    assert!(!e.contains("interlock approve "), "no code is offered: {e}");
+    h.keep_survives();
+    // A forged approval for the command is not honoured either.
+    let dir = h.state().join("approvals");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("time")
+        .as_secs();
+    std::fs::write(
+        dir.join("abcdef.json"),
+        serde_json::json!({"code": "abcdef", "command": "rm -rf ~/keep", "cwd": h.project(), "approved_at": now, "expires": now + 600, "channel": "terminal"}).to_string(),
+    )
+    .expect("forge");
+    let out = h.agent("rm -rf ~/keep");
     assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
     h.keep_survives();
 }

@@ -710,13 +710,18 @@ fn user_settings(agent: &str) -> (&'static str, &'static str) {
 fn our_entry(agent: &str) -> (&'static str, Value) {
     let c = format!("{} hook {agent}", bin());
     match agent {
-        "claude" | "codex" => (
+        // Claude Code and Gemini CLI: the file tools too (they write unconfined).
+        "claude" => (
+            "/hooks/PreToolUse",
+            json!({"matcher": "Bash|Write|Edit|MultiEdit|NotebookEdit", "hooks": [{"type": "command", "command": c, "timeout": 30}]}),
+        ),
+        "codex" => (
             "/hooks/PreToolUse",
             json!({"matcher": "Bash", "hooks": [{"type": "command", "command": c, "timeout": 30}]}),
         ),
         "gemini" => (
             "/hooks/BeforeTool",
-            json!({"matcher": "run_shell_command", "hooks": [{"type": "command", "command": c, "name": "interlock", "timeout": 30000}]}),
+            json!({"matcher": "run_shell_command|write_file|replace", "hooks": [{"type": "command", "command": c, "name": "interlock", "timeout": 30000}]}),
         ),
         "cursor" => (
             "/hooks/beforeShellExecution",
@@ -1056,7 +1061,7 @@ fn doctor_fails_tampered_hooks() {
     // Gemini's matcher moved to another tool.
     replace_in(
         &s.path(".gemini/settings.json"),
-        "\"run_shell_command\"",
+        "\"run_shell_command|write_file|replace\"",
         "\"read_file\"",
     );
     // Cline's script is no longer executable.

@@ -57,6 +57,19 @@ impl ShellKind {
     }
 }
 
+/// Is `program` an executable file, as given or on PATH?
+fn runnable(program: &std::ffi::OsStr) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    let exec = |p: &std::path::Path| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    };
+    if program.as_encoded_bytes().contains(&b'/') {
+        return exec(std::path::Path::new(program));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| exec(&d.join(program))))
+}
+
 /// What to run in the session.
 pub struct Options {
     /// `--shell`: a shell with Interlock's hook.
@@ -81,6 +94,13 @@ pub fn run(opts: Options) -> Result<i32, String> {
     // An agent's whole process tree runs in the kernel confinement (Interlock's files
     // read-only); the human's own shell does not, since the human approves from it.
     let mut cmd = if shell.is_none() {
+        // Report a program that cannot start here, as for a shell, not from inside.
+        if !runnable(&program) {
+            return Err(format!(
+                "cannot start {}: no such program",
+                crate::render::visible(&program.to_string_lossy(), false)
+            ));
+        }
         let mut c = Command::new(&interlock);
         c.arg("confine").arg("--").arg(&program);
         c
