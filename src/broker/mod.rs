@@ -17,7 +17,7 @@
 //!
 //! - `log`: an agent shell inside the session, whose audit log is read-only there,
 //!   hands over its entry (`{"kind":"log","token":…,"record":{…}}`); the wrapper
-//!   appends it with the source `shell-in-wrap`.
+//!   appends it, its source marked `… in wrap`.
 //!
 //! Response: `{"decision":"allow"|"approved"|"refused","message":…}`. `allow` means the
 //! line needed no confirmation; `approved` that a human said yes; `refused` covers no,
@@ -59,6 +59,8 @@ pub enum Request {
 /// An audit log entry as an agent shell would have written it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct LogRecord {
+    /// The door as the agent shell names it (`shell`, `shell:claude`).
+    pub source: String,
     pub cwd: String,
     pub command: String,
     pub decision: String,

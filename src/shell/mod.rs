@@ -131,6 +131,7 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             code,
         };
         let record = broker::LogRecord {
+            source: rec.source.to_string(),
             cwd: rec.cwd.to_string(),
             command: rec.command.to_string(),
             decision: rec.decision.to_string(),

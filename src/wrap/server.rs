@@ -220,8 +220,10 @@ fn judge(shared: &Shared, req: Request) -> Step {
         }
         Request::Log { record, .. } => {
             let (_, settings, _) = shared.engines.get(&record.cwd);
+            // Said by a process inside the session, so marked as such.
+            let source = format!("{} in wrap", record.source);
             let rec = crate::audit_log::Record {
-                source: "shell-in-wrap",
+                source: &source,
                 cwd: &record.cwd,
                 command: &record.command,
                 decision: &record.decision,
