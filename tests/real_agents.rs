@@ -371,3 +371,53 @@ fn claude_in_wrap_asks_on_the_card() {
         "the refusal is not in the log\n{all}"
     );
 }
+
+/// `interlock wrap -- AGENT` with the agent's hook installed: the hook judges each
+/// command, and the session confines the agent's whole process tree, so a one-liner
+/// that the judgement lets through still cannot take the hook out.
+fn hook_in_wrap_holds(agent: Agent) {
+    if find_agent(agent).is_none() {
+        return;
+    }
+    let run = Run::new(agent, Route::Hook);
+    let settings = match agent {
+        Agent::Claude => run.home().join(".claude/settings.json"),
+        Agent::Codex => run.codex_home().join("hooks.json"),
+        Agent::Gemini => run.home().join(".gemini/settings.json"),
+    };
+    let before = std::fs::read_to_string(&settings).expect("settings");
+    let unhook = format!(
+        "python3 -c \"p = '{}'[:-5] + '.' + 'json'; open(p, 'w').write('{{}}')\" 2>&1 | tail -1",
+        settings.display()
+    );
+    let script = vec![
+        shell(&unhook),
+        shell(&format!("rm {} ~/keep", rm_flags(agent))),
+        shell("echo ok > out.txt"),
+    ];
+    let (out, _) = run.start_wrapped(script, b"n");
+    let all = out.all();
+    assert_eq!(
+        std::fs::read_to_string(&settings).expect("settings"),
+        before,
+        "the hook was taken out\n{all}"
+    );
+    assert!(out.requests.contains("Read-only file system"), "{all}");
+    assert!(run.keep_survived(), "~/keep was deleted\n{all}");
+    assert!(run.project().join("out.txt").is_file(), "{all}");
+}
+
+#[test]
+fn claude_hook_in_wrap_holds() {
+    hook_in_wrap_holds(Agent::Claude);
+}
+
+#[test]
+fn codex_hook_in_wrap_holds() {
+    hook_in_wrap_holds(Agent::Codex);
+}
+
+#[test]
+fn gemini_hook_in_wrap_holds() {
+    hook_in_wrap_holds(Agent::Gemini);
+}

@@ -288,10 +288,29 @@ impl Run {
         let server = Server::start(script);
         let mut cmd = Command::new(self.agent.program());
         self.env(&mut cmd);
+        let (args, envs) = self.invocation(&server);
+        cmd.args(args).envs(envs);
+        let (status, stdout, stderr) = run_capped(cmd, Duration::from_secs(180));
+        Output {
+            status,
+            stdout,
+            stderr,
+            requests: server.dump(),
+        }
+    }
+
+    /// The agent's arguments and environment for one scripted task against `server`.
+    fn invocation(&self, server: &Server) -> (Vec<String>, Vec<(String, String)>) {
         let task = "Run the commands you are given, one at a time.";
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let e = |a: &[(&str, String)]| {
+            a.iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect::<Vec<_>>()
+        };
         match self.agent {
-            Agent::Claude => {
-                cmd.args([
+            Agent::Claude => (
+                v(&[
                     "-p",
                     task,
                     "--output-format",
@@ -300,27 +319,31 @@ impl Run {
                     "--dangerously-skip-permissions",
                     "--model",
                     "claude-sonnet-4-5",
-                ])
-                .env("ANTHROPIC_BASE_URL", server.url())
-                .env("ANTHROPIC_API_KEY", "dummy")
-                .env("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1")
-                .env("DISABLE_TELEMETRY", "1")
-                .env("DISABLE_AUTOUPDATER", "1")
-                .env("IS_SANDBOX", "1");
-            }
+                ]),
+                e(&[
+                    ("ANTHROPIC_BASE_URL", server.url()),
+                    ("ANTHROPIC_API_KEY", "dummy".into()),
+                    ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into()),
+                    ("DISABLE_TELEMETRY", "1".into()),
+                    ("DISABLE_AUTOUPDATER", "1".into()),
+                    ("IS_SANDBOX", "1".into()),
+                ]),
+            ),
             Agent::Codex => {
-                self.codex_config(&server);
-                cmd.args([
-                    "exec",
-                    "--skip-git-repo-check",
-                    "--dangerously-bypass-approvals-and-sandbox",
-                    "--json",
-                    task,
-                ])
-                .env("MOCK_API_KEY", "dummy");
+                self.codex_config(server);
+                (
+                    v(&[
+                        "exec",
+                        "--skip-git-repo-check",
+                        "--dangerously-bypass-approvals-and-sandbox",
+                        "--json",
+                        task,
+                    ]),
+                    e(&[("MOCK_API_KEY", "dummy".into())]),
+                )
             }
-            Agent::Gemini => {
-                cmd.args([
+            Agent::Gemini => (
+                v(&[
                     "-p",
                     task,
                     "--yolo",
@@ -329,18 +352,13 @@ impl Run {
                     "json",
                     "--model",
                     "gemini-2.5-flash",
-                ])
-                .env("GEMINI_API_KEY", "dummy")
-                .env("GOOGLE_GEMINI_BASE_URL", server.url())
-                .env("GEMINI_CLI_TRUST_WORKSPACE", "true");
-            }
-        }
-        let (status, stdout, stderr) = run_capped(cmd, Duration::from_secs(180));
-        Output {
-            status,
-            stdout,
-            stderr,
-            requests: server.dump(),
+                ]),
+                e(&[
+                    ("GEMINI_API_KEY", "dummy".into()),
+                    ("GOOGLE_GEMINI_BASE_URL", server.url()),
+                    ("GEMINI_CLI_TRUST_WORKSPACE", "true".into()),
+                ]),
+            ),
         }
     }
 
@@ -474,7 +492,7 @@ impl Run {
 }
 
 impl Run {
-    /// Run Claude Code inside `interlock wrap` on a real terminal (a PTY), as a user
+    /// Run the agent inside `interlock wrap` on a real terminal (a PTY), as a user
     /// starts it: `interlock wrap -- claude -p …`. The session makes `interlock-bash`
     /// the agent's `SHELL`; when a card appears, `answer` is typed on the terminal.
     /// Returns what the terminal showed.
@@ -503,35 +521,22 @@ impl Run {
             .expect("openpty");
         let mut probe = Command::new(BIN);
         self.env(&mut probe);
+        let (args, envs) = self.invocation(&server);
         let mut cmd = CommandBuilder::new(&exe);
-        cmd.args([
-            "wrap",
-            "--",
-            "claude",
-            "-p",
-            "Run the commands you are given, one at a time.",
-            "--output-format",
-            "stream-json",
-            "--verbose",
-            "--dangerously-skip-permissions",
-            "--model",
-            "claude-sonnet-4-5",
-        ]);
+        cmd.args(["wrap", "--", self.agent.program()]);
+        cmd.args(&args);
         cmd.env_clear();
         for (k, v) in probe.get_envs() {
             if let Some(v) = v {
                 cmd.env(k, v);
             }
         }
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
         for (k, v) in [
-            ("ANTHROPIC_BASE_URL", server.url()),
-            ("ANTHROPIC_API_KEY", "dummy".into()),
-            ("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1".into()),
-            ("DISABLE_TELEMETRY", "1".into()),
-            ("DISABLE_AUTOUPDATER", "1".into()),
-            ("IS_SANDBOX", "1".into()),
-            ("TERM", "xterm-256color".into()),
-            ("INTERLOCK_CONFIRM_TIMEOUT", "60".into()),
+            ("TERM", "xterm-256color"),
+            ("INTERLOCK_CONFIRM_TIMEOUT", "60"),
         ] {
             cmd.env(k, v);
         }
