@@ -974,3 +974,31 @@ fn a_wrapped_agent_cannot_write_interlocks_files() {
     t.expect("work-written");
     t.wait_cooked();
 }
+
+/// A line in the shell's own syntax that the bash reading would miss still gets a
+/// card, and refusing it keeps the files.
+fn own_syntax_is_judged(name: &str, line: &str) {
+    let mut t = shell(name);
+    t.line(line);
+    let card = t.card();
+    assert!(card.contains("rm -rf"), "{card}");
+    t.send(b"n");
+    t.expect("refused, not run");
+    t.prompt();
+    assert!(marker(&t).exists(), "a refused command ran: {line}");
+}
+
+#[test]
+fn fish_command_substitution_is_judged() {
+    own_syntax_is_judged("fish", "rm -rf (echo ~)/marker-dir");
+}
+
+#[test]
+fn fish_or_keyword_is_judged() {
+    own_syntax_is_judged("fish", "false; or rm -rf ~/marker-dir");
+}
+
+#[test]
+fn zsh_expansion_flags_are_judged() {
+    own_syntax_is_judged("zsh", "rm -rf ${~HOME}/marker-dir");
+}

@@ -11,6 +11,7 @@
 mod card;
 mod client;
 mod complete;
+mod dialect;
 mod guard;
 mod keys;
 mod modes;

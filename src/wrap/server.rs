@@ -4,6 +4,7 @@
 //! and shows the card.
 
 use super::card::{CardView, Origin};
+use super::dialect;
 use super::guard;
 use super::ShellKind;
 use crate::approval::RuleSummary;
@@ -196,6 +197,21 @@ fn judge(shared: &Shared, req: Request) -> Step {
             let v = engine.decide(&line, &ctx);
             let mut findings = v.findings;
             findings.extend(guard::check(&line, shared.shell));
+            // fish and zsh forms the bash reading would miss, judged as their bash
+            // equivalent; their findings cover the whole line.
+            if let Some(bash) = shared.shell.and_then(|k| dialect::as_bash(&line, k)) {
+                findings.extend(
+                    engine
+                        .decide(&bash, &ctx)
+                        .findings
+                        .into_iter()
+                        .map(|mut f| {
+                            f.start = 0;
+                            f.end = line.len();
+                            f
+                        }),
+                );
+            }
             let v = Verdict::new(findings, v.programs);
             let audit = settings.mode.as_deref() == Some("audit");
             if v.decision != Decision::Allow && audit {
