@@ -402,6 +402,14 @@ fn refuse_then_approve(name: &str) {
     assert!(card.contains("fs.delete-protected"), "{card}");
     t.send(b"n");
     t.expect("refused, not run");
+    // The refusal starts on a line of its own, not after the typed command.
+    let all = t.output();
+    let before = &all[..all.rfind("interlock: refused").expect("message")];
+    assert!(
+        before.trim_end_matches('\r').ends_with('\n'),
+        "{name}: {:?}",
+        &before[before.len().saturating_sub(200)..]
+    );
     t.prompt();
     t.line("echo after''-42");
     t.expect("after-42");
@@ -589,9 +597,9 @@ fn deny_needs_the_typed_phrase() {
     t.line("rm -rf ~");
     t.expect("INTERLOCK");
     let card = t.expect("  > ");
-    let home = t.home().to_string_lossy().into_owned();
     assert!(card.contains("fs.delete-critical"), "{card}");
-    assert!(card.contains(&format!("    {home}")), "{card}");
+    // The phrase is the rule id, as `interlock approve` asks for the same finding.
+    assert!(card.contains("    fs.delete-critical"), "{card}");
     // A single key is not enough, nor a wrong phrase.
     t.send(b"y\r");
     t.expect("not the phrase");
@@ -622,6 +630,20 @@ fn removing_the_hook_is_stopped() {
     t.send(b"n");
     t.prompt();
     assert!(marker(&t).exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn the_session_says_once_that_it_is_guarded() {
+    let mut t = shell("bash");
+    t.line("echo one''-42");
+    t.expect("one-42");
+    t.prompt();
+    let all = t.output();
+    assert_eq!(all.matches("is guarded").count(), 1, "{all:?}");
+    assert!(all.contains("this bash session is guarded"), "{all:?}");
+    assert!(all.contains("`exit` or Ctrl-D"), "{all:?}");
     t.line("exit");
     assert_eq!(t.wait(), 0);
 }

@@ -54,7 +54,12 @@ pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -
     let card = card(command, cwd, verdict);
     if verdict.decision == Decision::Deny {
         eprint!("interlock: nothing ran: this command is blocked.\n{card}");
-        eprintln!("{}", dont_route_around(code.as_deref()));
+        // An agent's own `interlock approve` gets no code: approving the approval
+        // would only ask the user the same question twice.
+        let offered = code
+            .as_deref()
+            .filter(|_| !verdict.findings.iter().any(|f| f.rule == "interlock.approve"));
+        eprintln!("{}", dont_route_around(offered));
         return stop(EXIT_STOPPED, "denied", None, code);
     }
     let Some(code) = code else {
@@ -105,8 +110,10 @@ pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -
                     };
                 }
                 Ok(Answer::Refused) => {
+                    // The user has just said no: no code to approve it with.
+                    let _ = approval::refuse(&code);
                     eprintln!("interlock: nothing ran: the user refused this command in their Interlock session.");
-                    eprintln!("{}", dont_route_around(Some(&code)));
+                    eprintln!("{}", dont_route_around(None));
                     return stop(EXIT_STOPPED, "refused", Some("wrap".into()), Some(code));
                 }
                 Err(_) => {}
