@@ -539,6 +539,18 @@ fn bash_heredoc_is_judged_with_its_body() {
     t.sync();
     let note = std::fs::read_to_string(t.home().join("note.txt")).expect("note written");
     assert_eq!(note, "hello heredoc\n");
+    // A shell fed a heredoc reads it and exits: no card (no session.unguarded-shell).
+    let mark = t.output().len();
+    t.line("bash <<'EOF'");
+    t.line("echo from''-heredoc");
+    t.line("EOF");
+    t.expect("from-heredoc");
+    t.prompt();
+    assert!(
+        !t.output()[mark..].contains("INTERLOCK"),
+        "a card for a harmless heredoc: {:?}",
+        &t.output()[mark..]
+    );
     t.line("bash <<'EOF'");
     t.line("rm -rf ~/marker-dir");
     t.line("EOF");
