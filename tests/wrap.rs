@@ -838,6 +838,33 @@ fn shell_inside_points_at_the_agent_shell() {
     assert_eq!(t.wait(), 0);
 }
 
+/// `$SHELL -c '…'` typed in the session: the line is asked about once; the agent shell
+/// it starts does not ask the same question again.
+#[test]
+fn a_typed_agent_shell_line_is_asked_once() {
+    require("bash");
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("dir");
+    let bin = dir.path().join("interlock");
+    std::fs::hard_link(interlock(), &bin)
+        .or_else(|_| std::fs::copy(interlock(), &bin).map(|_| ()))
+        .expect("copy interlock");
+    std::os::unix::fs::symlink("interlock", dir.path().join("interlock-bash")).expect("link");
+    let mut t = Term::start_bin(&bin, &["--shell", "bash"], |_| {});
+    t.prompt();
+    let mark = t.output().len();
+    t.line("$SHELL -c 'rm -rf ~/marker-dir'");
+    t.card();
+    t.send(b"y");
+    t.prompt();
+    t.sync();
+    let after = t.output()[mark..].to_string();
+    // One card: the alternate screen is entered once.
+    assert_eq!(after.matches("\x1b[?1049h").count(), 1, "{after:?}");
+    assert!(!marker(&t).exists(), "the approved line did not run");
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
 #[test]
 fn card_over_a_full_screen_program_keeps_its_screen() {
     use interlock::broker::Answer;
