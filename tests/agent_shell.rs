@@ -1584,7 +1584,9 @@ fn install_sh_installs_updates_and_uninstalls() {
     }
     let bin = prefix.join("bin");
     // Installed stripped: smaller than the build, and still the same program.
-    let installed = std::fs::metadata(bin.join("interlock")).expect("installed").len();
+    let installed = std::fs::metadata(bin.join("interlock"))
+        .expect("installed")
+        .len();
     assert!(installed < std::fs::metadata(BIN).expect("built").len());
     let mut c = sb.command(&bin.join("interlock"));
     c.args(["check", "--", "rm -rf /"]);
@@ -1632,8 +1634,16 @@ fn install_sh_installs_updates_and_uninstalls() {
         "{}",
         text(&out.stdout)
     );
-    assert!(text(&out.stdout).contains("Gemini"), "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("--project"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("Gemini"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("--project"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(!bin.join("interlock").exists());
     assert!(!bin.join("interlock-bash").exists());
     assert!(!shims.exists());

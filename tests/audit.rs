@@ -1027,19 +1027,22 @@ fn only_real_dockerfiles_are_read_as_dockerfiles() {
     ] {
         std::fs::write(root.join(name), rust).unwrap();
     }
-    std::fs::write(root.join("Dockerfile"), "FROM debian\nRUN git push --force\n").unwrap();
+    std::fs::write(
+        root.join("Dockerfile"),
+        "FROM debian\nRUN git push --force\n",
+    )
+    .unwrap();
     std::fs::write(
         root.join("Dockerfile.dev"),
         "# syntax=docker/dockerfile:1\nFROM debian\nRUN git reset --hard\n",
     )
     .unwrap();
     std::fs::write(root.join("web.dockerfile"), "ARG V\nFROM x:$V\nRUN ls\n").unwrap();
-    let (v, out) = run_json(
-        interlock(home.path())
-            .arg("audit")
-            .arg(&root)
-            .args(["--format", "json", "--no-progress"]),
-    );
+    let (v, out) = run_json(interlock(home.path()).arg("audit").arg(&root).args([
+        "--format",
+        "json",
+        "--no-progress",
+    ]));
     assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v:#}");
     assert_eq!(v["summary"]["files_read"], 3, "{v:#}");
     let files: Vec<&str> = v["findings"]
@@ -1049,7 +1052,11 @@ fn only_real_dockerfiles_are_read_as_dockerfiles() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     assert_eq!(files, vec!["Dockerfile", "Dockerfile.dev"]);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -1084,7 +1091,9 @@ fn parse_problems_are_reported_once_per_file_and_do_not_set_the_status() {
     // Asked for, an unreadable file fails the scan (as a confirm).
     assert_eq!(run(&["--fail-on-unreadable"]).status.code(), Some(10));
     assert_eq!(
-        run(&["--fail-on-unreadable", "--fail-on", "never"]).status.code(),
+        run(&["--fail-on-unreadable", "--fail-on", "never"])
+            .status
+            .code(),
         Some(10)
     );
     // --skip audit.unreadable leaves them out of every format.

@@ -65,15 +65,7 @@ fn exit_codes_are_distinct() {
 
 #[test]
 fn several_arguments_are_joined_into_one_command() {
-    let o = run(&[
-        "check",
-        "--cwd",
-        "/tmp",
-        "--",
-        "git",
-        "push",
-        "--force",
-    ]);
+    let o = run(&["check", "--cwd", "/tmp", "--", "git", "push", "--force"]);
     assert_eq!(o.status.code(), Some(10));
     assert!(stdout(&o).contains("git.push-force"));
 }
@@ -329,8 +321,9 @@ fn options_that_cannot_apply_are_errors() {
     }
     let err = String::from_utf8_lossy(&run(&["check", "-0", "--", "ls"]).stderr).into_owned();
     assert!(err.contains("needs --batch"), "{err}");
-    let err = String::from_utf8_lossy(&run(&["check", "--cwd", "/nonexistent/dir", "--", "ls"]).stderr)
-        .into_owned();
+    let err =
+        String::from_utf8_lossy(&run(&["check", "--cwd", "/nonexistent/dir", "--", "ls"]).stderr)
+            .into_owned();
     assert!(err.contains("not a directory"), "{err}");
 }
 
@@ -363,7 +356,13 @@ fn human_output_gives_line_and_column() {
 
 #[test]
 fn explain_names_each_program_once() {
-    let o = run(&["explain", "--cwd", "/tmp", "--", "find ~ -name x -exec rm -rf {} +"]);
+    let o = run(&[
+        "explain",
+        "--cwd",
+        "/tmp",
+        "--",
+        "find ~ -name x -exec rm -rf {} +",
+    ]);
     let out = stdout(&o);
     assert!(out.contains("programs: find → rm\n"), "{out}");
 }
@@ -379,8 +378,14 @@ fn explain_json() {
     assert_eq!(v["decision"], "deny");
     let f = &v["findings"][0];
     assert_eq!(f["rule"], "fs.delete-critical");
-    assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(12), Some(13)));
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(1), Some(13)));
+    assert_eq!(
+        (f["start"].as_u64(), f["end"].as_u64()),
+        (Some(12), Some(13))
+    );
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(1), Some(13))
+    );
 }
 
 /// Every argument of every subcommand is described in `--help`, with no empty
@@ -467,7 +472,10 @@ fn colour_only_on_a_terminal() {
     }
     let deny = on_pty(&["explain", "--cwd", "/tmp", "--", "rm -rf ~"], false);
     assert!(deny.contains("\x1b[1;31mdeny\x1b[0m"), "{deny:?}");
-    assert!(deny.contains("\x1b[4;31m~\x1b[0m"), "the span is underlined: {deny:?}");
+    assert!(
+        deny.contains("\x1b[4;31m~\x1b[0m"),
+        "the span is underlined: {deny:?}"
+    );
     let confirm = on_pty(&["check", "--cwd", "/tmp", "--", "git push -f"], false);
     assert!(confirm.contains("\x1b[1;33mconfirm\x1b[0m"), "{confirm:?}");
     let plain = on_pty(&["explain", "--cwd", "/tmp", "--", "rm -rf ~"], true);
@@ -492,7 +500,10 @@ fn a_broken_config_warning_names_the_line() {
         .expect("run");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains(&format!("{}:5:1: not a valid Interlock config", cfg.display())),
+        err.contains(&format!(
+            "{}:5:1: not a valid Interlock config",
+            cfg.display()
+        )),
         "{err}"
     );
     assert!(err.contains("disable"), "{err}");

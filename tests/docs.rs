@@ -27,11 +27,7 @@ fn documents() -> Vec<(String, String)> {
     files
         .into_iter()
         .map(|p| {
-            let shown = p
-                .strip_prefix(root())
-                .unwrap_or(&p)
-                .display()
-                .to_string();
+            let shown = p.strip_prefix(root()).unwrap_or(&p).display().to_string();
             (shown, std::fs::read_to_string(&p).expect("read doc"))
         })
         .collect()
@@ -105,7 +101,11 @@ fn every_toml_block_in_the_docs_loads_as_a_config_without_warnings() {
             for args in [&["policy", "test"][..], &["policy", "list"]] {
                 let mut c = Command::new(BIN);
                 interlock_env(&mut c, tmp.path());
-                let o = c.args(args).env("INTERLOCK_CONFIG", &cfg).output().expect("run");
+                let o = c
+                    .args(args)
+                    .env("INTERLOCK_CONFIG", &cfg)
+                    .output()
+                    .expect("run");
                 let err = String::from_utf8_lossy(&o.stderr);
                 assert!(
                     err.trim().is_empty(),
@@ -137,12 +137,30 @@ fn every_toml_block_in_the_docs_loads_as_a_config_without_warnings() {
 /// Command lines in the docs that are not run here, and why. Matched as prefixes of
 /// the line (after `$ `, `- run: `, `shell: ` and a trailing comment are removed).
 const NOT_RUN: &[(&str, &str)] = &[
-    ("interlock wrap", "needs a terminal (tests/wrap.rs drives it from a PTY)"),
-    ("interlock approve", "needs a person at a terminal (tests/agent_shell.rs)"),
-    ("interlock install", "edits an agent's settings (tests/hooks.rs)"),
-    ("interlock uninstall", "edits an agent's settings (tests/hooks.rs)"),
-    ("interlock doctor", "inspects the agents installed on this machine (tests/hooks.rs)"),
-    ("interlock hook", "reads an agent's JSON on stdin (tests/hooks.rs)"),
+    (
+        "interlock wrap",
+        "needs a terminal (tests/wrap.rs drives it from a PTY)",
+    ),
+    (
+        "interlock approve",
+        "needs a person at a terminal (tests/agent_shell.rs)",
+    ),
+    (
+        "interlock install",
+        "edits an agent's settings (tests/hooks.rs)",
+    ),
+    (
+        "interlock uninstall",
+        "edits an agent's settings (tests/hooks.rs)",
+    ),
+    (
+        "interlock doctor",
+        "inspects the agents installed on this machine (tests/hooks.rs)",
+    ),
+    (
+        "interlock hook",
+        "reads an agent's JSON on stdin (tests/hooks.rs)",
+    ),
 ];
 
 /// One documented command line, ready for `sh -c`, or why it is not run.
@@ -255,7 +273,10 @@ fn every_documented_command_line_runs() {
         "interlock-bash --noprofile --norc -eo pipefail {0}",
         "interlock policy test",
     ] {
-        assert!(ran.iter().any(|r| r == must), "not run: {must}\nran: {ran:#?}");
+        assert!(
+            ran.iter().any(|r| r == must),
+            "not run: {must}\nran: {ran:#?}"
+        );
     }
 }
 
@@ -263,7 +284,9 @@ fn every_documented_command_line_runs() {
 #[test]
 fn the_batch_format_example_is_real_output() {
     let (_, readme) = documents().remove(0);
-    let at = readme.find("`--batch` text output").expect("batch format section");
+    let at = readme
+        .find("`--batch` text output")
+        .expect("batch format section");
     let (_, _, example) = blocks(&readme[at..]).remove(0);
     let tmp = sandbox();
     let input: String = example

@@ -438,12 +438,18 @@ mod tests {
             set_age(&expired, REQUEST_TTL.as_secs() + 60);
             let mut old = Vec::new();
             for i in 0..MAX_REQUESTS + 20 {
-                let code = create_request(&format!("c{i}"), cwd, &[]).expect("request").code;
+                let code = create_request(&format!("c{i}"), cwd, &[])
+                    .expect("request")
+                    .code;
                 set_age(&code, 3600 + (MAX_REQUESTS + 20 - i) as u64);
                 old.push(code);
             }
             let fresh: Vec<String> = (0..5)
-                .map(|i| create_request(&format!("n{i}"), cwd, &[]).expect("request").code)
+                .map(|i| {
+                    create_request(&format!("n{i}"), cwd, &[])
+                        .expect("request")
+                        .code
+                })
                 .collect();
             let count = std::fs::read_dir(&dir).expect("dir").count();
             assert!(count <= MAX_REQUESTS, "{count} request files left");
@@ -457,7 +463,11 @@ mod tests {
                 let _ = std::fs::remove_file(dir.join(format!("{c}.json")));
             }
             let young: Vec<String> = (0..MAX_REQUESTS + 5)
-                .map(|i| create_request(&format!("y{i}"), cwd, &[]).expect("request").code)
+                .map(|i| {
+                    create_request(&format!("y{i}"), cwd, &[])
+                        .expect("request")
+                        .code
+                })
                 .collect();
             assert!(young.iter().all(|c| request_exists(c)));
         });

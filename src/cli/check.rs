@@ -199,7 +199,11 @@ pub fn json_line(line: &str, v: &Verdict) -> String {
 }
 
 fn write_text(out: &mut impl Write, line: &str, v: &Verdict, paint: Paint) -> std::io::Result<()> {
-    writeln!(out, "{}", paint.decision(v.decision, &v.decision.to_string()))?;
+    writeln!(
+        out,
+        "{}",
+        paint.decision(v.decision, &v.decision.to_string())
+    )?;
     for f in &v.findings {
         writeln!(
             out,
@@ -271,13 +275,23 @@ pub fn run_explain(a: ExplainArgs) -> i32 {
         explain_text(&line, &ctx, &v, &programs, paint)
     };
     let mut out = std::io::stdout().lock();
-    if out.write_all(text.as_bytes()).and_then(|_| out.flush()).is_err() {
+    if out
+        .write_all(text.as_bytes())
+        .and_then(|_| out.flush())
+        .is_err()
+    {
         return exit::INTERNAL;
     }
     decision_code(v.decision)
 }
 
-fn explain_text(line: &str, ctx: &Context, v: &Verdict, programs: &[String], paint: Paint) -> String {
+fn explain_text(
+    line: &str,
+    ctx: &Context,
+    v: &Verdict,
+    programs: &[String],
+    paint: Paint,
+) -> String {
     let shown = visible(line, false);
     let mut out = String::new();
     out.push_str(&format!("command:  {shown}\n"));

@@ -169,10 +169,9 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
                 apply(&mut loaded, kind, &path, file);
                 loaded.sources.push((kind, path));
             }
-            Err(e) => loaded.warnings.push(format!(
-                "{}{e}; the file is ignored",
-                path.display()
-            )),
+            Err(e) => loaded
+                .warnings
+                .push(format!("{}{e}; the file is ignored", path.display())),
         }
     }
     loaded.policy.reindex();

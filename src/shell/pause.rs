@@ -56,9 +56,12 @@ pub fn settle(command: &str, cwd: &Path, verdict: &Verdict, timeout: Duration) -
         eprint!("interlock: nothing ran: this command is blocked.\n{card}");
         // An agent's own `interlock approve` gets no code: approving the approval
         // would only ask the user the same question twice.
-        let offered = code
-            .as_deref()
-            .filter(|_| !verdict.findings.iter().any(|f| f.rule == "interlock.approve"));
+        let offered = code.as_deref().filter(|_| {
+            !verdict
+                .findings
+                .iter()
+                .any(|f| f.rule == "interlock.approve")
+        });
         eprintln!("{}", dont_route_around(offered));
         return stop(EXIT_STOPPED, "denied", None, code);
     }

@@ -42,12 +42,8 @@ impl CardView {
         if self.decision < Decision::Deny {
             return None;
         }
-        crate::render::deny_phrase(
-            self.findings
-                .iter()
-                .map(|f| (f.rule.as_str(), f.decision)),
-        )
-        .map(str::to_string)
+        crate::render::deny_phrase(self.findings.iter().map(|f| (f.rule.as_str(), f.decision)))
+            .map(str::to_string)
     }
 }
 
@@ -506,7 +502,10 @@ mod tests {
         assert_eq!(c.phrase.as_deref(), Some("fs.delete-critical"));
         let screen = text(&c.render(80, 24));
         assert!(screen.contains("    fs.delete-critical"), "{screen}");
-        assert!(screen.contains("runs it once, exactly as shown"), "{screen}");
+        assert!(
+            screen.contains("runs it once, exactly as shown"),
+            "{screen}"
+        );
         assert_eq!(c.feed(b"y"), None);
         assert_eq!(c.feed(b"\r"), None, "a wrong phrase is not an answer");
         assert_eq!(c.feed(b"fs.delete-critical\r"), Some(true));

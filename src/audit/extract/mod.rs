@@ -192,10 +192,40 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 fn is_source_extension(ext: &str) -> bool {
     matches!(
         ext.to_ascii_lowercase().as_str(),
-        "rs" | "go" | "py" | "js" | "ts" | "jsx" | "tsx" | "java" | "kt" | "c" | "h" | "cc"
-            | "cpp" | "hpp" | "rb" | "php" | "cs" | "swift" | "scala" | "md" | "rst" | "txt"
-            | "html" | "json" | "toml" | "yml" | "yaml" | "xml" | "snap" | "orig" | "bak"
-            | "sh" | "lock" | "svg" | "png"
+        "rs" | "go"
+            | "py"
+            | "js"
+            | "ts"
+            | "jsx"
+            | "tsx"
+            | "java"
+            | "kt"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "rb"
+            | "php"
+            | "cs"
+            | "swift"
+            | "scala"
+            | "md"
+            | "rst"
+            | "txt"
+            | "html"
+            | "json"
+            | "toml"
+            | "yml"
+            | "yaml"
+            | "xml"
+            | "snap"
+            | "orig"
+            | "bak"
+            | "sh"
+            | "lock"
+            | "svg"
+            | "png"
     )
 }
 
@@ -379,7 +409,9 @@ mod tests {
 
     #[test]
     fn dockerfile_content() {
-        assert!(looks_like_dockerfile("# syntax=docker/dockerfile:1\n\nFROM debian\nRUN ls\n"));
+        assert!(looks_like_dockerfile(
+            "# syntax=docker/dockerfile:1\n\nFROM debian\nRUN ls\n"
+        ));
         assert!(looks_like_dockerfile("ARG V=1\nfrom alpine:$V\n"));
         assert!(!looks_like_dockerfile("//! a Rust module\nuse std::io;\n"));
         assert!(!looks_like_dockerfile(""));
