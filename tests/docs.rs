@@ -311,3 +311,81 @@ fn the_batch_format_example_is_real_output() {
     let o = child.wait_with_output().expect("wait");
     assert_eq!(String::from_utf8_lossy(&o.stdout), example);
 }
+
+/// Every rule id the docs name in `code` is a rule that exists (in `policy list`, or
+/// the session's and the audit's own ids); a check's name (`interlock.self`) is only
+/// used as a check ("… check" follows it).
+#[test]
+fn rule_ids_in_the_docs_exist() {
+    let tmp = sandbox();
+    let mut c = Command::new(BIN);
+    interlock_env(&mut c, tmp.path());
+    let list = String::from_utf8(c.args(["policy", "list"]).output().expect("run").stdout)
+        .expect("utf8");
+    let mut ids: Vec<String> = list
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .collect();
+    ids.extend(
+        [
+            "session.unhook",
+            "session.history-rerun",
+            "session.unguarded-shell",
+            "audit.unreadable",
+        ]
+        .map(String::from),
+    );
+    let packs: std::collections::HashSet<&str> =
+        ids.iter().filter_map(|i| i.split('.').next()).collect();
+    let mut checks = Vec::new();
+    for e in std::fs::read_dir(root().join("policies")).expect("policies") {
+        let text = std::fs::read_to_string(e.expect("entry").path()).expect("read");
+        for l in text.lines() {
+            if let Some(rest) = l.trim().strip_prefix("check = \"") {
+                checks.push(rest.split('"').next().unwrap_or("").to_string());
+            }
+        }
+    }
+    for (doc, text) in documents() {
+        for (n, line) in text.lines().enumerate() {
+            let spans: Vec<&str> = line.split('`').collect();
+            for (i, span) in spans.iter().enumerate() {
+                if i % 2 == 0 || span.contains(' ') {
+                    continue;
+                }
+                let Some((pack, name)) = span.split_once('.') else { continue };
+                if !packs.contains(pack)
+                    || name.is_empty()
+                    || !name.chars().all(|c| c.is_ascii_lowercase() || c == '-')
+                {
+                    continue;
+                }
+                // Files in the state directory, not rules.
+                if ids.iter().any(|id| id == span) || ["audit.jsonl", "audit.head"].contains(span)
+                {
+                    continue;
+                }
+                let after = spans.get(i + 1).copied().unwrap_or("");
+                assert!(
+                    checks.iter().any(|c| c == span) && after.trim_start().starts_with("check"),
+                    "{doc}:{}: `{span}` is not a rule id (nor named as a check)",
+                    n + 1
+                );
+            }
+        }
+    }
+}
+
+/// Claims the docs once made that were not true.
+#[test]
+fn retired_claims_stay_retired() {
+    for (doc, text) in documents() {
+        for (claim, why) in [
+            ("cargo install --locked shell-interlock", "the crate is not published"),
+            ("no regex is compiled anywhere", "the audit walk compiles .gitignore globs"),
+            ("e.g. stdout closed", "say what exit 70 means"),
+        ] {
+            assert!(!text.contains(claim), "{doc}: `{claim}`: {why}");
+        }
+    }
+}
