@@ -297,6 +297,10 @@ fn a_command_with_options_but_no_dashes_gets_a_hint_naming_them() {
     assert!(err.contains("after `--`"), "{err}");
     assert!(err.contains("interlock check -- 'rm -rf /'"), "{err}");
     assert!(!err.contains("-- -r"), "{err}");
+    // A mistyped option of Interlock's own gets clap's message, not the hint.
+    let o = run(&["check", "--jsno", "--", "ls"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("after `--`"));
     let o = run(&["explain", "--cwd", "/tmp", "find", ".", "-delete"]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);

@@ -125,6 +125,10 @@ fn dash_dash_hint(e: &clap::Error, args: &[OsString]) -> Option<String> {
             _ => command.push(a),
         }
     }
+    // `interlock check --jsno`: a mistyped option of Interlock's own, not a command.
+    if command.first().is_none_or(|c| c.starts_with('-')) {
+        return None;
+    }
     let unknown = e
         .get(clap::error::ContextKind::InvalidArg)
         .map(|v| v.to_string())
