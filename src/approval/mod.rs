@@ -347,7 +347,7 @@ fn prune_taken(dir: &Path) {
         }
     }
     if requests.len() >= MAX_REQUESTS {
-        requests.sort_by(|a, b| b.0.cmp(&a.0));
+        requests.sort_by_key(|r| std::cmp::Reverse(r.0));
         let excess = requests.len() + 1 - MAX_REQUESTS;
         for (age, path) in requests.into_iter().take(excess) {
             if age > EVICTABLE_AGE {
