@@ -320,8 +320,8 @@ fn rule_ids_in_the_docs_exist() {
     let tmp = sandbox();
     let mut c = Command::new(BIN);
     interlock_env(&mut c, tmp.path());
-    let list = String::from_utf8(c.args(["policy", "list"]).output().expect("run").stdout)
-        .expect("utf8");
+    let list =
+        String::from_utf8(c.args(["policy", "list"]).output().expect("run").stdout).expect("utf8");
     let mut ids: Vec<String> = list
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
@@ -353,7 +353,9 @@ fn rule_ids_in_the_docs_exist() {
                 if i % 2 == 0 || span.contains(' ') {
                     continue;
                 }
-                let Some((pack, name)) = span.split_once('.') else { continue };
+                let Some((pack, name)) = span.split_once('.') else {
+                    continue;
+                };
                 if !packs.contains(pack)
                     || name.is_empty()
                     || !name.chars().all(|c| c.is_ascii_lowercase() || c == '-')
@@ -361,8 +363,7 @@ fn rule_ids_in_the_docs_exist() {
                     continue;
                 }
                 // Files in the state directory, not rules.
-                if ids.iter().any(|id| id == span) || ["audit.jsonl", "audit.head"].contains(span)
-                {
+                if ids.iter().any(|id| id == span) || ["audit.jsonl", "audit.head"].contains(span) {
                     continue;
                 }
                 let after = spans.get(i + 1).copied().unwrap_or("");
@@ -381,8 +382,14 @@ fn rule_ids_in_the_docs_exist() {
 fn retired_claims_stay_retired() {
     for (doc, text) in documents() {
         for (claim, why) in [
-            ("cargo install --locked shell-interlock", "the crate is not published"),
-            ("no regex is compiled anywhere", "the audit walk compiles .gitignore globs"),
+            (
+                "cargo install --locked shell-interlock",
+                "the crate is not published",
+            ),
+            (
+                "no regex is compiled anywhere",
+                "the audit walk compiles .gitignore globs",
+            ),
             ("e.g. stdout closed", "say what exit 70 means"),
         ] {
             assert!(!text.contains(claim), "{doc}: `{claim}`: {why}");
