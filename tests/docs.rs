@@ -396,3 +396,34 @@ fn retired_claims_stay_retired() {
         }
     }
 }
+
+/// The README's agent-shell figures are the ones docs/agent-shell.md reports (one
+/// method: hyperfine medians from benches/agent_shell.sh).
+#[test]
+fn agent_shell_figures_agree() {
+    let docs = documents();
+    let readme = &docs[0].1;
+    let agent = &docs
+        .iter()
+        .find(|(d, _)| d.ends_with("agent-shell.md"))
+        .expect("docs/agent-shell.md")
+        .1;
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| agent shell:"))
+        .expect("the README's agent-shell row");
+    let figures: Vec<&str> = row
+        .split(|c: char| c.is_whitespace() || c == '(' || c == ';' || c == ',')
+        .filter(|w| {
+            let w = w.trim_end_matches(['×', ')']);
+            w.contains('.') && w.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+        .collect();
+    assert!(figures.len() >= 6, "{figures:?}");
+    for f in figures {
+        assert!(
+            agent.contains(f),
+            "README figure {f} is not in docs/agent-shell.md"
+        );
+    }
+}
