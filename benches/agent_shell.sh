@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# What every agent command pays: `interlock-bash -c CMD` against `bash -c CMD`.
-# Installs into a scratch prefix exactly as ./install.sh does (the binary users get),
-# then compares with hyperfine. Needs hyperfine (apt-get install hyperfine).
+# What every agent command pays: `interlock-bash -c CMD` against `bash -c CMD`, for
+# both builds install.sh makes: the default (`cargo build --release`) and `--static`.
+# Installs each into a scratch prefix exactly as ./install.sh does (the binaries users
+# get), then compares with hyperfine. One method for every figure in the docs: the
+# median of hyperfine's runs, and its ratio to the median of `bash -c CMD` in the same
+# hyperfine invocation. Needs hyperfine (apt-get install hyperfine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 prefix="$(mktemp -d)"
 trap 'rm -rf "$prefix"' EXIT
-PREFIX="$prefix" ./install.sh >/dev/null
-ib="$prefix/bin/interlock-bash"
+PREFIX="$prefix/default" ./install.sh >/dev/null
+PREFIX="$prefix/static" ./install.sh --static >/dev/null
 export INTERLOCK_CONFIG=/nonexistent INTERLOCK_SYSTEM_CONFIG=/nonexistent
 export INTERLOCK_STATE_DIR="$prefix/state"
+d="$prefix/default/bin/interlock-bash"
+s="$prefix/static/bin/interlock-bash"
 hyperfine -N --warmup 100 --runs "${RUNS:-1000}" --export-json /tmp/interlock-agent-shell.json \
-  "bash -c true" "$ib -c true" \
-  "bash -c 'git --version'" "$ib -c 'git --version'"
-# Medians, and each interlock-bash run against the bash run before it.
-python3 - <<'PY'
-import json
+  "bash -c true" "$d -c true" "$s -c true" \
+  "bash -c 'git --version'" "$d -c 'git --version'" "$s -c 'git --version'"
+python3 - "$prefix" <<'PY'
+import json, sys
+prefix = sys.argv[1]
 r = json.load(open("/tmp/interlock-agent-shell.json"))["results"]
-for bash, ib in zip(r[::2], r[1::2]):
-    print(f"{bash['command']:<28} median {bash['median'] * 1e3:.2f} ms")
-    print(f"{'interlock-bash' + ib['command'].split('interlock-bash', 1)[1]:<28} median {ib['median'] * 1e3:.2f} ms"
-          f"  ({ib['median'] / bash['median']:.2f}x)")
+for group in (r[0:3], r[3:6]):
+    bash = group[0]
+    print(f"{bash['command']:<44} median {bash['median'] * 1e3:.2f} ms")
+    for x in group[1:]:
+        name = x["command"].replace(prefix + "/", "").replace("/bin/", " ")
+        print(f"{name:<44} median {x['median'] * 1e3:.2f} ms  ({x['median'] / bash['median']:.2f}x)")
 PY

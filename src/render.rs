@@ -52,6 +52,73 @@ pub fn visible_columns(text: &str, start: usize, end: usize) -> (usize, usize) {
     (a, a + b.max(1))
 }
 
+/// The 1-based line and column (counting characters) of a byte offset in `text`.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(text.len());
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Whether to colour text written to a stream: only on a terminal, and not when
+/// `NO_COLOR` is set (to anything but the empty string) or `TERM` is `dumb`.
+pub fn use_colour(is_terminal: bool) -> bool {
+    is_terminal
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+/// SGR sequences for the decisions and the span, or nothing when colour is off.
+#[derive(Debug, Clone, Copy)]
+pub struct Paint(pub bool);
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.0 {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    /// A decision word: deny bold red, confirm bold yellow, allow green.
+    pub fn decision(self, d: crate::engine::Decision, text: &str) -> String {
+        use crate::engine::Decision;
+        match d {
+            Decision::Deny => self.wrap("1;31", text),
+            Decision::Confirm => self.wrap("1;33", text),
+            Decision::Allow => self.wrap("32", text),
+        }
+    }
+    /// A finding's span inside the command: underlined, in the decision's colour.
+    pub fn span(self, d: crate::engine::Decision, text: &str) -> String {
+        use crate::engine::Decision;
+        match d {
+            Decision::Deny => self.wrap("4;31", text),
+            Decision::Confirm => self.wrap("4;33", text),
+            Decision::Allow => self.wrap("4", text),
+        }
+    }
+    pub fn dim(self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+}
+
+/// What a person types to let a denied command run anyway, the same on the wrap card
+/// and in `interlock approve`: the id of the first rule that denies it (`None` when
+/// nothing denies it; then one `y`/`yes` is enough).
+pub fn deny_phrase<'a>(
+    rules: impl IntoIterator<Item = (&'a str, crate::engine::Decision)>,
+) -> Option<&'a str> {
+    rules
+        .into_iter()
+        .find(|(_, d)| *d == crate::engine::Decision::Deny)
+        .map(|(r, _)| r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +131,13 @@ mod tests {
         assert_eq!(visible("a\nb", false), "a\\nb");
         assert_eq!(visible("a\nb", true), "a\nb");
         assert_eq!(visible("\u{7f}", false), "\\x7f");
+    }
+
+    #[test]
+    fn lines_and_columns() {
+        assert_eq!(line_column("rm -rf /", 7), (1, 8));
+        assert_eq!(line_column("ls\nrm -rf ~", 10), (2, 8));
+        assert_eq!(line_column("é rm", 3), (1, 3));
+        assert_eq!(line_column("", 5), (1, 1));
     }
 }

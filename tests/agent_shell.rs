@@ -1051,6 +1051,12 @@ fn interlock_approve_needs_a_terminal_and_refuses_under_an_agent_shell() {
         "{}",
         stderr(&out)
     );
+    // ... and is not offered a code to approve its approval with.
+    assert!(
+        !stderr(&out).contains("with `interlock approve"),
+        "{}",
+        stderr(&out)
+    );
     // With that rule disabled, `approve` itself still refuses: from a terminal that
     // `script` provides, with the marks removed from the environment, it sees that it
     // runs inside the agent's confinement (and could not write an approval there).
@@ -1137,6 +1143,13 @@ fn a_wrap_session_answers_through_the_broker() {
         }
         assert_eq!(out.status.code(), want, "{}", stderr(&out));
         assert_eq!(sb.work().join("ran").exists(), want == Some(0));
+        if answer == Answer::Refused {
+            // The user just said no on the card: the agent is not handed a code to
+            // ask again with in the same message.
+            let err = stderr(&out);
+            let after = err.split("refused this command").nth(1).unwrap_or("");
+            assert!(!after.contains("interlock approve"), "{err}");
+        }
         let last = sb.log_lines().pop().expect("log");
         assert_eq!(last["channel"], "wrap");
     }
@@ -1558,17 +1571,26 @@ fn install_sh_installs_updates_and_uninstalls() {
     for _ in 0..2 {
         let out = install(&[]);
         assert!(out.status.success(), "{}", stderr(&out));
-        assert!(text(&out.stdout).contains("CLAUDE_CODE_SHELL"));
-        assert!(text(&out.stdout).contains(&format!(
+        // The closing text points at the two commands a new user needs next.
+        let said = text(&out.stdout);
+        assert!(said.contains("interlock install claude"), "{said}");
+        assert!(said.contains("interlock doctor"), "{said}");
+        assert!(!said.contains("settings.json"), "no hand-editing: {said}");
+        assert!(said.contains(&format!(
             "SHELL={}",
             prefix.join("bin/interlock-bash").display()
         )));
+        assert!(said.contains(" KiB)"), "the size is reported: {said}");
     }
     let bin = prefix.join("bin");
-    assert_eq!(
-        std::fs::read(bin.join("interlock")).expect("installed"),
-        std::fs::read(BIN).expect("built")
-    );
+    // Installed stripped: smaller than the build, and still the same program.
+    let installed = std::fs::metadata(bin.join("interlock"))
+        .expect("installed")
+        .len();
+    assert!(installed < std::fs::metadata(BIN).expect("built").len());
+    let mut c = sb.command(&bin.join("interlock"));
+    c.args(["check", "--", "rm -rf /"]);
+    assert_eq!(run(c, b"").status.code(), Some(11));
     // Hard links (the confinement can keep each name in place, not a symbolic link).
     for link in ["interlock-bash", "interlock-zsh"] {
         use std::os::unix::fs::MetadataExt;
@@ -1596,11 +1618,36 @@ fn install_sh_installs_updates_and_uninstalls() {
         Some(STOPPED),
         "bash on PATH is guarded"
     );
+    // An agent wired with the installed binary...
+    let mut c = sb.command(&bin.join("interlock"));
+    c.args(["install", "gemini"]);
+    let out = run(c, b"");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let settings = sb.home().join(".gemini/settings.json");
+    assert!(std::fs::read_to_string(&settings)
+        .expect("wired")
+        .contains("interlock"));
     // Uninstall removes only what points at Interlock.
     std::fs::remove_file(bin.join("interlock-zsh")).expect("rm");
     std::os::unix::fs::symlink("/usr/bin/zsh", bin.join("interlock-zsh")).expect("foreign link");
     let out = install(&["--uninstall"]);
     assert!(out.status.success(), "{}", stderr(&out));
+    // ... is unwired first, through `interlock uninstall`, and what remains is said.
+    assert!(
+        std::fs::read_to_string(&settings).map_or(true, |s| !s.contains("interlock hook")),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("Gemini"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        text(&out.stdout).contains("--project"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(!bin.join("interlock").exists());
     assert!(!bin.join("interlock-bash").exists());
     assert!(!shims.exists());
@@ -1655,7 +1702,7 @@ fn approving_a_deny_takes_the_rule_id() {
     let (status, screen) = sb.approve_in_terminal(&code, "yes", &[]);
     assert_eq!(status, 1, "{screen}");
     assert!(
-        screen.contains("type the rule id fs.delete-critical"),
+        screen.contains("Typing the rule id fs.delete-critical lets it run once"),
         "{screen}"
     );
     assert!(!sb

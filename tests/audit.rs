@@ -469,7 +469,7 @@ fn malformed_files_are_reported_and_the_scan_goes_on() {
         "{stderr}"
     );
     assert_eq!(out.status.code(), Some(11));
-    // Errors alone fail the scan as a confirm would.
+    // Errors alone are reported, but fail the scan only when asked.
     let only = tempfile::tempdir().unwrap();
     std::fs::write(only.path().join("package.json"), "{\"scripts\": ").unwrap();
     let out = interlock(home.path())
@@ -477,7 +477,14 @@ fn malformed_files_are_reported_and_the_scan_goes_on() {
         .arg(only.path())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(10));
+    assert_eq!(out.status.code(), Some(0));
+    let failing = interlock(home.path())
+        .arg("audit")
+        .arg(only.path())
+        .arg("--fail-on-unreadable")
+        .output()
+        .unwrap();
+    assert_eq!(failing.status.code(), Some(10));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("package.json (package.json)\n  1:12 error: invalid JSON: EOF while parsing a value at line 1 column 12"), "{text}");
 }
@@ -1000,4 +1007,170 @@ fn a_dockerfile_run_is_judged_inside_the_image() {
         found,
         vec![(3, 28, "database.sql-drop"), (4, 7, "http.delete-remote")]
     );
+}
+
+// ---- File kinds, unreadable files, usage errors (a newcomer's first scans) ----
+
+#[test]
+fn only_real_dockerfiles_are_read_as_dockerfiles() {
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("repo");
+    std::fs::create_dir_all(root.join("src/extract")).unwrap();
+    // Source files that only mention Dockerfiles in their names, and a variant name
+    // whose content is not a Dockerfile.
+    let rust = "//! reads Dockerfiles\nuse std::io;\nfn main() {}\n";
+    for name in [
+        "src/extract/dockerfile.rs",
+        "src/extract/DOCKERFILE.RS",
+        "src/Dockerfile.md",
+        "Dockerfile.notes",
+    ] {
+        std::fs::write(root.join(name), rust).unwrap();
+    }
+    std::fs::write(
+        root.join("Dockerfile"),
+        "FROM debian\nRUN git push --force\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("Dockerfile.dev"),
+        "# syntax=docker/dockerfile:1\nFROM debian\nRUN git reset --hard\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("web.dockerfile"), "ARG V\nFROM x:$V\nRUN ls\n").unwrap();
+    let (v, out) = run_json(interlock(home.path()).arg("audit").arg(&root).args([
+        "--format",
+        "json",
+        "--no-progress",
+    ]));
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0, "{v:#}");
+    assert_eq!(v["summary"]["files_read"], 3, "{v:#}");
+    let files: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, vec!["Dockerfile", "Dockerfile.dev"]);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn parse_problems_are_reported_once_per_file_and_do_not_set_the_status() {
+    let home = tempfile::tempdir().unwrap();
+    let root = home.path().join("repo");
+    std::fs::create_dir_all(&root).unwrap();
+    // Five unknown instructions in one Dockerfile: one report, with the count.
+    std::fs::write(
+        root.join("Dockerfile"),
+        "FROM debian\nRNU a\nRNU b\nRNU c\nRNU d\nRNU e\nRUN ls\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        interlock(home.path())
+            .arg("audit")
+            .arg(&root)
+            .arg("--no-progress")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert_eq!(text.matches("error:").count(), 1, "{text}");
+    assert!(
+        text.contains("2:1 error: unknown Dockerfile instruction `RNU`; this line is skipped (and 4 more problems in this file)"),
+        "{text}"
+    );
+    assert!(text.contains("1 file unreadable"), "{text}");
+    // Asked for, an unreadable file fails the scan (as a confirm).
+    assert_eq!(run(&["--fail-on-unreadable"]).status.code(), Some(10));
+    assert_eq!(
+        run(&["--fail-on-unreadable", "--fail-on", "never"])
+            .status
+            .code(),
+        Some(10)
+    );
+    // --skip audit.unreadable leaves them out of every format.
+    let out = run(&["--skip", "audit.unreadable", "--fail-on-unreadable"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("error:"));
+    let out = run(&["--skip", "audit.unreadable", "--format", "sarif"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = v["runs"][0]["results"].as_array().unwrap();
+    assert!(
+        results.iter().all(|r| r["ruleId"] != "audit.unreadable"),
+        "{results:#?}"
+    );
+    let out = run(&["--format", "sarif"]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unreadable = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "audit.unreadable")
+        .count();
+    assert_eq!(unreadable, 1);
+}
+
+#[test]
+fn a_missing_path_is_a_usage_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = interlock(home.path())
+        .args(["audit", "/nonexistent/interlock-audit-path"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no such file or directory"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+/// docs/audit.md: `shell: interlock audit --shell --enforce {0}` (GitHub puts the
+/// script path where `{0}` is, after the options).
+#[test]
+fn the_documented_enforce_form_takes_the_script_last() {
+    let ws = workspace();
+    let script = format!(
+        "cd {}/repo\ngit reset --hard\ntouch ran.txt\nexit 3\n",
+        ws.path().display()
+    );
+    let file = ws.path().join("step.sh");
+    std::fs::write(&file, &script).unwrap();
+    let run = |args: &[&str]| {
+        interlock(ws.path())
+            .args(["audit", "--shell"])
+            .args(args)
+            .arg(&file)
+            .current_dir(ws.path())
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--enforce"]);
+    assert_eq!(
+        out.status.code(),
+        Some(10),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!ws.path().join("repo/ran.txt").exists());
+    let out = run(&["--enforce", "--fail-on", "deny"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(ws.path().join("repo/ran.txt").exists());
+    // A script named twice is still a usage error.
+    let out = interlock(ws.path())
+        .args(["audit", "--shell"])
+        .arg(&file)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -41,19 +41,19 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn exit_codes_are_distinct() {
     assert_eq!(
-        run(&["check", "--cwd", "/home/user/project", "--", "git status"])
+        run(&["check", "--cwd", "/tmp", "--", "git status"])
             .status
             .code(),
         Some(0)
     );
     assert_eq!(
-        run(&["check", "--cwd", "/home/user/project", "--", "git push -f"])
+        run(&["check", "--cwd", "/tmp", "--", "git push -f"])
             .status
             .code(),
         Some(10)
     );
     assert_eq!(
-        run(&["check", "--cwd", "/home/user/project", "--", "rm -rf ~"])
+        run(&["check", "--cwd", "/tmp", "--", "rm -rf ~"])
             .status
             .code(),
         Some(11)
@@ -65,15 +65,7 @@ fn exit_codes_are_distinct() {
 
 #[test]
 fn several_arguments_are_joined_into_one_command() {
-    let o = run(&[
-        "check",
-        "--cwd",
-        "/home/user/project",
-        "--",
-        "git",
-        "push",
-        "--force",
-    ]);
+    let o = run(&["check", "--cwd", "/tmp", "--", "git", "push", "--force"]);
     assert_eq!(o.status.code(), Some(10));
     assert!(stdout(&o).contains("git.push-force"));
 }
@@ -84,7 +76,7 @@ fn json_verdict_has_rule_reason_and_span() {
         "check",
         "--json",
         "--cwd",
-        "/home/user/project",
+        "/tmp",
         "--",
         "echo hi && rm -rf ~",
     ]);
@@ -105,7 +97,7 @@ fn json_verdict_has_rule_reason_and_span() {
 #[test]
 fn batch_lines_and_nul_separated() {
     let o = run_stdin(
-        &["check", "--batch", "--json", "--cwd", "/home/user/project"],
+        &["check", "--batch", "--json", "--cwd", "/tmp"],
         b"ls\ngit push -f\nrm -rf /\n",
     );
     let lines: Vec<serde_json::Value> = stdout(&o)
@@ -151,7 +143,7 @@ fn explain_underlines_the_finding_and_shows_programs() {
     let o = run(&[
         "explain",
         "--cwd",
-        "/home/user/project",
+        "/tmp",
         "--",
         "sudo bash -c 'git push --force'",
     ]);
@@ -293,4 +285,230 @@ fn a_broken_config_is_reported_and_builtins_still_apply() {
         .expect("run");
     assert_eq!(o.status.code(), Some(11));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a valid Interlock config"));
+}
+
+// ---- A newcomer's first commands: mistakes are errors with a way out ----
+
+#[test]
+fn a_command_with_options_but_no_dashes_gets_a_hint_naming_them() {
+    let o = run(&["check", "rm", "-rf", "/"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("after `--`"), "{err}");
+    assert!(err.contains("interlock check -- 'rm -rf /'"), "{err}");
+    assert!(!err.contains("-- -r"), "{err}");
+    // A mistyped option of Interlock's own gets clap's message, not the hint.
+    let o = run(&["check", "--jsno", "--", "ls"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("after `--`"));
+    let o = run(&["explain", "--cwd", "/tmp", "find", ".", "-delete"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("interlock explain --cwd /tmp -- 'find . -delete'"),
+        "{err}"
+    );
+}
+
+#[test]
+fn options_that_cannot_apply_are_errors() {
+    for args in [
+        &["check", "--batch", "--", "ls"][..],
+        &["check", "-0", "--", "ls"],
+        &["check", "--cwd", "/nonexistent/dir", "--", "ls"],
+        &["explain", "--cwd", "/nonexistent/dir", "--", "ls"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty(), "{args:?}: {}", stdout(&o));
+        assert!(!o.stderr.is_empty(), "{args:?}");
+    }
+    let err = String::from_utf8_lossy(&run(&["check", "-0", "--", "ls"]).stderr).into_owned();
+    assert!(err.contains("needs --batch"), "{err}");
+    let err =
+        String::from_utf8_lossy(&run(&["check", "--cwd", "/nonexistent/dir", "--", "ls"]).stderr)
+            .into_owned();
+    assert!(err.contains("not a directory"), "{err}");
+}
+
+#[test]
+fn exit_70_when_the_verdict_cannot_be_written() {
+    let bin = env!("CARGO_BIN_EXE_interlock");
+    for redirect in [">&-", ">/dev/full"] {
+        for door in ["check", "explain"] {
+            let o = Command::new("sh")
+                .arg("-c")
+                .arg(format!("exec \"$0\" {door} -- 'rm -rf /' {redirect}"))
+                .arg(bin)
+                .env("INTERLOCK_CONFIG", "/nonexistent/config.toml")
+                .output()
+                .expect("sh");
+            assert_eq!(o.status.code(), Some(70), "{door} {redirect}");
+        }
+    }
+}
+
+#[test]
+fn human_output_gives_line_and_column() {
+    let o = run(&["check", "--", "ls\necho ok && rm -rf ~"]);
+    let out = stdout(&o);
+    assert!(out.contains("at line 2, column 19: ~"), "{out}");
+    assert!(!out.contains(".."), "{out}");
+    let o = run(&["explain", "--", "rm -rf ~"]);
+    assert!(stdout(&o).contains("fs.delete-critical [deny] at line 1, column 8"));
+}
+
+#[test]
+fn explain_names_each_program_once() {
+    let o = run(&[
+        "explain",
+        "--cwd",
+        "/tmp",
+        "--",
+        "find ~ -name x -exec rm -rf {} +",
+    ]);
+    let out = stdout(&o);
+    assert!(out.contains("programs: find → rm\n"), "{out}");
+}
+
+#[test]
+fn explain_json() {
+    let o = run(&["explain", "--json", "--cwd", "/tmp", "--", "sudo rm -rf ~"]);
+    assert_eq!(o.status.code(), Some(11));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).expect("one JSON object");
+    assert_eq!(v["command"], "sudo rm -rf ~");
+    assert_eq!(v["cwd"], "/tmp");
+    assert_eq!(v["programs"], serde_json::json!(["sudo", "rm"]));
+    assert_eq!(v["decision"], "deny");
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "fs.delete-critical");
+    assert_eq!(
+        (f["start"].as_u64(), f["end"].as_u64()),
+        (Some(12), Some(13))
+    );
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(1), Some(13))
+    );
+}
+
+/// Every argument of every subcommand is described in `--help`, with no empty
+/// description lines.
+#[test]
+fn every_argument_in_help_has_a_description() {
+    let doors: &[&[&str]] = &[
+        &["check"],
+        &["explain"],
+        &["policy", "list"],
+        &["policy", "test"],
+        &["approve"],
+        &["log"],
+        &["log", "verify"],
+        &["hook"],
+        &["install"],
+        &["uninstall"],
+        &["doctor"],
+        &["wrap"],
+        &["audit"],
+    ];
+    for door in doors {
+        let mut args = door.to_vec();
+        args.push("--help");
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{door:?}");
+        let help = stdout(&o);
+        let mut in_list = false;
+        for line in help.lines() {
+            if line == "Arguments:" || line == "Options:" {
+                in_list = true;
+                continue;
+            }
+            if line.is_empty() {
+                in_list = false;
+                continue;
+            }
+            if in_list && line.starts_with("  ") && !line.starts_with("    ") {
+                let entry = line.trim_start();
+                let described = entry
+                    .split_once("  ")
+                    .is_some_and(|(_, d)| !d.trim().is_empty());
+                assert!(described, "{door:?}: no description for `{entry}`\n{help}");
+            }
+        }
+    }
+    // The --batch output format is documented where it is used.
+    let help = stdout(&run(&["check", "--help"]));
+    assert!(help.contains("DECISION<TAB>RULES<TAB>COMMAND"), "{help}");
+}
+
+/// Colour on a terminal (deny and confirm in different colours, the span underlined),
+/// none when piped or with NO_COLOR.
+#[test]
+fn colour_only_on_a_terminal() {
+    use std::io::Read;
+    fn on_pty(args: &[&str], no_color: bool) -> String {
+        let pty = nix::pty::openpty(None, None).expect("openpty");
+        let slave = std::fs::File::from(pty.slave);
+        let mut c = interlock(args);
+        c.stdout(slave.try_clone().expect("dup"))
+            .stderr(Stdio::null())
+            .stdin(Stdio::null())
+            .env_remove("NO_COLOR")
+            .env("TERM", "xterm");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        let status = c.status().expect("run");
+        assert!(status.code().is_some());
+        drop(slave);
+        drop(c);
+        let mut master = std::fs::File::from(pty.master);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Reading the master after the slave is closed ends with EIO.
+        while let Ok(n) = master.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    let deny = on_pty(&["explain", "--cwd", "/tmp", "--", "rm -rf ~"], false);
+    assert!(deny.contains("\x1b[1;31mdeny\x1b[0m"), "{deny:?}");
+    assert!(
+        deny.contains("\x1b[4;31m~\x1b[0m"),
+        "the span is underlined: {deny:?}"
+    );
+    let confirm = on_pty(&["check", "--cwd", "/tmp", "--", "git push -f"], false);
+    assert!(confirm.contains("\x1b[1;33mconfirm\x1b[0m"), "{confirm:?}");
+    let plain = on_pty(&["explain", "--cwd", "/tmp", "--", "rm -rf ~"], true);
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+    let piped = run(&["explain", "--cwd", "/tmp", "--", "rm -rf ~"]);
+    assert!(!stdout(&piped).contains('\x1b'));
+}
+
+#[test]
+fn a_broken_config_warning_names_the_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cfg = dir.path().join("config.toml");
+    // The README's old mistake: `disable` after a table becomes a key of that table.
+    std::fs::write(
+        &cfg,
+        "[[override]]\nrule = \"git.push-force\"\ndecision = \"deny\"\n\ndisable = [\"git.stash-drop\"]\n",
+    )
+    .expect("write");
+    let o = interlock(&["check", "--", "ls"])
+        .env("INTERLOCK_CONFIG", &cfg)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}:5:1: not a valid Interlock config",
+            cfg.display()
+        )),
+        "{err}"
+    );
+    assert!(err.contains("disable"), "{err}");
 }

@@ -314,23 +314,47 @@ pub fn taken_by_another_run(code: &str) -> bool {
 }
 
 /// `.taken` marks nobody asked about (the run that waited for them is gone) go after a day.
+/// Requests kept in the store at most: every stop writes one (a hook's deny too), so
+/// an agent stopped hundreds of times would otherwise leave hundreds of files.
+pub const MAX_REQUESTS: usize = 100;
+/// Requests younger than this are never evicted for space: a command may still be
+/// waiting on them (the wait is 110 s by default), or a person be reading the code.
+const EVICTABLE_AGE: Duration = Duration::from_secs(10 * 60);
+
+/// Clean the request store before a new request: expired requests and spent markers
+/// go; beyond [`MAX_REQUESTS`], the oldest requests past [`EVICTABLE_AGE`] go too.
 fn prune_taken(dir: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
+    let mut requests: Vec<(Duration, PathBuf)> = Vec::new();
     for e in entries.flatten() {
         let path = e.path();
-        if path.extension().and_then(|x| x.to_str()) != Some("taken") {
+        let ext = path.extension().and_then(|x| x.to_str());
+        if !matches!(ext, Some("taken" | "json")) {
             continue;
         }
-        let old = e
+        let Some(age) = e
             .metadata()
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.elapsed().ok())
-            .is_some_and(|age| age > REQUEST_TTL);
-        if old {
+        else {
+            continue;
+        };
+        if age > REQUEST_TTL {
             let _ = std::fs::remove_file(path);
+        } else if ext == Some("json") {
+            requests.push((age, path));
+        }
+    }
+    if requests.len() >= MAX_REQUESTS {
+        requests.sort_by_key(|r| std::cmp::Reverse(r.0));
+        let excess = requests.len() + 1 - MAX_REQUESTS;
+        for (age, path) in requests.into_iter().take(excess) {
+            if age > EVICTABLE_AGE {
+                let _ = std::fs::remove_file(path);
+            }
         }
     }
 }
@@ -395,6 +419,59 @@ mod tests {
                 .join(format!("{}.json", req.code));
             std::fs::write(&path, serde_json::to_vec(&a).expect("json")).expect("write");
             assert!(take_matching("rm -rf ~", cwd).expect("take").is_none());
+        });
+    }
+
+    #[test]
+    fn old_requests_are_cleaned() {
+        with_state(|| {
+            let cwd = Path::new("/p");
+            let dir = sub_dir("requests").expect("dir");
+            let age = |secs: u64| SystemTime::now() - Duration::from_secs(secs);
+            let set_age = |code: &str, secs: u64| {
+                std::fs::File::options()
+                    .write(true)
+                    .open(dir.join(format!("{code}.json")))
+                    .expect("open")
+                    .set_modified(age(secs))
+                    .expect("mtime");
+            };
+            let expired = create_request("a", cwd, &[]).expect("request").code;
+            set_age(&expired, REQUEST_TTL.as_secs() + 60);
+            let mut old = Vec::new();
+            for i in 0..MAX_REQUESTS + 20 {
+                let code = create_request(&format!("c{i}"), cwd, &[])
+                    .expect("request")
+                    .code;
+                set_age(&code, 3600 + (MAX_REQUESTS + 20 - i) as u64);
+                old.push(code);
+            }
+            let fresh: Vec<String> = (0..5)
+                .map(|i| {
+                    create_request(&format!("n{i}"), cwd, &[])
+                        .expect("request")
+                        .code
+                })
+                .collect();
+            let count = std::fs::read_dir(&dir).expect("dir").count();
+            assert!(count <= MAX_REQUESTS, "{count} request files left");
+            assert!(!request_exists(&expired));
+            // The newest survive; the oldest went first.
+            assert!(fresh.iter().all(|c| request_exists(c)));
+            assert!(request_exists(old.last().expect("last")));
+            assert!(!request_exists(&old[0]));
+            // Requests a command may still be waiting on are never evicted.
+            for c in fresh.iter().chain(old.iter()) {
+                let _ = std::fs::remove_file(dir.join(format!("{c}.json")));
+            }
+            let young: Vec<String> = (0..MAX_REQUESTS + 5)
+                .map(|i| {
+                    create_request(&format!("y{i}"), cwd, &[])
+                        .expect("request")
+                        .code
+                })
+                .collect();
+            assert!(young.iter().all(|c| request_exists(c)));
         });
     }
 

@@ -96,12 +96,20 @@ impl FileReport {
         }
     }
 
-    /// The strictest decision in the file; an error counts as a confirm (its commands
-    /// went unjudged).
+    /// The strictest decision of the findings in the file. A file that could not be
+    /// read has no decision of its own: `unreadable` says so, and the CLI counts it
+    /// only when asked (`--fail-on-unreadable`).
     pub fn worst(&self) -> Decision {
-        let f = self.findings.iter().map(|f| f.decision).max();
-        let e = (!self.errors.is_empty()).then_some(Decision::Confirm);
-        f.max(e).unwrap_or(Decision::Allow)
+        self.findings
+            .iter()
+            .map(|f| f.decision)
+            .max()
+            .unwrap_or(Decision::Allow)
+    }
+
+    /// Whether the file, or part of it, could not be read or parsed.
+    pub fn unreadable(&self) -> bool {
+        !self.errors.is_empty()
     }
 }
 
@@ -129,7 +137,15 @@ pub fn audit_text(
         findings: Vec::new(),
         errors: Vec::new(),
     };
-    for p in ex.problems {
+    // Problems are reported once per file: the first, with how many more there are.
+    let more = ex.problems.len().saturating_sub(1);
+    if let Some(mut p) = ex.problems.into_iter().next() {
+        if more > 0 {
+            p.message.push_str(&format!(
+                " (and {more} more problem{} in this file)",
+                if more == 1 { "" } else { "s" }
+            ));
+        }
         let (line, column) = match p.offset {
             Some(o) => {
                 let (l, c) = ix.locate(text, o);

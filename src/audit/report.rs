@@ -20,6 +20,7 @@ const MAX_SHOWN: usize = 160;
 pub struct Summary {
     pub deny: usize,
     pub confirm: usize,
+    /// Files that could not be read or parsed (in whole or in part).
     pub errors: usize,
     pub files_with_findings: usize,
 }
@@ -28,7 +29,9 @@ impl Summary {
     pub fn of(scan: &Scan) -> Summary {
         let mut s = Summary::default();
         for f in &scan.files {
-            s.errors += f.errors.len();
+            if f.unreadable() {
+                s.errors += 1;
+            }
             if !f.findings.is_empty() {
                 s.files_with_findings += 1;
             }
@@ -66,7 +69,7 @@ pub fn write_text(scan: &Scan, out: &mut impl Write) -> io::Result<()> {
     let total = s.deny + s.confirm;
     writeln!(
         out,
-        "{} finding{} ({} deny, {} confirm) in {} of {} files; {} unreadable; {} commands read in {:.2}s",
+        "{} finding{} ({} deny, {} confirm) in {} of {} files; {} file{} unreadable; {} commands read in {:.2}s",
         total,
         if total == 1 { "" } else { "s" },
         s.deny,
@@ -74,6 +77,7 @@ pub fn write_text(scan: &Scan, out: &mut impl Write) -> io::Result<()> {
         s.files_with_findings,
         scan.files_read,
         s.errors,
+        if s.errors == 1 { "" } else { "s" },
         scan.commands,
         scan.elapsed.as_secs_f64()
     )

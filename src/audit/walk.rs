@@ -1,7 +1,7 @@
 //! The scan: walk each root in parallel (honouring `.gitignore`, `.ignore` and git's
 //! excludes), pick the files the audit reads, and audit each on the walker's threads.
 
-use super::extract::{kind_by_name, shell::is_shell_shebang, Kind};
+use super::extract::{kind_by_name, looks_like_dockerfile, shell::is_shell_shebang, Kind};
 use super::{audit_text, FileRef, FileReport};
 use crate::engine::{Context, Engine};
 use ignore::{WalkBuilder, WalkState};
@@ -192,6 +192,19 @@ fn visit_file(shared: &Shared, root: &Path, rel: &Path, display: &str, explicit:
     };
     let report = match read_text(&path) {
         Ok(None) => return,
+        // A variant name (`Dockerfile.dev`, `x.dockerfile`) is a Dockerfile only if it
+        // reads as one; `Dockerfile` itself, or a file named on the command line, is.
+        Ok(Some(text))
+            if kind == Kind::Dockerfile
+                && !explicit
+                && !matches!(
+                    rel.file_name().and_then(|n| n.to_str()),
+                    Some("Dockerfile" | "dockerfile" | "Containerfile" | "containerfile")
+                )
+                && !looks_like_dockerfile(&text) =>
+        {
+            return
+        }
         Ok(Some(text)) => {
             let file = FileRef { root, rel, display };
             audit_text(shared.engine, shared.base, &file, kind, &text)

@@ -8,7 +8,8 @@
 //!
 //! What this proves: the log was not edited by something that did not also rewrite
 //! every later hash and the head. A process running as the same user can do that;
-//! the `interlock.self` rules stop commands that touch the state directory, and
+//! the `interlock.state` rule (through the `interlock.self` check) stops commands that
+//! touch the state directory, and
 //! `settings.syslog` sends every entry (with its hash) off the machine's user account.
 
 mod redact;

@@ -52,12 +52,17 @@ pub fn run(a: ApproveArgs) -> i32 {
         return exit::DENY;
     }
     // A deny destroys what cannot be rebuilt: one word typed by habit must not allow
-    // it, so the human types the rule's id instead (as on the wrap session's card).
-    let phrase = req
-        .rules
-        .iter()
-        .find(|r| r.decision == "deny")
-        .map_or("yes", |r| r.rule.as_str());
+    // it, so the human types the rule's id instead, the same phrase as on the wrap
+    // session's card (`render::deny_phrase`).
+    let phrase = interlock::render::deny_phrase(req.rules.iter().map(|r| {
+        let d = if r.decision == "deny" {
+            interlock::Decision::Deny
+        } else {
+            interlock::Decision::Confirm
+        };
+        (r.rule.as_str(), d)
+    }))
+    .unwrap_or("yes");
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "{}", card(&req));
     let _ = if phrase == "yes" {
@@ -68,7 +73,7 @@ pub fn run(a: ApproveArgs) -> i32 {
     } else {
         write!(
             err,
-            "\nThis command is denied by {id}. To let it run once in this directory anyway, type the rule id {id} (anything else refuses): ",
+            "\nInterlock denies this command ({id}). Typing the rule id {id} lets it run once, exactly as shown, in this directory (anything else refuses): ",
             id = visible(phrase, false)
         )
     };

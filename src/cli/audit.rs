@@ -32,12 +32,17 @@ pub struct AuditArgs {
     /// Write the report to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Exit non-zero when a finding is at least this strict (an unreadable file counts
-    /// as confirm). Exit status: 0 below the level, 10 when the worst is confirm, 11
-    /// when it is deny. With --shell --enforce: the level that refuses the script.
+    /// Exit non-zero when a finding is at least this strict. Exit status: 0 below the
+    /// level, 10 when the worst is confirm, 11 when it is deny. With --shell --enforce:
+    /// the level that refuses the script.
     #[arg(long, value_enum, default_value_t = FailOn::Confirm)]
     fail_on: FailOn,
-    /// Leave out findings of this rule (repeatable; `shell.*` skips a whole pack).
+    /// Also exit 10 (at least) when a file could not be read or parsed (its commands went
+    /// unchecked). Without it, unreadable files are reported but do not change the status.
+    #[arg(long)]
+    fail_on_unreadable: bool,
+    /// Leave out findings of this rule (repeatable; `shell.*` skips a whole pack;
+    /// `audit.unreadable` leaves out files that could not be read).
     #[arg(long, value_name = "RULE")]
     skip: Vec<String>,
     /// Worker threads (default: one per core).
@@ -53,8 +58,9 @@ pub struct AuditArgs {
     #[arg(long)]
     no_progress: bool,
     /// Run as a CI shell: judge SCRIPT (a file, or `-`/nothing for stdin), log every
-    /// would-be stop, then run it with bash and pass its exit status through.
-    #[arg(long, value_name = "SCRIPT", num_args = 0..=1, default_missing_value = "-")]
+    /// would-be stop, then run it with bash and pass its exit status through. The
+    /// script may also come after the other options (`--shell --enforce {0}`).
+    #[arg(long, value_name = "SCRIPT", num_args = 0..=1, default_missing_value = "")]
     shell: Option<String>,
     /// With --shell: refuse to run a script that has a stop (at --fail-on or above).
     #[arg(long, requires = "shell")]
@@ -106,6 +112,16 @@ pub fn run(args: AuditArgs) -> i32 {
     } else {
         args.paths.clone()
     };
+    for p in &paths {
+        if let Err(e) = std::fs::metadata(p) {
+            eprintln!(
+                "interlock audit: {}: {}",
+                visible(&p.display().to_string(), false),
+                io_reason(&e)
+            );
+            return exit::USAGE;
+        }
+    }
     let cwd = paths.first().and_then(|p| {
         let dir = if p.is_dir() {
             p.clone()
@@ -126,8 +142,12 @@ pub fn run(args: AuditArgs) -> i32 {
     };
     let mut scan = audit::scan(&engine, &base, &paths, &opts);
     if !args.skip.is_empty() {
+        let skip_errors = skipped(&args.skip, report::UNREADABLE_RULE);
         for f in &mut scan.files {
             f.findings.retain(|x| !skipped(&args.skip, &x.rule));
+            if skip_errors {
+                f.errors.clear();
+            }
         }
         scan.files
             .retain(|f| !f.findings.is_empty() || !f.errors.is_empty());
@@ -179,8 +199,19 @@ pub fn run(args: AuditArgs) -> i32 {
         .unwrap_or(Decision::Allow);
     if args.fail_on.fails(worst) {
         decision_code(worst)
+    } else if args.fail_on_unreadable && scan.files.iter().any(|f| f.unreadable()) {
+        exit::CONFIRM
     } else {
         exit::ALLOW
+    }
+}
+
+/// An I/O error without the "(os error N)" tail.
+fn io_reason(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory",
+        std::io::ErrorKind::PermissionDenied => "permission denied",
+        _ => "cannot be read",
     }
 }
 
@@ -221,10 +252,17 @@ fn run_shell(args: &AuditArgs, script: &str) -> i32 {
         eprintln!("interlock audit --shell: nested {depth} times; a bash wrapper seems to run Interlock again (set --bash or INTERLOCK_BASH to the real bash)");
         return exit::USAGE;
     }
-    if !args.paths.is_empty() {
-        eprintln!("interlock audit --shell takes one script (or stdin), not paths to scan");
-        return exit::USAGE;
-    }
+    // `--shell --enforce {0}`: the script is the one operand after the options.
+    let script = match (script, args.paths.as_slice()) {
+        ("", []) => "-".to_string(),
+        ("", [one]) => one.to_string_lossy().into_owned(),
+        (s, []) => s.to_string(),
+        _ => {
+            eprintln!("interlock audit --shell takes one script (or stdin), not paths to scan");
+            return exit::USAGE;
+        }
+    };
+    let script = script.as_str();
     let from_stdin = script == "-";
     let bytes = if from_stdin {
         let mut b = Vec::new();

@@ -71,10 +71,14 @@ enum Command {
 
 /// Run the CLI with the process arguments; returns the exit status.
 pub fn main(args: Vec<OsString>) -> i32 {
-    let cli = match Cli::try_parse_from(args) {
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { exit::USAGE } else { 0 };
+            if let Some(hint) = dash_dash_hint(&e, &args) {
+                eprintln!("{hint}");
+                return code;
+            }
             let _ = e.print();
             return code;
         }
@@ -92,6 +96,71 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Wrap(a) => wrap::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Confine(a) => confine::run(a),
+    }
+}
+
+/// `interlock check rm -rf /`: clap reads `-rf` as an option of `check` and suggests
+/// `-- -rf`, which is not what the person meant. Say instead to put the whole command
+/// after `--`, and show the line that would work.
+fn dash_dash_hint(e: &clap::Error, args: &[OsString]) -> Option<String> {
+    use clap::error::ErrorKind;
+    if e.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let door = args.get(1)?.to_str()?;
+    if door != "check" && door != "explain" {
+        return None;
+    }
+    let mut own: Vec<String> = Vec::new();
+    let mut command: Vec<String> = Vec::new();
+    let mut rest = args[2..].iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(a) = rest.next() {
+        if !command.is_empty() {
+            command.push(a);
+            continue;
+        }
+        match a.as_str() {
+            "--json" | "--batch" | "-0" | "--null" => own.push(a),
+            "--cwd" => {
+                own.push(a);
+                own.extend(rest.next().map(|d| quote(&d)));
+            }
+            _ if a.starts_with("--cwd=") => own.push(quote(&a)),
+            _ => command.push(a),
+        }
+    }
+    // `interlock check --jsno`: a mistyped option of Interlock's own, not a command.
+    if command.first().is_none_or(|c| c.starts_with('-')) {
+        return None;
+    }
+    let unknown = e
+        .get(clap::error::ContextKind::InvalidArg)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    let mut line = format!("interlock {door}");
+    for o in &own {
+        line.push(' ');
+        line.push_str(o);
+    }
+    line.push_str(" -- ");
+    line.push_str(&quote(&command.join(" ")));
+    Some(format!(
+        "interlock {door}: `{}` was read as an option of `interlock {door}`, not as part of the command.\n\
+         Put the command after `--` (quoted, as one argument, is safest):\n    {}",
+        interlock::render::visible(&unknown, false),
+        line
+    ))
+}
+
+/// Quote for a POSIX shell when needed.
+fn quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@%+,".contains(&b))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

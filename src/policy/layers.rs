@@ -170,20 +170,33 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
                 continue;
             }
         };
-        match toml::from_str::<ConfigFile>(&text) {
+        match parse(&text) {
             Ok(file) => {
                 apply(&mut loaded, kind, &path, file);
                 loaded.sources.push((kind, path));
             }
-            Err(e) => loaded.warnings.push(format!(
-                "{}: not a valid Interlock config, ignored: {}",
-                path.display(),
-                e.message()
-            )),
+            Err(e) => loaded
+                .warnings
+                .push(format!("{}{e}; the file is ignored", path.display())),
         }
     }
     loaded.policy.reindex();
     loaded
+}
+
+/// Parse a config file. The error starts with `:LINE:COLUMN: ` when the parser knows
+/// where the problem is, so it reads `path:LINE:COLUMN: message` after the file name.
+pub fn parse(text: &str) -> Result<ConfigFile, String> {
+    toml::from_str::<ConfigFile>(text).map_err(|e| {
+        let message = e.message().trim_end().to_string();
+        match e.span() {
+            Some(span) => {
+                let (line, column) = crate::render::line_column(text, span.start);
+                format!(":{line}:{column}: not a valid Interlock config: {message}")
+            }
+            None => format!(": not a valid Interlock config: {message}"),
+        }
+    })
 }
 
 /// Apply one parsed layer.

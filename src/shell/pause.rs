@@ -71,7 +71,15 @@ pub fn settle(
     let card = card(command, cwd, verdict);
     if verdict.decision == Decision::Deny {
         eprint!("interlock: nothing ran: this command is blocked.\n{card}");
-        eprintln!("{}", dont_route_around(code.as_deref()));
+        // An agent's own `interlock approve` gets no code: approving the approval
+        // would only ask the user the same question twice.
+        let offered = code.as_deref().filter(|_| {
+            !verdict
+                .findings
+                .iter()
+                .any(|f| f.rule == "interlock.approve")
+        });
+        eprintln!("{}", dont_route_around(offered));
         return stop(EXIT_STOPPED, "denied", None, code);
     }
     let wrap = ask_wrap_session(command, cwd, verdict, timeout);

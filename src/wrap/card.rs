@@ -35,24 +35,15 @@ pub struct CardView {
 }
 
 impl CardView {
-    /// What a human must type to let a deny-level command run: the path at stake when
-    /// the finding names one, else the rule id. `None` when one key is enough.
+    /// What a human must type to let a deny-level command run: the id of the rule that
+    /// denies it, the same phrase `interlock approve` asks for
+    /// ([`crate::render::deny_phrase`]). `None` when one key is enough.
     pub fn phrase(&self) -> Option<String> {
         if self.decision < Decision::Deny {
             return None;
         }
-        let f = self
-            .findings
-            .iter()
-            .find(|f| f.decision == Decision::Deny)?;
-        let path = f.detail.as_deref().and_then(|d| {
-            d.split_whitespace()
-                .map(|w| w.trim_end_matches([',', ';', ':', ')']))
-                .rfind(|w| w.starts_with('/') && w.len() >= 4)
-                .filter(|w| visible(w, false) == *w)
-                .map(str::to_string)
-        });
-        Some(path.unwrap_or_else(|| f.rule.clone()))
+        crate::render::deny_phrase(self.findings.iter().map(|f| (f.rule.as_str(), f.decision)))
+            .map(str::to_string)
     }
 }
 
@@ -188,7 +179,7 @@ impl Card {
             )),
             Some(p) => {
                 tail.extend(wrap_text(
-                    "This would be refused outright. To run it anyway, type this and press Enter (Esc = no):",
+                    "Interlock denies this command. It runs only if you type the rule id below and press Enter: that runs it once, exactly as shown. Esc or Enter alone = no.",
                     width,
                     "  ",
                 ));
@@ -508,11 +499,16 @@ mod tests {
             "rm -rf ~",
             vec![finding("fs.delete-critical", Decision::Deny, 7, 8)],
         ));
-        assert_eq!(c.phrase.as_deref(), Some("/home/user"));
-        assert!(text(&c.render(80, 24)).contains("    /home/user"));
+        assert_eq!(c.phrase.as_deref(), Some("fs.delete-critical"));
+        let screen = text(&c.render(80, 24));
+        assert!(screen.contains("    fs.delete-critical"), "{screen}");
+        assert!(
+            screen.contains("runs it once, exactly as shown"),
+            "{screen}"
+        );
         assert_eq!(c.feed(b"y"), None);
         assert_eq!(c.feed(b"\r"), None, "a wrong phrase is not an answer");
-        assert_eq!(c.feed(b"/home/user\r"), Some(true));
+        assert_eq!(c.feed(b"fs.delete-critical\r"), Some(true));
         let mut c = armed(view(
             "rm -rf /",
             vec![Finding {

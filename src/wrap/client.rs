@@ -38,6 +38,11 @@ pub fn check_line(shell: ShellKind, bash: Option<&Path>) -> i32 {
         .unwrap_or_default();
     let (code, msg) = judge(shell, bash, input, cwd, &mut None);
     if let Some(m) = msg {
+        // fish and bash run the hook with the cursor still after the typed line:
+        // start the message on a line of its own (zsh's hook does it with `zle -I`).
+        if shell != ShellKind::Zsh {
+            eprintln!();
+        }
         eprintln!("{m}");
     }
     code

@@ -285,7 +285,7 @@ impl Guard<'_> {
                     return;
                 }
                 s if SHELLS.contains(&s) => {
-                    if interactive(rest) {
+                    if interactive(rest) && !stdin_elsewhere(n, self.src) {
                         self.hit(SHELL, n, format!("starts an interactive {s}"));
                     }
                     return;
@@ -300,6 +300,36 @@ fn is_sudo_shell_flag(w: &str) -> bool {
     w == "--shell"
         || w == "--login"
         || (w.starts_with('-') && !w.starts_with("--") && (w.contains('s') || w.contains('i')))
+}
+
+/// The command reads stdin from a heredoc, a here-string, a file or a pipe, not the
+/// terminal: a shell started so runs that text (judged with the line) and exits, it
+/// does not take typed commands (`bash <<EOF … EOF`, `… | sh`).
+fn stdin_elsewhere(n: Node, src: &str) -> bool {
+    let redirects_stdin = |node: Node| {
+        let mut w = node.walk();
+        let found = node.named_children(&mut w).any(|c| match c.kind() {
+            "heredoc_redirect" | "herestring_redirect" => true,
+            "file_redirect" => c
+                .utf8_text(src.as_bytes())
+                .unwrap_or("")
+                .trim_start_matches('0')
+                .starts_with('<'),
+            _ => false,
+        });
+        found
+    };
+    if redirects_stdin(n) {
+        return true;
+    }
+    let mut cur = n;
+    if let Some(p) = n.parent().filter(|p| p.kind() == "redirected_statement") {
+        if redirects_stdin(p) {
+            return true;
+        }
+        cur = p;
+    }
+    cur.parent().is_some_and(|pp| pp.kind() == "pipeline") && cur.prev_named_sibling().is_some()
 }
 
 /// A shell is interactive unless it gets `-c` or a script operand (`-i` forces it).
@@ -532,6 +562,8 @@ mod tests {
             "su - root",
             "command bash",
             "bash -i -c 'echo'",
+            "bash > log.txt",
+            "bash 2>&1 | tee log",
         ] {
             assert_eq!(rules(line, ShellKind::Bash), vec![SHELL], "{line}");
         }
@@ -567,6 +599,14 @@ mod tests {
             "echo __INTERLOCK",
             "git commit -m 'bind -r'",
             "grep 'exec bash' notes.txt",
+            // The shell reads the heredoc, a file or a pipe, not typed lines.
+            "bash <<EOF\necho hi\nEOF",
+            "bash <<'EOF'\nls\nEOF",
+            "bash -s <<< 'echo hi'",
+            "bash < script.sh",
+            "sh 0< script.sh",
+            "cat script.sh | bash",
+            "curl -s https://example.com/x.sh | sh",
         ] {
             assert!(rules(line, ShellKind::Bash).is_empty(), "{line}");
         }

@@ -124,6 +124,15 @@ pub fn run(opts: Options) -> Result<i32, String> {
         }
     }
 
+    // Said once, before the session starts: what it is and how to leave it.
+    let what = match shell {
+        Some(k) => format!("this {} session", k.name()),
+        None => crate::render::visible(&program.to_string_lossy(), false),
+    };
+    eprintln!(
+        "interlock: {what} is guarded: each command line is checked before it runs, and a risky one asks you first. Leave it as you would leave {} (`exit` or Ctrl-D for a shell).",
+        if shell.is_some() { "the shell" } else { "the program" }
+    );
     let termios = term::save().map_err(|e| format!("cannot read the terminal settings: {e}"))?;
     let size = term::winsize(term::stdout());
     // Before any thread exists: the guardian is a fork of this process.

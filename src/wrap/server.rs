@@ -51,7 +51,22 @@ pub struct Shared {
     events: Mutex<mpsc::Sender<Event>>,
     wake: OwnedFd,
     next_id: AtomicU64,
+    approved: Mutex<Vec<ApprovedLine>>,
 }
+
+/// A typed line the human just approved on the card. An agent shell the line starts
+/// (`$SHELL -c '…'`, `interlock-bash -c '…'`) asks about the text of one of its words:
+/// that was on the card already, so it is not asked again.
+struct ApprovedLine {
+    /// The line's words after quote removal, each usable once.
+    words: Vec<String>,
+    cwd: String,
+    decision: Decision,
+    at: Instant,
+}
+
+/// How long after the answer an agent shell's question is taken as part of the line.
+const SAME_LINE: Duration = Duration::from_secs(10);
 
 /// Start accepting connections on a background thread.
 pub fn start(
@@ -68,6 +83,7 @@ pub fn start(
         events: Mutex::new(events),
         wake,
         next_id: AtomicU64::new(1),
+        approved: Mutex::new(Vec::new()),
     });
     std::thread::Builder::new()
         .name("interlock-broker".into())
@@ -267,9 +283,16 @@ fn judge(shared: &Shared, req: Request) -> Step {
         } => {
             let (engine, settings, ctx) = shared.engines.get(&cwd);
             let v = engine.decide(&command, &ctx);
+            let decision = agent_decision(&v, &rules);
+            if shared.approved_with_the_line(&command, &cwd, decision) {
+                return Step::Reply(Response {
+                    decision: Answer::Approved,
+                    message: None,
+                });
+            }
             let view = CardView {
                 origin: Origin::Agent { pid },
-                decision: agent_decision(&v, &rules),
+                decision,
                 findings: merge_rules(v.findings, &rules, command.len()),
                 command,
                 cwd,
@@ -342,6 +365,10 @@ fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings)
         .find(|f| f.decision == view.decision)
         .map(|f| format!("{}: {}", f.rule, f.detail.as_deref().unwrap_or(&f.reason)))
         .unwrap_or_default();
+    let typed = match &view.origin {
+        Origin::Shell { .. } => Some((view.command.clone(), view.cwd.clone(), view.decision)),
+        Origin::Agent { .. } => None,
+    };
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel();
     let deadline = s
@@ -361,10 +388,13 @@ fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings)
     loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(Reply::Yes) => {
+                if let Some((line, cwd, decision)) = &typed {
+                    shared.remember_approved(line, cwd, *decision);
+                }
                 return Response {
                     decision: Answer::Approved,
                     message: None,
-                }
+                };
             }
             Ok(Reply::No) => {
                 return refused(&one_line(&format!(
@@ -409,6 +439,40 @@ fn one_line(s: &str) -> String {
 }
 
 impl Shared {
+    fn remember_approved(&self, line: &str, cwd: &str, decision: Decision) {
+        let Ok(words) = shell_words::split(line) else {
+            return;
+        };
+        if let Ok(mut v) = self.approved.lock() {
+            v.retain(|a| a.at.elapsed() < SAME_LINE);
+            v.push(ApprovedLine {
+                words,
+                cwd: cwd.to_string(),
+                decision,
+                at: Instant::now(),
+            });
+        }
+    }
+
+    /// Whether `command` is a word of a line the human approved a moment ago in the
+    /// same directory, at this decision or a stricter one; the word is then spent.
+    fn approved_with_the_line(&self, command: &str, cwd: &str, decision: Decision) -> bool {
+        let Ok(mut v) = self.approved.lock() else {
+            return false;
+        };
+        v.retain(|a| a.at.elapsed() < SAME_LINE);
+        for a in v.iter_mut() {
+            if a.cwd != cwd || a.decision < decision {
+                continue;
+            }
+            if let Some(i) = a.words.iter().position(|w| w == command) {
+                a.words.remove(i);
+                return true;
+            }
+        }
+        false
+    }
+
     fn send(&self, e: Event) -> bool {
         let ok = match self.events.lock() {
             Ok(tx) => tx.send(e).is_ok(),

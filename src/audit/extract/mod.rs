@@ -144,13 +144,7 @@ pub fn kind_by_name(rel: &Path) -> Option<Kind> {
         }
         return None;
     }
-    if lower == "dockerfile"
-        || lower == "containerfile"
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
-        || ext == "dockerfile"
-        || ext == "containerfile"
-    {
+    if is_dockerfile_name(name) {
         return Some(Kind::Dockerfile);
     }
     if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || ext == "mk" || ext == "make" {
@@ -166,6 +160,86 @@ pub fn kind_by_name(rel: &Path) -> Option<Kind> {
         return Some(Kind::Shell);
     }
     None
+}
+
+/// The conventional names of Dockerfiles: `Dockerfile`, `Containerfile` (either case of
+/// the first letter), `Dockerfile.<variant>` / `Containerfile.<variant>`, and
+/// `<name>.dockerfile` / `<name>.Dockerfile` / `<name>.containerfile`. A name that only
+/// contains the word (`dockerfile.rs`, `DockerfileParser.java`) is not one; a variant
+/// name is still confirmed by the content ([`looks_like_dockerfile`]).
+pub fn is_dockerfile_name(name: &str) -> bool {
+    for base in ["Dockerfile", "dockerfile", "Containerfile", "containerfile"] {
+        if name == base {
+            return true;
+        }
+        if let Some(variant) = name.strip_prefix(base).and_then(|r| r.strip_prefix('.')) {
+            if !variant.is_empty() && !is_source_extension(variant) {
+                return true;
+            }
+        }
+    }
+    ["dockerfile", "Dockerfile", "containerfile", "Containerfile"]
+        .iter()
+        .any(|ext| {
+            name.strip_suffix(ext)
+                .and_then(|stem| stem.strip_suffix('.'))
+                .is_some_and(|stem| !stem.is_empty())
+        })
+}
+
+/// Whether a variant suffix is really a source or document extension
+/// (`dockerfile.rs`, `Dockerfile.md`): such a file is about Dockerfiles, not one.
+fn is_source_extension(ext: &str) -> bool {
+    matches!(
+        ext.to_ascii_lowercase().as_str(),
+        "rs" | "go"
+            | "py"
+            | "js"
+            | "ts"
+            | "jsx"
+            | "tsx"
+            | "java"
+            | "kt"
+            | "c"
+            | "h"
+            | "cc"
+            | "cpp"
+            | "hpp"
+            | "rb"
+            | "php"
+            | "cs"
+            | "swift"
+            | "scala"
+            | "md"
+            | "rst"
+            | "txt"
+            | "html"
+            | "json"
+            | "toml"
+            | "yml"
+            | "yaml"
+            | "xml"
+            | "snap"
+            | "orig"
+            | "bak"
+            | "sh"
+            | "lock"
+            | "svg"
+            | "png"
+    )
+}
+
+/// Whether text reads as a Dockerfile: its first instruction (after blank lines,
+/// comments and parser directives) is `FROM` or `ARG`, as Docker requires.
+pub fn looks_like_dockerfile(text: &str) -> bool {
+    let first = text
+        .lines()
+        .map(|l| l.trim_start_matches('\u{feff}').trim())
+        .find(|l| !l.is_empty() && !l.starts_with('#'));
+    first.is_some_and(|l| {
+        let word = l.split_whitespace().next().unwrap_or("");
+        word.eq_ignore_ascii_case("FROM") || word.eq_ignore_ascii_case("ARG")
+    })
 }
 
 /// Extract the commands of a file of a known kind.
@@ -310,6 +384,20 @@ mod tests {
         assert_eq!(k(".gitlab/ci/build.yml"), Some(Kind::GitlabCi));
         assert_eq!(k("docker/Dockerfile.dev"), Some(Kind::Dockerfile));
         assert_eq!(k("app.Dockerfile"), Some(Kind::Dockerfile));
+        assert_eq!(k("Containerfile"), Some(Kind::Dockerfile));
+        assert_eq!(k("web.dockerfile"), Some(Kind::Dockerfile));
+        for not_one in [
+            "src/audit/extract/dockerfile.rs",
+            "Dockerfile.md",
+            "DOCKERFILE.RS",
+            "DockerfileParser.java",
+            "dockerfile_test.go",
+            ".dockerfile",
+            "dockerfile",
+        ] {
+            let expected = (not_one == "dockerfile").then_some(Kind::Dockerfile);
+            assert_eq!(k(not_one), expected, "{not_one}");
+        }
         assert_eq!(k("GNUmakefile"), Some(Kind::Makefile));
         assert_eq!(k("rules.mk"), Some(Kind::Makefile));
         assert_eq!(k("web/package.json"), Some(Kind::PackageJson));
@@ -317,6 +405,16 @@ mod tests {
         assert_eq!(k("x/y.sh"), Some(Kind::Shell));
         assert_eq!(k("config.yml"), None);
         assert_eq!(k("README"), None);
+    }
+
+    #[test]
+    fn dockerfile_content() {
+        assert!(looks_like_dockerfile(
+            "# syntax=docker/dockerfile:1\n\nFROM debian\nRUN ls\n"
+        ));
+        assert!(looks_like_dockerfile("ARG V=1\nfrom alpine:$V\n"));
+        assert!(!looks_like_dockerfile("//! a Rust module\nuse std::io;\n"));
+        assert!(!looks_like_dockerfile(""));
     }
 
     #[test]

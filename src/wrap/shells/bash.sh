@@ -49,7 +49,8 @@ __interlock_ask() {
             case $reply in
             0 | 2) return "$reply" ;;
             1*)
-                [[ $reply == '1 '* ]] && builtin printf '%s\n' "${reply#1 }" >&2
+                # The cursor is still after the typed line: start on a line of its own.
+                [[ $reply == '1 '* ]] && builtin printf '\n%s\n' "${reply#1 }" >&2
                 return 1
                 ;;
             esac
