@@ -342,24 +342,24 @@ impl<'a> Paths<'a> {
                 }
             }
         }
-        // The directory the line started in (the project) and its parents matter
-        // even after a `cd ..`.
-        if let Some(start) = self.ctx.cwd.as_deref() {
-            if start.starts_with(p) && Some(p) != self.cwd {
-                return Class::Protected(format!("{shown}, the project directory or above it"));
-            }
-        }
-        if let Some(cwd) = self.cwd {
-            if p == cwd {
+        // The project is the directory the line started in, for the whole line: a
+        // `cd`, `pushd`, `env --chdir`, `git -C` or `make -C` moves where relative
+        // paths resolve (`self.cwd`), never what counts as inside the project
+        // (`cd ~ && rm -rf keep` deletes `~/keep`, outside it).
+        if let Some(project) = self.ctx.cwd.as_deref() {
+            if p == project {
                 return match reach {
-                    Reach::Inside => Class::Fine,
+                    Reach::Inside if self.cwd == Some(project) => Class::Fine,
+                    Reach::Inside => {
+                        Class::Protected(format!("everything in the project directory {shown}"))
+                    }
                     _ => Class::Protected(format!("the whole working directory {shown}")),
                 };
             }
-            if cwd.starts_with(p) {
-                return Class::Protected(format!("{shown}, above the working directory"));
+            if project.starts_with(p) {
+                return Class::Protected(format!("{shown}, the project directory or above it"));
             }
-            if p.starts_with(cwd) {
+            if p.starts_with(project) {
                 return Class::Fine;
             }
         }

@@ -19,10 +19,12 @@ use crate::syntax;
 use crate::syntax::word::Word;
 use invocation::{Invocation, Redirect, Stdin};
 use scope::{Scope, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 use tree_sitter::Node;
 
 /// Nested code (shell strings, eval, functions, interpreters) deeper than this is not
@@ -34,6 +36,17 @@ const MAX_NODE_DEPTH: usize = 200;
 const PARSE_BUDGET: usize = 24 * 1024 * 1024;
 /// Node visits for one line.
 const STEP_BUDGET: usize = 4_000_000;
+/// Wall-clock time for walking one line (release build; debug builds are about twenty
+/// times slower and get twenty times as long). Past it the answer is a confirm.
+const TIME_BUDGET: Duration = Duration::from_millis(700);
+
+fn time_budget() -> Duration {
+    if cfg!(debug_assertions) {
+        TIME_BUDGET * 20
+    } else {
+        TIME_BUDGET
+    }
+}
 
 /// Where the text being analysed sits in the original line.
 #[derive(Debug, Clone)]
@@ -88,6 +101,11 @@ pub struct Analyzer<'a> {
     /// Files written with known content so far on the line (`echo … > x.sh`). Not part
     /// of a scope: a file a subshell or a substitution writes stays written.
     written: Rc<HashMap<PathBuf, String>>,
+    /// Bumped whenever `written` changes (part of a function call's memo key).
+    written_generation: u64,
+    /// Function calls already judged, by the state they were judged in.
+    calls_judged: HashSet<u64>,
+    started: Instant,
 }
 
 impl<'a> Analyzer<'a> {
@@ -102,6 +120,9 @@ impl<'a> Analyzer<'a> {
             steps: STEP_BUDGET,
             gave_up: false,
             written: Rc::default(),
+            written_generation: 0,
+            calls_judged: HashSet::new(),
+            started: Instant::now(),
         }
     }
 
@@ -168,6 +189,19 @@ impl<'a> Analyzer<'a> {
             self.too_complex(whole, "the shell parser failed");
             return;
         };
+        self.analyse_tree(src, &tree, origin, scope, depth, remote);
+    }
+
+    /// Walk the syntax tree of one piece of shell source.
+    fn analyse_tree(
+        &mut self,
+        src: &str,
+        tree: &tree_sitter::Tree,
+        origin: Origin,
+        scope: &mut Scope,
+        depth: usize,
+        remote: bool,
+    ) {
         let root = tree.root_node();
         let frame = Frame {
             src,
@@ -191,10 +225,23 @@ impl<'a> Analyzer<'a> {
             return false;
         }
         if self.steps == 0 {
-            self.too_complex(fr.span(n), "too many commands to analyse");
+            self.too_complex(
+                fr.span(n),
+                &format!("more than the budget of {STEP_BUDGET} syntax nodes to analyse"),
+            );
             return false;
         }
         self.steps -= 1;
+        if self.steps % 1024 == 0 && self.started.elapsed() > time_budget() {
+            self.too_complex(
+                fr.span(n),
+                &format!(
+                    "analysis took longer than the budget of {} ms",
+                    time_budget().as_millis()
+                ),
+            );
+            return false;
+        }
         true
     }
 
@@ -215,10 +262,9 @@ impl<'a> Analyzer<'a> {
                     | "for_statement"
                     | "c_style_for_statement"
             );
-        // Inside `a && shift && b`, `b` runs only if `shift` did: the chain is judged
-        // as a whole by its outermost list.
-        let inner_and = is_and_list(n) && n.parent().is_some_and(is_and_list);
-        if !conditional || inner_and {
+        // Inside `a && shift && b`, `b` runs only if `shift` did: a chain is flattened
+        // and judged as a whole (see `walk_list`), so no list is walked inside another.
+        if !conditional {
             return self.walk_node(n, fr, scope, nd, named);
         }
         if n.kind().ends_with("_statement")
@@ -275,8 +321,8 @@ impl<'a> Analyzer<'a> {
             "unset_command" => {
                 for c in named_children(n) {
                     let name = fr.text(c).to_string();
-                    scope.vars.remove(&name);
-                    scope.functions.remove(&name);
+                    Rc::make_mut(&mut scope.vars).remove(&name);
+                    Rc::make_mut(&mut scope.functions).remove(&name);
                 }
             }
             "function_definition" => self.define_function(n, fr, scope),
@@ -287,7 +333,7 @@ impl<'a> Analyzer<'a> {
                 self.walk_children(n, fr, scope, nd, named);
                 scope.repeats = was;
             }
-            "list" if is_and_list(n) => self.walk_and_list(n, fr, scope, nd, named),
+            "list" => self.walk_list(n, fr, scope, nd, named),
             "case_statement" => {
                 for c in named_children(n) {
                     if c.kind() == "case_item" {
@@ -656,6 +702,7 @@ impl<'a> Analyzer<'a> {
                 Stdin::Text { text, .. } => text,
                 _ => continue,
             };
+            self.written_generation += 1;
             let file = Rc::make_mut(&mut self.written).entry(path).or_default();
             if r.op != ">>" {
                 file.clear();
@@ -723,7 +770,7 @@ impl<'a> Analyzer<'a> {
             }
             (_, _, v) => v,
         };
-        scope.vars.insert(name, value);
+        Rc::make_mut(&mut scope.vars).insert(name, value);
     }
 
     fn declare(
@@ -755,12 +802,13 @@ impl<'a> Analyzer<'a> {
             Origin::Offset(o) => Some(o + body.start_byte()),
             Origin::Fixed(_) => None,
         };
-        scope.functions.insert(
+        Rc::make_mut(&mut scope.functions).insert(
             fr.text(name).to_string(),
             Rc::new(scope::FuncDef {
                 body: fr.text(body).to_string(),
                 offset,
                 span: fr.span(body),
+                tree: Default::default(),
             }),
         );
     }
@@ -792,8 +840,7 @@ impl<'a> Analyzer<'a> {
         let all_literal = has_list && values.iter().all(|w| w.is_literal() && !w.glob);
         if all_literal && !values.is_empty() && values.len() <= 16 {
             for w in values {
-                scope
-                    .vars
+                Rc::make_mut(&mut scope.vars)
                     .insert(var.clone(), Value::Known(w.lit().unwrap_or_default()));
                 self.walk(body, fr, scope, nd + 1, named);
             }
@@ -803,7 +850,7 @@ impl<'a> Analyzer<'a> {
                 [w] if w.is_literal() && w.glob => Value::Pattern(w.lit().unwrap_or_default()),
                 _ => Value::Unknown { maybe_empty: false },
             };
-            scope.vars.insert(var, value);
+            Rc::make_mut(&mut scope.vars).insert(var, value);
             let was = scope.repeats;
             scope.repeats = true;
             self.walk(body, fr, scope, nd + 1, named);
@@ -811,9 +858,11 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// `a && b`: `b` runs only if `a` succeeded, so a `mkdir` in `a` has made its
-    /// directory by the time `b` runs.
-    fn walk_and_list(
+    /// `a && b || c …`: a chain of any length, flattened without recursion (the
+    /// grammar nests `a && b && c` to the left, one level per operator). `b` runs only
+    /// if `a` succeeded, so a `mkdir` in `a` has made its directory by the time `b`
+    /// runs; after `||` nothing before it is known to have succeeded.
+    fn walk_list(
         &mut self,
         n: Node,
         fr: &Frame,
@@ -821,18 +870,50 @@ impl<'a> Analyzer<'a> {
         nd: usize,
         named: &mut Vec<usize>,
     ) {
+        let (ops, operands) = flatten_list(n);
         let saved = scope.made_dirs.clone();
-        for c in named_children(n) {
+        // Directories made by the operands whose success the next operand implies.
+        let mut run: Vec<PathBuf> = Vec::new();
+        // A `shift` or `set --` ran somewhere earlier in the chain: after the next `||`
+        // it may or may not have run.
+        let mut shifted = false;
+        for (i, c) in operands.into_iter().enumerate() {
+            let op = if i == 0 {
+                None
+            } else {
+                ops.get(i - 1).copied()
+            };
+            let gates = op != Some("||");
+            if !gates {
+                run.clear();
+                if shifted {
+                    scope.positional = None;
+                }
+            }
+            let generation = scope.positional_generation;
+            if run.is_empty() {
+                scope.made_dirs = saved.clone();
+            } else {
+                let mut made = (*saved).clone();
+                made.extend(run.iter().cloned());
+                scope.made_dirs = Rc::new(made);
+            }
+            let before = scope.mkdirs.len();
             self.walk(c, fr, scope, nd + 1, named);
-            let mut gated = Vec::new();
-            gated_mkdirs(c, fr, &mut gated);
-            let made: Vec<PathBuf> = scope
-                .mkdirs
-                .iter()
-                .filter(|(at, _)| gated.contains(at))
-                .flat_map(|(_, dirs)| dirs.iter().cloned())
-                .collect();
-            scope.made_dirs.extend(made);
+            if scope.positional_generation != generation {
+                shifted = true;
+                if !gates {
+                    scope.positional = None;
+                }
+            }
+            if gates {
+                if let Some(at) = gated_mkdir(c, fr) {
+                    let new = scope.mkdirs.get(before..).unwrap_or_default();
+                    for (_, dirs) in new.iter().filter(|(p, _)| *p == at) {
+                        run.extend(dirs.iter().cloned());
+                    }
+                }
+            }
         }
         scope.made_dirs = saved;
     }
@@ -870,10 +951,54 @@ impl<'a> Analyzer<'a> {
         };
         let saved = scope.positional.take();
         scope.positional = Some(args.iter().map(word_value).collect());
-        scope.call_stack.push(name.to_string());
-        self.analyse_source(&def.body, origin, scope, fr.depth + 1, fr.remote);
-        scope.call_stack.pop();
+        // A body is judged once per distinct state it can see: the same call again
+        // (`f1(){ f0; f0; }` …) would find the same things, at the same spans, and
+        // leave the scope as the first call left it.
+        let key = call_key(
+            name,
+            &def,
+            &origin,
+            scope,
+            fr.remote,
+            self.written_generation,
+        );
+        if self.calls_judged.insert(key) {
+            Rc::make_mut(&mut scope.call_stack).push(name.to_string());
+            let depth = fr.depth + 1;
+            if depth > MAX_CODE_DEPTH {
+                self.too_complex(
+                    origin.map(0..def.body.len()),
+                    "code nested too deeply to analyse",
+                );
+            } else if let Some(tree) = self.function_tree(&def, &origin) {
+                self.analyse_tree(&def.body, &tree, origin, scope, depth, fr.remote);
+            }
+            Rc::make_mut(&mut scope.call_stack).pop();
+        }
         scope.positional = saved;
+    }
+
+    /// A function body's syntax tree: parsed (and charged to the parse budget) once.
+    fn function_tree(
+        &mut self,
+        def: &scope::FuncDef,
+        origin: &Origin,
+    ) -> Option<tree_sitter::Tree> {
+        if let Some(t) = def.tree.get() {
+            return t.clone();
+        }
+        let whole = origin.map(0..def.body.len());
+        if def.body.len() > self.parse_budget {
+            self.too_complex(whole, "too much code to analyse");
+            return None;
+        }
+        self.parse_budget -= def.body.len();
+        let tree = syntax::parse(&def.body);
+        if tree.is_none() {
+            self.too_complex(whole, "the shell parser failed");
+        }
+        let _ = def.tree.set(tree.clone());
+        tree
     }
 
     pub(crate) fn note_program(&mut self, name: &str) {
@@ -905,8 +1030,31 @@ impl<'t> Stage<'t> {
     }
 }
 
+/// The named children of `n`, through one cursor: linear in their number
+/// (`Node::named_child(i)` walks from the first child each time).
 pub(crate) fn named_children(n: Node) -> impl Iterator<Item = Node> {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
+    let mut cursor = n.walk();
+    let mut started = false;
+    let mut done = false;
+    std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
+        let moved = if started {
+            cursor.goto_next_sibling()
+        } else {
+            started = true;
+            cursor.goto_first_child()
+        };
+        if !moved {
+            done = true;
+            return None;
+        }
+        let c = cursor.node();
+        if c.is_named() {
+            return Some(c);
+        }
+    })
 }
 
 fn is_extglob_tail(n: Node, fr: &Frame) -> bool {
@@ -1071,37 +1219,111 @@ fn changes_positional(text: &str) -> bool {
     text.contains("shift") || text.contains("set")
 }
 
-/// Where the `mkdir` commands start whose success `n` succeeding implies: `n` itself,
-/// or the parts of an `&&` chain.
-fn gated_mkdirs(n: Node, fr: &Frame, out: &mut Vec<usize>) {
-    match n.kind() {
-        "command"
-            if n.child_by_field_name("name")
-                .is_some_and(|c| fr.text(c) == "mkdir") =>
-        {
-            out.push(fr.span(n).start);
-        }
-        "redirected_statement" => {
-            if let Some(body) = n.child_by_field_name("body") {
-                gated_mkdirs(body, fr, out);
-            }
-        }
-        "list" if is_and_list(n) => {
-            for c in named_children(n) {
-                gated_mkdirs(c, fr, out);
-            }
-        }
-        _ => {}
+/// Where the `mkdir` command starts whose success `n` succeeding implies, if `n` is one
+/// (lists are flattened by `walk_list`, so `n` is one operand of a chain).
+fn gated_mkdir(n: Node, fr: &Frame) -> Option<usize> {
+    let mut n = n;
+    while n.kind() == "redirected_statement" {
+        n = n.child_by_field_name("body")?;
     }
+    (n.kind() == "command"
+        && n.child_by_field_name("name")
+            .is_some_and(|c| fr.text(c) == "mkdir"))
+    .then(|| fr.span(n).start)
 }
 
-/// A list whose parts are joined only by `&&`.
-fn is_and_list(n: Node) -> bool {
-    let mut c = n.walk();
-    let ops: Vec<&str> = n
-        .children(&mut c)
-        .filter(|x| !x.is_named())
-        .map(|x| x.kind())
-        .collect();
-    n.kind() == "list" && !ops.is_empty() && ops.iter().all(|k| *k == "&&")
+/// The operators and operands of a chain `a && b || c …`, in order, without recursion.
+fn flatten_list(n: Node) -> (Vec<&'static str>, Vec<Node>) {
+    let mut ops = Vec::new();
+    let mut operands = Vec::new();
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        if x.kind() == "list" {
+            let mut kids: Vec<Node> = Vec::new();
+            let mut c = x.walk();
+            if c.goto_first_child() {
+                loop {
+                    kids.push(c.node());
+                    if !c.goto_next_sibling() {
+                        break;
+                    }
+                }
+            }
+            stack.extend(kids.into_iter().rev());
+        } else if !x.is_named() {
+            match x.kind() {
+                "&&" => ops.push("&&"),
+                "||" => ops.push("||"),
+                _ => {}
+            }
+        } else if x.kind() != "comment" {
+            operands.push(x);
+        }
+    }
+    // Keep one operator between each pair of operands, whatever the grammar did.
+    ops.resize(operands.len().saturating_sub(1), "||");
+    (ops, operands)
+}
+
+/// The memo key of a function call: the function (its definition, not just its name),
+/// the arguments, and every part of the scope its body can observe.
+fn call_key(
+    name: &str,
+    def: &Rc<scope::FuncDef>,
+    origin: &Origin,
+    scope: &Scope,
+    remote: bool,
+    written_generation: u64,
+) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    (Rc::as_ptr(def) as usize).hash(&mut h);
+    debug_hash(&mut h, origin);
+    debug_hash(&mut h, &scope.positional);
+    scope.cwd.hash(&mut h);
+    debug_hash(&mut h, &scope.stdin);
+    scope.repeats.hash(&mut h);
+    remote.hash(&mut h);
+    written_generation.hash(&mut h);
+    scope.call_stack.hash(&mut h);
+    unordered_hash(
+        &mut h,
+        scope.vars.iter().map(|(k, v)| (k, format!("{v:?}"))),
+    );
+    unordered_hash(
+        &mut h,
+        scope
+            .functions
+            .iter()
+            .map(|(k, v)| (k, Rc::as_ptr(v) as usize)),
+    );
+    unordered_hash(&mut h, scope.aliases.iter());
+    unordered_hash(&mut h, scope.moved_onto.iter());
+    unordered_hash(&mut h, scope.made_dirs.iter());
+    h.finish()
+}
+
+fn debug_hash(h: &mut impl Hasher, v: &impl std::fmt::Debug) {
+    struct W<'a, H: Hasher>(&'a mut H);
+    impl<H: Hasher> std::fmt::Write for W<'_, H> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.write(s.as_bytes());
+            Ok(())
+        }
+    }
+    let _ = std::fmt::write(&mut W(h), format_args!("{v:?}"));
+}
+
+/// A hash of a set's entries that does not depend on their order.
+fn unordered_hash<T: Hash>(h: &mut impl Hasher, items: impl Iterator<Item = T>) {
+    let mut sum = 0u64;
+    let mut n = 0u64;
+    for it in items {
+        let mut e = std::collections::hash_map::DefaultHasher::new();
+        it.hash(&mut e);
+        sum = sum.wrapping_add(e.finish());
+        n += 1;
+    }
+    h.write_u64(sum);
+    h.write_u64(n);
 }

@@ -332,7 +332,7 @@ impl Analyzer<'_> {
             let args: Vec<Word> = cmd.words[1..].to_vec();
 
             if rounds == 1 && raw_name == name {
-                if let Some(value) = scope.aliases.remove(&name) {
+                if let Some(value) = Rc::make_mut(&mut scope.aliases).remove(&name) {
                     // An alias expands in place: its text followed by the arguments.
                     let mut code = value.clone();
                     for a in &args {
@@ -347,7 +347,7 @@ impl Analyzer<'_> {
                         fr.depth + 1,
                         cmd.remote,
                     );
-                    scope.aliases.insert(name, value);
+                    Rc::make_mut(&mut scope.aliases).insert(name, value);
                     return;
                 }
             }
@@ -443,6 +443,15 @@ impl Analyzer<'_> {
                                     .and_then(|w| self.resolve_word(w, cmd.cwd.as_deref()));
                             }
                             i += 2;
+                        } else if let Some(n) = ["--chdir=", "-C"]
+                            .iter()
+                            .find(|p| t.starts_with(**p) && t.len() > p.len())
+                            .map(|p| p.len())
+                        {
+                            // `--chdir=DIR`, `-CDIR`.
+                            let dir = word_after(&args[i], n);
+                            cmd.cwd = self.resolve_word(&dir, cmd.cwd.as_deref());
+                            i += 1;
                         } else if t == "-S" || t == "--split-string" {
                             split = args.get(i + 1).cloned();
                             i += 2;
@@ -611,7 +620,8 @@ impl Analyzer<'_> {
                     for a in &args {
                         if let Some(t) = a.lit() {
                             if let Some((k, value)) = t.split_once('=') {
-                                scope.aliases.insert(k.to_string(), value.to_string());
+                                Rc::make_mut(&mut scope.aliases)
+                                    .insert(k.to_string(), value.to_string());
                             }
                         }
                     }
@@ -779,7 +789,7 @@ impl Analyzer<'_> {
                 self.event("fs.move-overwrite", cmd.span.clone(), Some(detail));
             }
             _ => {
-                scope.moved_onto.insert(dst, src);
+                Rc::make_mut(&mut scope.moved_onto).insert(dst, src);
             }
         }
     }
@@ -805,7 +815,7 @@ impl Analyzer<'_> {
                 dirs.extend(scope::resolve(&lit, cmd.cwd.as_deref(), home));
             }
         }
-        scope.mkdirs.push((cmd.span.start, dirs));
+        Rc::make_mut(&mut scope.mkdirs).push((cmd.span.start, dirs));
     }
 
     fn invocation(&self, program: String, args: Vec<Word>, cmd: &Cmd) -> Invocation {
@@ -2202,4 +2212,13 @@ impl Value {
     pub fn is_known(&self) -> bool {
         matches!(self, Value::Known(_))
     }
+}
+
+/// The word without its first `n` bytes of literal text (`--chdir=DIR` → `DIR`).
+fn word_after(w: &Word, n: usize) -> Word {
+    let mut w = w.clone();
+    if let Some(Part::Lit(t)) = w.parts.first_mut() {
+        *t = t.get(n..).unwrap_or_default().to_string();
+    }
+    w
 }
