@@ -36,8 +36,9 @@ const MAX_NODE_DEPTH: usize = 200;
 const PARSE_BUDGET: usize = 24 * 1024 * 1024;
 /// Node visits for one line.
 const STEP_BUDGET: usize = 4_000_000;
-/// Wall-clock time for walking one line (release build; debug builds are about twenty
-/// times slower and get twenty times as long). Past it the answer is a confirm.
+/// Wall-clock time for parsing and walking one line (release build; debug builds are
+/// about twenty times slower and get twenty times as long). Past it the answer is a
+/// confirm naming it.
 const TIME_BUDGET: Duration = Duration::from_millis(700);
 
 fn time_budget() -> Duration {
@@ -167,9 +168,24 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Parse and walk one piece of shell source.
+    #[inline(always)]
     pub(crate) fn analyse_source(
         &mut self,
         src: &str,
+        origin: Origin,
+        scope: &mut Scope,
+        depth: usize,
+        remote: bool,
+    ) {
+        self.analyse_code(src, None, origin, scope, depth, remote);
+    }
+
+    /// Parse (unless `parsed` is given) and walk one piece of shell source. One frame
+    /// per level of nested code: the walker's stack depth is bounded by it.
+    fn analyse_code(
+        &mut self,
+        src: &str,
+        parsed: Option<tree_sitter::Tree>,
         origin: Origin,
         scope: &mut Scope,
         depth: usize,
@@ -180,28 +196,23 @@ impl<'a> Analyzer<'a> {
             self.too_complex(whole, "code nested too deeply to analyse");
             return;
         }
-        if src.len() > self.parse_budget {
-            self.too_complex(whole, "too much code to analyse");
-            return;
-        }
-        self.parse_budget -= src.len();
-        let Some(tree) = syntax::parse(src) else {
-            self.too_complex(whole, "the shell parser failed");
-            return;
+        let tree = match parsed {
+            Some(t) => t,
+            None => {
+                if src.len() > self.parse_budget {
+                    self.too_complex(whole, "too much code to analyse");
+                    return;
+                }
+                self.parse_budget -= src.len();
+                match syntax::parse_until(src, Some(self.deadline())) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.parse_failed(whole, e);
+                        return;
+                    }
+                }
+            }
         };
-        self.analyse_tree(src, &tree, origin, scope, depth, remote);
-    }
-
-    /// Walk the syntax tree of one piece of shell source.
-    fn analyse_tree(
-        &mut self,
-        src: &str,
-        tree: &tree_sitter::Tree,
-        origin: Origin,
-        scope: &mut Scope,
-        depth: usize,
-        remote: bool,
-    ) {
         let root = tree.root_node();
         let frame = Frame {
             src,
@@ -213,6 +224,23 @@ impl<'a> Analyzer<'a> {
         self.walk(root, &frame, scope, 0, &mut named);
         if root.has_error() {
             unparsed::scan(self, &frame, root, &named);
+        }
+    }
+
+    fn deadline(&self) -> Instant {
+        self.started + time_budget()
+    }
+
+    fn parse_failed(&mut self, span: Range<usize>, e: syntax::ParseError) {
+        match e {
+            syntax::ParseError::OutOfTime => self.too_complex(
+                span,
+                &format!(
+                    "parsing took longer than the budget of {} ms",
+                    time_budget().as_millis()
+                ),
+            ),
+            syntax::ParseError::Failed => self.too_complex(span, "the shell parser failed"),
         }
     }
 
@@ -971,7 +999,7 @@ impl<'a> Analyzer<'a> {
                     "code nested too deeply to analyse",
                 );
             } else if let Some(tree) = self.function_tree(&def, &origin) {
-                self.analyse_tree(&def.body, &tree, origin, scope, depth, fr.remote);
+                self.analyse_code(&def.body, Some(tree), origin, scope, depth, fr.remote);
             }
             Rc::make_mut(&mut scope.call_stack).pop();
         }
@@ -993,10 +1021,13 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         self.parse_budget -= def.body.len();
-        let tree = syntax::parse(&def.body);
-        if tree.is_none() {
-            self.too_complex(whole, "the shell parser failed");
-        }
+        let tree = match syntax::parse_until(&def.body, Some(self.deadline())) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.parse_failed(whole, e);
+                None
+            }
+        };
         let _ = def.tree.set(tree.clone());
         tree
     }

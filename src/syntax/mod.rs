@@ -7,7 +7,8 @@
 pub mod word;
 
 use std::cell::RefCell;
-use tree_sitter::{Decode, Parser, Point, Tree};
+use std::time::Instant;
+use tree_sitter::{Decode, ParseOptions, Parser, Point, Tree};
 
 thread_local! {
     static PARSER: RefCell<Option<Parser>> = const { RefCell::new(None) };
@@ -16,7 +17,28 @@ thread_local! {
 /// Parse bash source. `None` only if the grammar could not be loaded, which callers
 /// treat as "cannot analyse" (a confirm, never an allow).
 pub fn parse(source: &str) -> Option<Tree> {
-    PARSER.with(|cell| {
+    parse_until(source, None).ok()
+}
+
+/// Why [`parse_until`] gave no tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseError {
+    /// The grammar could not be loaded or the parser failed.
+    Failed,
+    /// The deadline passed before the parser finished (it was cancelled).
+    OutOfTime,
+}
+
+/// Parse bash source, giving up at `deadline`: the parser's time (and so its memory)
+/// is bounded whatever the input.
+pub fn parse_until(source: &str, deadline: Option<Instant>) -> Result<Tree, ParseError> {
+    let mut late = false;
+    let mut check = |_: &tree_sitter::ParseState| {
+        late = deadline.is_some_and(|d| Instant::now() > d);
+        late
+    };
+    let options = deadline.map(|_| ParseOptions::new().progress_callback(&mut check));
+    let tree = PARSER.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
             let mut parser = Parser::new();
@@ -28,12 +50,17 @@ pub fn parse(source: &str) -> Option<Tree> {
         let parser = slot.as_mut()?;
         let bytes = source.as_bytes();
         let mut read = |at: usize, _: Point| bytes.get(at..).unwrap_or_default();
-        let tree = parser.parse_custom_encoding::<Latin1Safe, _, _>(&mut read, None, None);
+        let tree = parser.parse_custom_encoding::<Latin1Safe, _, _>(&mut read, None, options);
         if tree.is_none() {
             parser.reset();
         }
         tree
-    })
+    });
+    match tree {
+        Some(t) => Ok(t),
+        None if late => Err(ParseError::OutOfTime),
+        None => Err(ParseError::Failed),
+    }
 }
 
 /// UTF-8 as tree-sitter decodes it, except that code points above U+00FF reach the
