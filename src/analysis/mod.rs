@@ -77,12 +77,19 @@ pub(crate) struct Frame<'s> {
 }
 
 impl Frame<'_> {
+    /// A node's byte range, within the source (the parser reads a newline after the
+    /// source, which only the root can include).
+    fn range(&self, n: Node) -> Range<usize> {
+        let end = n.end_byte().min(self.src.len());
+        n.start_byte().min(end)..end
+    }
+
     fn text(&self, n: Node) -> &str {
-        self.src.get(n.byte_range()).unwrap_or("")
+        self.src.get(self.range(n)).unwrap_or("")
     }
 
     fn span(&self, n: Node) -> Range<usize> {
-        self.origin.map(n.byte_range())
+        self.origin.map(self.range(n))
     }
 
     fn origin_map(&self, r: Range<usize>) -> Range<usize> {
@@ -204,7 +211,9 @@ impl<'a> Analyzer<'a> {
                     return;
                 }
                 self.parse_budget -= src.len();
-                match syntax::parse_until(src, Some(self.deadline())) {
+                // The line itself is read as ending with a newline (a long pipeline is
+                // quadratic for the parser otherwise); nested code as it is.
+                match syntax::parse_until(src, Some(self.deadline()), depth == 0) {
                     Ok(t) => t,
                     Err(e) => {
                         self.parse_failed(whole, e);
@@ -260,7 +269,7 @@ impl<'a> Analyzer<'a> {
             return false;
         }
         self.steps -= 1;
-        if self.steps % 1024 == 0 && self.started.elapsed() > time_budget() {
+        if self.steps.is_multiple_of(1024) && self.started.elapsed() > time_budget() {
             self.too_complex(
                 fr.span(n),
                 &format!(
@@ -1021,7 +1030,7 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         self.parse_budget -= def.body.len();
-        let tree = match syntax::parse_until(&def.body, Some(self.deadline())) {
+        let tree = match syntax::parse_until(&def.body, Some(self.deadline()), false) {
             Ok(t) => Some(t),
             Err(e) => {
                 self.parse_failed(whole, e);
