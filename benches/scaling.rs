@@ -12,7 +12,6 @@
 mod shapes;
 
 use interlock::{Context, Engine};
-use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -23,22 +22,52 @@ struct Run {
     first: String,
 }
 
-/// Run `interlock check --batch -0` on `input` and wait for it with `wait4`.
+/// Run `interlock ARGS` on `input` and read its peak memory with `wait4`.
+///
+/// The child is started from a small helper process (this bench binary again, in
+/// runner mode): Rust spawns children with `vfork`, and Linux counts the parent's
+/// memory at `exec` time into the child's `ru_maxrss`, so a child of this (large)
+/// process would report this process's size.
 fn run_child(args: &[&str], input: &[u8]) -> Run {
+    let dir = std::env::temp_dir().join(format!("interlock-scaling-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("input");
+    std::fs::write(&file, input).expect("write input");
+    let out = Command::new(std::env::current_exe().expect("own path"))
+        .env("SCALING_RUNNER", &file)
+        .args(args)
+        .output()
+        .expect("run helper");
+    let _ = std::fs::remove_dir_all(&dir);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut f = text.splitn(4, '\t');
+    let mut next = || f.next().unwrap_or("").to_string();
+    let wall_us: u64 = next().parse().unwrap_or(0);
+    let max_rss_kb: i64 = next().parse().unwrap_or(0);
+    let status: i32 = next().parse().unwrap_or(-1);
+    let first = next().trim().to_string();
+    Run {
+        wall: Duration::from_micros(wall_us),
+        max_rss_kb,
+        status,
+        first,
+    }
+}
+
+/// Runner mode: run interlock with the file as stdin, print
+/// `wall-µs<TAB>maxrss-KB<TAB>status<TAB>first output line` and exit.
+fn runner(file: &str) -> ! {
     let exe = env!("CARGO_BIN_EXE_interlock");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let input = std::fs::File::open(file).expect("input");
     let started = Instant::now();
     let mut child = Command::new(exe)
-        .args(args)
-        .stdin(Stdio::piped())
+        .args(&args)
+        .stdin(input)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn interlock");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let data = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&data);
-    });
     let mut stdout = child.stdout.take().expect("stdout");
     let reader = std::thread::spawn(move || {
         let mut out = Vec::new();
@@ -52,7 +81,6 @@ fn run_child(args: &[&str], input: &[u8]) -> Run {
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = started.elapsed();
     assert_eq!(r, pid, "wait4 failed");
-    let _ = writer.join();
     let out = reader.join().unwrap_or_default();
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
@@ -67,12 +95,14 @@ fn run_child(args: &[&str], input: &[u8]) -> Run {
         .take(2)
         .collect::<Vec<_>>()
         .join(" ");
-    Run {
-        wall,
-        max_rss_kb: usage.ru_maxrss,
-        status: code,
-        first,
-    }
+    println!(
+        "{}\t{}\t{}\t{}",
+        wall.as_micros(),
+        usage.ru_maxrss,
+        code,
+        first
+    );
+    std::process::exit(0)
 }
 
 fn in_process(engine: &Engine, ctx: &Context, line: &str) -> Duration {
@@ -86,6 +116,9 @@ fn in_process(engine: &Engine, ctx: &Context, line: &str) -> Duration {
 }
 
 fn main() {
+    if let Ok(file) = std::env::var("SCALING_RUNNER") {
+        runner(&file);
+    }
     // `cargo bench` passes `--bench`; a name filters the shapes.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
     let engine = Engine::builtin();
