@@ -12,9 +12,11 @@ pub mod audit_log;
 pub mod broker;
 pub mod engine;
 pub mod hooks;
+pub mod model;
 pub mod policy;
 pub mod render;
 pub mod shell;
+pub mod specs;
 pub mod syntax;
 pub mod wrap;
 

@@ -7,7 +7,7 @@ use super::targets::redact;
 use super::Hit;
 use crate::analysis::invocation::{FileText, Invocation, Stdin};
 use crate::analysis::scope::resolve;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 use std::path::Path;
 

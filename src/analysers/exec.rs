@@ -5,7 +5,7 @@
 
 use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 
 const KNOWN_HELPERS: &[&str] = &[

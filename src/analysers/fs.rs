@@ -6,13 +6,13 @@
 //! starts with a variable that may be empty: confirm) or *fine* (inside the working
 //! directory, rebuildable output, temporary files).
 
-use super::http;
 use super::opts::{self, Item, Spec};
 use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
 use crate::analysis::scope::resolve;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
+use crate::specs::http::{CURL, WGET};
 use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};
 
@@ -720,8 +720,8 @@ fn replaced_files(
         "tee" if !(view.has_flag("-a") || view.has_flag("--append")) => {
             view.operands.iter().map(|w| (*w).clone()).collect()
         }
-        "curl" => option_values(inv, &http::CURL, &["-o", "--output"]),
-        "wget" => option_values(inv, &http::WGET, &["-O", "--output-document"]),
+        "curl" => option_values(inv, &CURL, &["-o", "--output"]),
+        "wget" => option_values(inv, &WGET, &["-O", "--output-document"]),
         _ => Vec::new(),
     };
     named

@@ -6,7 +6,7 @@
 use super::opts::{self, Item, Spec};
 use super::Hit;
 use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 
 const KUBECTL: Spec = Spec {

@@ -8,13 +8,13 @@ pub mod graphql;
 pub mod http;
 pub mod interp;
 pub mod kube;
-pub mod opts;
+pub use crate::specs::opts;
 pub mod selfguard;
 pub mod sql;
 pub mod targets;
 
 use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 use std::ops::Range;
 

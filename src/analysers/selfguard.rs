@@ -10,7 +10,7 @@
 use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
 use crate::analysis::scope::resolve;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};

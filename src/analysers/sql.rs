@@ -8,7 +8,7 @@ use super::opts::{self, Item, Spec};
 use super::Hit;
 use crate::analysis::invocation::{FileText, Invocation, Stdin};
 use crate::analysis::scope::resolve;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 use crate::syntax::word::Word;
 use sqlparser::ast::{

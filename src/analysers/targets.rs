@@ -4,7 +4,7 @@
 
 use super::{Hit, Params};
 use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
+use crate::model::Context;
 use crate::policy::matcher::ArgView;
 use crate::syntax::word::Word;
 

@@ -13,7 +13,7 @@ pub mod scope;
 mod unparsed;
 mod words;
 
-use crate::engine::{Context, Finding};
+use crate::model::{Context, Finding};
 use crate::policy::Policy;
 use crate::syntax;
 use crate::syntax::word::Word;
@@ -159,7 +159,7 @@ impl<'a> Analyzer<'a> {
             .event_findings(event, span.clone(), detail.clone());
         if found.is_empty() {
             let f = self.policy.event_finding(event, span, detail);
-            if f.decision != crate::engine::Decision::Allow {
+            if f.decision != crate::model::Decision::Allow {
                 self.findings.push(f);
             }
         } else {

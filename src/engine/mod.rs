@@ -4,19 +4,11 @@
 //! else decides. The engine never runs anything and never touches the network: it only
 //! reads the syntax tree, the policy, and (for scripts fed to a shell) local files.
 
-mod context;
-mod decision;
-mod verdict;
-
-pub use context::Context;
-pub use decision::Decision;
-pub use verdict::{Finding, Verdict};
+pub use crate::model::{Context, Decision, Finding, Verdict, MAX_INPUT_BYTES};
 
 use crate::analysis::Analyzer;
 use crate::policy::Policy;
 
-/// Inputs above this size are not analysed: they get a confirm, never an allow.
-pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// Bracket nesting deeper than this is not analysed (the walker's own limit is on the
 /// tree; this also covers text the parser gave up on).
 pub const MAX_NESTING: usize = 150;

@@ -3,7 +3,7 @@
 use super::{glob_match, Matcher, Policy};
 use crate::analysers::{self, Hit};
 use crate::analysis::invocation::Invocation;
-use crate::engine::{Context, Finding};
+use crate::model::{Context, Finding};
 use crate::syntax::word::Word;
 
 /// An invocation's arguments split into options and operands, using what the policy

@@ -13,7 +13,7 @@ pub use defs::{
 
 pub use glob::glob_match;
 
-use crate::engine::{Decision, Finding};
+use crate::model::{Decision, Finding};
 use std::collections::HashMap;
 use std::ops::Range;
 

@@ -66,7 +66,7 @@ impl Analyzer<'_> {
         let Stdin::File(p) = stdin else {
             return stdin.clone();
         };
-        match file_text(&self.written, p, crate::engine::MAX_INPUT_BYTES as u64) {
+        match file_text(&self.written, p, crate::model::MAX_INPUT_BYTES as u64) {
             FileText::Text(text) => Stdin::Text {
                 text,
                 dynamic: false,
