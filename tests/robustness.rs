@@ -357,3 +357,45 @@ proptest! {
         prop_assert_eq!(a, Decision::Deny);
     }
 }
+
+/// `interlock check` prints a verdict for every input it accepts, and exits with that
+/// verdict's status: the shapes that once crashed it (stack overflow at 50k `&&`,
+/// tree-sitter out of memory at 100k pipeline stages) included.
+#[test]
+fn check_prints_a_verdict_for_every_shape() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let shapes = [
+        shapes::and_chain(100_000),
+        shapes::and_chain(scaled(50_000)),
+        shapes::pipeline(100_000),
+        shapes::pipeline(scaled(10_000)),
+        shapes::doubling_functions(40),
+        shapes::wide_words(interlock::engine::MAX_INPUT_BYTES - 64),
+        shapes::test_script(scaled(160), "rm -rf ~\n"),
+    ];
+    for line in &shapes {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_interlock"))
+            .args(["check", "--batch", "-0"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn interlock");
+        let mut stdin = child.stdin.take().expect("stdin");
+        let input = line.clone();
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let out = child.wait_with_output().expect("wait");
+        writer.join().expect("writer").expect("write");
+        let text = String::from_utf8_lossy(&out.stdout);
+        let first = text.lines().next().unwrap_or("");
+        let decision = first.split('\t').next().unwrap_or("");
+        let code = out.status.code();
+        assert!(
+            matches!((decision, code), ("confirm", Some(10)) | ("deny", Some(11))),
+            "{}… gave {decision:?} with status {code:?}",
+            &line[..30]
+        );
+        assert_eq!(text.lines().count(), 1);
+    }
+}
