@@ -188,7 +188,7 @@ fn deep_input_fits_a_small_thread_stack() {
 // command at its end as the short form does.
 
 /// Sizes are cut by ten in debug builds: tree-sitter's C is not optimised there and the
-/// time budget (twenty times the release one) would be reached first.
+/// time budget (fifty times the release one) would be reached first.
 fn scaled(n: usize) -> usize {
     if cfg!(debug_assertions) {
         n / 10

@@ -8,10 +8,11 @@
 
 use super::opts::{self, Item, Spec};
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::analysis::scope::resolve;
+use crate::model::invocation::Invocation;
+use crate::model::paths::resolve;
 use crate::model::Context;
-use crate::policy::matcher::ArgView;
+use crate::specs::args::keeps_what_it_would_overwrite;
+use crate::specs::args::ArgView;
 use crate::specs::http::{CURL, WGET};
 use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};
@@ -759,24 +760,6 @@ fn option_values(inv: &Invocation, spec: &Spec, names: &[&str]) -> Vec<Word> {
             _ => None,
         })
         .collect()
-}
-
-/// A `cp`/`mv`/`install` option under which nothing is lost to a name already taken:
-/// no clobber, a backup, a prompt, or a target directory (`-t`) that must exist.
-pub fn keeps_what_it_would_overwrite(arg: &str) -> bool {
-    if let Some(long) = arg.strip_prefix("--") {
-        let name = long.split('=').next().unwrap_or(long);
-        return matches!(
-            name,
-            "no-clobber" | "backup" | "suffix" | "interactive" | "target-directory"
-        );
-    }
-    arg.strip_prefix('-').is_some_and(|short| {
-        short
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .any(|c| "nbSit".contains(c))
-    })
 }
 
 /// Overwriting one file matters for system files, shell and SSH config, data files

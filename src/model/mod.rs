@@ -5,6 +5,9 @@
 
 mod context;
 mod decision;
+pub mod invocation;
+pub mod judge;
+pub mod paths;
 mod verdict;
 
 pub use context::Context;

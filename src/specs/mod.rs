@@ -3,5 +3,7 @@
 //! specs more than one analyser reads (curl and wget in `http`). Nothing here imports
 //! the walker, the analysers or the policy.
 
+pub mod args;
+pub mod glob;
 pub mod http;
 pub mod opts;

@@ -4,11 +4,11 @@
 //! given as text (`bash -c`, `eval`, `ssh HOST CMD`, `find -exec`, `xargs`, `git -c
 //! alias.x=!…`, interpreters) have that code analysed as a command of its own.
 
+use super::interp::{self, Extracted};
 use super::invocation::{file_text, FileText, Invocation, Redirect, Stdin};
 use super::scope::{self, Scope, Value};
 use super::{word_value, Analyzer, Frame, Origin};
-use crate::analysers::fs;
-use crate::analysers::interp::{self, Extracted};
+use crate::specs::args::keeps_what_it_would_overwrite;
 use crate::syntax::word::{Part, Word};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -601,7 +601,7 @@ impl Analyzer<'_> {
         if cmd.remote
             || args
                 .iter()
-                .any(|w| fs::keeps_what_it_would_overwrite(&w.text()))
+                .any(|w| keeps_what_it_would_overwrite(&w.text()))
         {
             return;
         }
