@@ -14,7 +14,7 @@ impl Analyzer<'_> {
             Origin::Offset(o) => Some(o + body.start_byte()),
             Origin::Fixed(_) => None,
         };
-        Rc::make_mut(&mut scope.functions).insert(
+        scope.set_function(
             fr.text(name).to_string(),
             Rc::new(scope::FuncDef {
                 body: fr.text(body).to_string(),
@@ -118,17 +118,10 @@ pub(super) fn call_key(
     remote.hash(&mut h);
     written_generation.hash(&mut h);
     scope.call_stack.hash(&mut h);
-    unordered_hash(
-        &mut h,
-        scope.vars.iter().map(|(k, v)| (k, format!("{v:?}"))),
-    );
-    unordered_hash(
-        &mut h,
-        scope
-            .functions
-            .iter()
-            .map(|(k, v)| (k, Rc::as_ptr(v) as usize)),
-    );
+    // Kept up to date as the tables change: hashing them here would cost each call
+    // the size of the scope (a script defining hundreds of functions).
+    scope.vars_print.hash(&mut h);
+    scope.functions_print.hash(&mut h);
     unordered_hash(&mut h, scope.aliases.iter());
     unordered_hash(&mut h, scope.moved_onto.iter());
     unordered_hash(&mut h, scope.made_dirs.iter());

@@ -364,8 +364,8 @@ impl<'a> Analyzer<'a> {
             "unset_command" => {
                 for c in named_children(n) {
                     let name = fr.text(c).to_string();
-                    Rc::make_mut(&mut scope.vars).remove(&name);
-                    Rc::make_mut(&mut scope.functions).remove(&name);
+                    scope.remove_var(&name);
+                    scope.remove_function(&name);
                 }
             }
             "function_definition" => self.define_function(n, fr, scope),

@@ -1,4 +1,5 @@
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -6,7 +7,7 @@ use std::rc::Rc;
 use crate::model::invocation::Stdin;
 
 /// A shell variable's value as far as it can be known.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Known(String),
     /// One of the names a glob matches (`for f in *.log`).
@@ -34,10 +35,15 @@ pub struct FuncDef {
 /// a pipeline stage or a substitution costs nothing to start.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
+    /// Written through `set_var`/`remove_var`, which keep `vars_print` up to date.
     pub vars: Rc<HashMap<String, Value>>,
+    /// An order-independent hash of `vars` (part of a function call's memo key).
+    pub vars_print: u64,
     /// `None` when a `cd` went somewhere unknown.
     pub cwd: Option<PathBuf>,
+    /// Written through `set_function`/`remove_function` (`functions_print`).
     pub functions: Rc<HashMap<String, Rc<FuncDef>>>,
+    pub functions_print: u64,
     /// Aliases defined earlier on the line: expanded where used.
     pub aliases: Rc<HashMap<String, String>>,
     /// Targets of `mv SRC DEST` on this line, with the source moved there.
@@ -70,6 +76,46 @@ impl Scope {
             ..Scope::default()
         }
     }
+
+    pub fn set_var(&mut self, name: String, value: Value) {
+        let add = entry_print(&name, &value);
+        let old = Rc::make_mut(&mut self.vars).insert(name.clone(), value);
+        if let Some(old) = old {
+            self.vars_print = self.vars_print.wrapping_sub(entry_print(&name, &old));
+        }
+        self.vars_print = self.vars_print.wrapping_add(add);
+    }
+
+    pub fn remove_var(&mut self, name: &str) {
+        if let Some(old) = Rc::make_mut(&mut self.vars).remove(name) {
+            self.vars_print = self.vars_print.wrapping_sub(entry_print(name, &old));
+        }
+    }
+
+    pub fn set_function(&mut self, name: String, def: Rc<FuncDef>) {
+        let add = entry_print(&name, &(Rc::as_ptr(&def) as usize));
+        let old = Rc::make_mut(&mut self.functions).insert(name.clone(), def);
+        if let Some(old) = old {
+            let gone = entry_print(&name, &(Rc::as_ptr(&old) as usize));
+            self.functions_print = self.functions_print.wrapping_sub(gone);
+        }
+        self.functions_print = self.functions_print.wrapping_add(add);
+    }
+
+    pub fn remove_function(&mut self, name: &str) {
+        if let Some(old) = Rc::make_mut(&mut self.functions).remove(name) {
+            let gone = entry_print(name, &(Rc::as_ptr(&old) as usize));
+            self.functions_print = self.functions_print.wrapping_sub(gone);
+        }
+    }
+}
+
+/// One entry's share of a table's order-independent hash (the sum of its entries').
+fn entry_print<V: Hash>(name: &str, value: &V) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
 }
 
 pub use crate::model::paths::{normalize, resolve};

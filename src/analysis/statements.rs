@@ -63,7 +63,7 @@ impl Analyzer<'_> {
             }
             (_, _, v) => v,
         };
-        Rc::make_mut(&mut scope.vars).insert(name, value);
+        scope.set_var(name, value);
     }
 
     pub(super) fn declare(
@@ -112,8 +112,7 @@ impl Analyzer<'_> {
         let all_literal = has_list && values.iter().all(|w| w.is_literal() && !w.glob);
         if all_literal && !values.is_empty() && values.len() <= 16 {
             for w in values {
-                Rc::make_mut(&mut scope.vars)
-                    .insert(var.clone(), Value::Known(w.lit().unwrap_or_default()));
+                scope.set_var(var.clone(), Value::Known(w.lit().unwrap_or_default()));
                 self.walk(body, fr, scope, nd + 1, named);
             }
         } else {
@@ -122,7 +121,7 @@ impl Analyzer<'_> {
                 [w] if w.is_literal() && w.glob => Value::Pattern(w.lit().unwrap_or_default()),
                 _ => Value::Unknown { maybe_empty: false },
             };
-            Rc::make_mut(&mut scope.vars).insert(var, value);
+            scope.set_var(var, value);
             let was = scope.repeats;
             scope.repeats = true;
             self.walk(body, fr, scope, nd + 1, named);
