@@ -131,9 +131,9 @@ fn main() {
             shapes::pipeline,
             [1_000, 10_000, 100_000],
         ),
-        ("&& chain", shapes::and_chain, [1_000, 10_000, 100_000]),
+        ("and chain", shapes::and_chain, [1_000, 10_000, 100_000]),
         (
-            "|| && mixed chain",
+            "mixed or-and chain",
             shapes::mixed_chain,
             [1_000, 10_000, 100_000],
         ),
@@ -147,7 +147,11 @@ fn main() {
             shapes::wide_words,
             [41_000, 410_000, 4_190_000],
         ),
-        ("git status &&", shapes::git_chain, [100, 1_000, 10_000]),
+        (
+            "git status, and chain",
+            shapes::git_chain,
+            [100, 1_000, 10_000],
+        ),
         ("test script (tests)", script, [16, 160, 1_600]),
     ];
     println!(
