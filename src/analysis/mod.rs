@@ -44,7 +44,7 @@ const STEP_BUDGET: usize = 4_000_000;
 /// Wall-clock time for parsing and walking one line (release build; debug builds are
 /// twenty to fifty times slower, the more so on a loaded machine, and get fifty times
 /// as long). Past it the answer is a confirm naming it.
-const TIME_BUDGET: Duration = Duration::from_millis(700);
+const TIME_BUDGET: Duration = Duration::from_millis(2_000);
 
 fn time_budget() -> Duration {
     if cfg!(debug_assertions) {
