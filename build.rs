@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-#[path = "src/engine/decision.rs"]
+#[path = "src/model/decision.rs"]
 #[allow(dead_code)]
 mod decision;
 use decision::Decision;

@@ -13,9 +13,11 @@ pub mod broker;
 pub mod confine;
 pub mod engine;
 pub mod hooks;
+pub mod model;
 pub mod policy;
 pub mod render;
 pub mod shell;
+pub mod specs;
 pub mod syntax;
 pub mod wrap;
 

@@ -449,3 +449,49 @@ fn positional_parameters() {
         "bash -c 'cd \"$1\" && shift && exec \"$@\"' sh /tmp ls -la",
     ]);
 }
+
+/// Issues 14 and 15: what counts as inside the project is the directory the line starts
+/// in, for the whole line. `cd`, `pushd`, `env --chdir`, `git -C` move where relative
+/// paths resolve, never the project (`cd ~ && rm -rf keep` deletes `~/keep`, which
+/// `rm -rf ~/keep` shows is outside it).
+#[test]
+fn the_project_does_not_move_with_cd() {
+    assert_stops(&[
+        "cd ~ && rm -rf keep",
+        "cd ~; rm -rf keep",
+        "cd $HOME && rm -rf keep/",
+        "cd /home/user && rm -rf keep",
+        "cd .. && rm -rf other-project",
+        "cd ../.. && rm -rf user/keep",
+        "pushd ~; rm -rf keep",
+        "pushd ~ && rm -rf keep && popd",
+        "pushd /home/user >/dev/null; rm -rf keep; popd",
+        "git -C ~ clean -fdx",
+        "git -C /home/user clean -fd",
+        "env --chdir=$HOME rm -rf keep",
+        "env --chdir=/home/user rm -rf keep",
+        "env -C ~ rm -rf keep",
+        "env -C/home/user rm -rf keep",
+        "sudo env --chdir=$HOME rm -rf keep",
+        "cd ~ && bash -c 'rm -rf keep'",
+        "(cd ~ && rm -rf keep)",
+        "cd sub && rm -rf ../*",
+        "cd ~/other && rm -rf src",
+    ]);
+    // The look-alikes: the same shapes inside the project, or in temporary space.
+    assert_passes(&[
+        "cd build && rm -rf out",
+        "cd build; rm -rf out",
+        "cd build && rm -rf *",
+        "mkdir -p build && cd build && rm -rf out",
+        "pushd build; rm -rf out; popd",
+        "env --chdir=build rm -rf out",
+        "env -C build rm -rf out",
+        "cd /home/user/project/web && rm -rf dist",
+        "cd ~/project && rm -rf target",
+        "cd /tmp/x && rm -rf y",
+        "cd /tmp && rm -rf build-cache",
+        "cd ~ && ls",
+        "cd ~ && rm -rf project/target",
+    ]);
+}

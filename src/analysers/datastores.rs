@@ -5,10 +5,10 @@
 use super::opts::{self, Item, Spec};
 use super::targets::redact;
 use super::Hit;
-use crate::analysis::invocation::{FileText, Invocation, Stdin};
-use crate::analysis::scope::resolve;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::{FileText, Invocation, Stdin};
+use crate::model::paths::resolve;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 use std::path::Path;
 
 /// Scripts above this size are not read (a confirm says so).

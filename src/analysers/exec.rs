@@ -4,9 +4,9 @@
 //! reported, because the program it runs is not checked.
 
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 
 const KNOWN_HELPERS: &[&str] = &[
     "gzip",

@@ -6,13 +6,14 @@
 //! starts with a variable that may be empty: confirm) or *fine* (inside the working
 //! directory, rebuildable output, temporary files).
 
-use super::http;
 use super::opts::{self, Item, Spec};
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::analysis::scope::resolve;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::paths::resolve;
+use crate::model::Context;
+use crate::specs::args::keeps_what_it_would_overwrite;
+use crate::specs::args::ArgView;
+use crate::specs::http::{CURL, WGET};
 use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};
 
@@ -342,24 +343,24 @@ impl<'a> Paths<'a> {
                 }
             }
         }
-        // The directory the line started in (the project) and its parents matter
-        // even after a `cd ..`.
-        if let Some(start) = self.ctx.cwd.as_deref() {
-            if start.starts_with(p) && Some(p) != self.cwd {
-                return Class::Protected(format!("{shown}, the project directory or above it"));
-            }
-        }
-        if let Some(cwd) = self.cwd {
-            if p == cwd {
+        // The project is the directory the line started in, for the whole line: a
+        // `cd`, `pushd`, `env --chdir`, `git -C` or `make -C` moves where relative
+        // paths resolve (`self.cwd`), never what counts as inside the project
+        // (`cd ~ && rm -rf keep` deletes `~/keep`, outside it).
+        if let Some(project) = self.ctx.cwd.as_deref() {
+            if p == project {
                 return match reach {
-                    Reach::Inside => Class::Fine,
+                    Reach::Inside if self.cwd == Some(project) => Class::Fine,
+                    Reach::Inside => {
+                        Class::Protected(format!("everything in the project directory {shown}"))
+                    }
                     _ => Class::Protected(format!("the whole working directory {shown}")),
                 };
             }
-            if cwd.starts_with(p) {
-                return Class::Protected(format!("{shown}, above the working directory"));
+            if project.starts_with(p) {
+                return Class::Protected(format!("{shown}, the project directory or above it"));
             }
-            if p.starts_with(cwd) {
+            if p.starts_with(project) {
                 return Class::Fine;
             }
         }
@@ -720,8 +721,8 @@ fn replaced_files(
         "tee" if !(view.has_flag("-a") || view.has_flag("--append")) => {
             view.operands.iter().map(|w| (*w).clone()).collect()
         }
-        "curl" => option_values(inv, &http::CURL, &["-o", "--output"]),
-        "wget" => option_values(inv, &http::WGET, &["-O", "--output-document"]),
+        "curl" => option_values(inv, &CURL, &["-o", "--output"]),
+        "wget" => option_values(inv, &WGET, &["-O", "--output-document"]),
         _ => Vec::new(),
     };
     named
@@ -759,24 +760,6 @@ fn option_values(inv: &Invocation, spec: &Spec, names: &[&str]) -> Vec<Word> {
             _ => None,
         })
         .collect()
-}
-
-/// A `cp`/`mv`/`install` option under which nothing is lost to a name already taken:
-/// no clobber, a backup, a prompt, or a target directory (`-t`) that must exist.
-pub fn keeps_what_it_would_overwrite(arg: &str) -> bool {
-    if let Some(long) = arg.strip_prefix("--") {
-        let name = long.split('=').next().unwrap_or(long);
-        return matches!(
-            name,
-            "no-clobber" | "backup" | "suffix" | "interactive" | "target-directory"
-        );
-    }
-    arg.strip_prefix('-').is_some_and(|short| {
-        short
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .any(|c| "nbSit".contains(c))
-    })
 }
 
 /// Overwriting one file matters for system files, shell and SSH config, data files

@@ -5,9 +5,9 @@
 
 use super::opts::{self, Item, Spec};
 use super::Hit;
-use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 
 const KUBECTL: Spec = Spec {
     with_value: &[

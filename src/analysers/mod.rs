@@ -6,16 +6,15 @@ pub mod exec;
 pub mod fs;
 pub mod graphql;
 pub mod http;
-pub mod interp;
 pub mod kube;
-pub mod opts;
+pub use crate::specs::opts;
 pub mod selfguard;
 pub mod sql;
 pub mod targets;
 
-use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 use std::ops::Range;
 
 /// One reason a check fired: where, and what is at stake.

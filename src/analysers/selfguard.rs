@@ -8,10 +8,10 @@
 //! `.interlock.toml`; reading them is fine.
 
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::analysis::scope::resolve;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::paths::resolve;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};
 
@@ -145,7 +145,7 @@ fn own_dirs(ctx: &Context) -> Vec<PathBuf> {
     dirs.push(PathBuf::from("/etc/interlock"));
     dirs.into_iter()
         .filter(|d| d.is_absolute())
-        .map(|d| crate::analysis::scope::normalize(&d))
+        .map(|d| crate::model::paths::normalize(&d))
         .collect()
 }
 

@@ -6,10 +6,10 @@
 
 use super::opts::{self, Item, Spec};
 use super::Hit;
-use crate::analysis::invocation::{FileText, Invocation, Stdin};
-use crate::analysis::scope::resolve;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::{FileText, Invocation, Stdin};
+use crate::model::paths::resolve;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 use crate::syntax::word::Word;
 use sqlparser::ast::{
     AlterTableOperation, BinaryOperator, Expr, FromTable, ObjectType, Statement, Value,

@@ -3,9 +3,9 @@
 //! is what a person approving the command needs to see.
 
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 use crate::syntax::word::Word;
 
 /// Values of the named options anywhere in the arguments (`--name V`, `--name=V`).

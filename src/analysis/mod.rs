@@ -7,22 +7,29 @@
 //! the policy; structural problems (a computed program name, code from a pipe, text that
 //! did not parse) raise events that rules turn into findings.
 
-pub mod invocation;
+pub mod interp;
+pub use crate::model::invocation;
+mod functions;
+mod redirects;
 mod runners;
 pub mod scope;
+mod statements;
 mod unparsed;
 mod words;
 
-use crate::engine::{Context, Finding};
-use crate::policy::Policy;
+use crate::model::judge::Judge;
+use crate::model::{Context, Finding};
 use crate::syntax;
 use crate::syntax::word::Word;
 use invocation::{Invocation, Redirect, Stdin};
+use redirects::output_of;
 use scope::{Scope, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 use tree_sitter::Node;
 
 /// Nested code (shell strings, eval, functions, interpreters) deeper than this is not
@@ -34,6 +41,18 @@ const MAX_NODE_DEPTH: usize = 200;
 const PARSE_BUDGET: usize = 24 * 1024 * 1024;
 /// Node visits for one line.
 const STEP_BUDGET: usize = 4_000_000;
+/// Wall-clock time for parsing and walking one line (release build; debug builds are
+/// twenty to fifty times slower, the more so on a loaded machine, and get fifty times
+/// as long). Past it the answer is a confirm naming it.
+const TIME_BUDGET: Duration = Duration::from_millis(2_000);
+
+fn time_budget() -> Duration {
+    if cfg!(debug_assertions) {
+        TIME_BUDGET * 50
+    } else {
+        TIME_BUDGET
+    }
+}
 
 /// Where the text being analysed sits in the original line.
 #[derive(Debug, Clone)]
@@ -63,12 +82,19 @@ pub(crate) struct Frame<'s> {
 }
 
 impl Frame<'_> {
+    /// A node's byte range, within the source (the parser reads a newline after the
+    /// source, which only the root can include).
+    fn range(&self, n: Node) -> Range<usize> {
+        let end = n.end_byte().min(self.src.len());
+        n.start_byte().min(end)..end
+    }
+
     fn text(&self, n: Node) -> &str {
-        self.src.get(n.byte_range()).unwrap_or("")
+        self.src.get(self.range(n)).unwrap_or("")
     }
 
     fn span(&self, n: Node) -> Range<usize> {
-        self.origin.map(n.byte_range())
+        self.origin.map(self.range(n))
     }
 
     fn origin_map(&self, r: Range<usize>) -> Range<usize> {
@@ -77,7 +103,8 @@ impl Frame<'_> {
 }
 
 pub struct Analyzer<'a> {
-    pub(crate) policy: &'a Policy,
+    /// Where invocations and events go: the policy, given by the engine.
+    pub(crate) judge: &'a dyn Judge,
     pub(crate) ctx: &'a Context,
     line: &'a str,
     findings: Vec<Finding>,
@@ -88,12 +115,17 @@ pub struct Analyzer<'a> {
     /// Files written with known content so far on the line (`echo … > x.sh`). Not part
     /// of a scope: a file a subshell or a substitution writes stays written.
     written: Rc<HashMap<PathBuf, String>>,
+    /// Bumped whenever `written` changes (part of a function call's memo key).
+    written_generation: u64,
+    /// Function calls already judged, by the state they were judged in.
+    calls_judged: HashSet<u64>,
+    started: Instant,
 }
 
 impl<'a> Analyzer<'a> {
-    pub fn new(policy: &'a Policy, ctx: &'a Context, line: &'a str) -> Analyzer<'a> {
+    pub fn new(judge: &'a dyn Judge, ctx: &'a Context, line: &'a str) -> Analyzer<'a> {
         Analyzer {
-            policy,
+            judge,
             ctx,
             line,
             findings: Vec::new(),
@@ -102,6 +134,9 @@ impl<'a> Analyzer<'a> {
             steps: STEP_BUDGET,
             gave_up: false,
             written: Rc::default(),
+            written_generation: 0,
+            calls_judged: HashSet::new(),
+            started: Instant::now(),
         }
     }
 
@@ -126,11 +161,11 @@ impl<'a> Analyzer<'a> {
 
     pub(crate) fn event(&mut self, event: &str, span: Range<usize>, detail: Option<String>) {
         let found = self
-            .policy
+            .judge
             .event_findings(event, span.clone(), detail.clone());
         if found.is_empty() {
-            let f = self.policy.event_finding(event, span, detail);
-            if f.decision != crate::engine::Decision::Allow {
+            let f = self.judge.event_finding(event, span, detail);
+            if f.decision != crate::model::Decision::Allow {
                 self.findings.push(f);
             }
         } else {
@@ -146,9 +181,24 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Parse and walk one piece of shell source.
+    #[inline(always)]
     pub(crate) fn analyse_source(
         &mut self,
         src: &str,
+        origin: Origin,
+        scope: &mut Scope,
+        depth: usize,
+        remote: bool,
+    ) {
+        self.analyse_code(src, None, origin, scope, depth, remote);
+    }
+
+    /// Parse (unless `parsed` is given) and walk one piece of shell source. One frame
+    /// per level of nested code: the walker's stack depth is bounded by it.
+    fn analyse_code(
+        &mut self,
+        src: &str,
+        parsed: Option<tree_sitter::Tree>,
         origin: Origin,
         scope: &mut Scope,
         depth: usize,
@@ -159,14 +209,24 @@ impl<'a> Analyzer<'a> {
             self.too_complex(whole, "code nested too deeply to analyse");
             return;
         }
-        if src.len() > self.parse_budget {
-            self.too_complex(whole, "too much code to analyse");
-            return;
-        }
-        self.parse_budget -= src.len();
-        let Some(tree) = syntax::parse(src) else {
-            self.too_complex(whole, "the shell parser failed");
-            return;
+        let tree = match parsed {
+            Some(t) => t,
+            None => {
+                if src.len() > self.parse_budget {
+                    self.too_complex(whole, "too much code to analyse");
+                    return;
+                }
+                self.parse_budget -= src.len();
+                // The line itself is read as ending with a newline (a long pipeline is
+                // quadratic for the parser otherwise); nested code as it is.
+                match syntax::parse_until(src, Some(self.deadline()), depth == 0) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        self.parse_failed(whole, e);
+                        return;
+                    }
+                }
+            }
         };
         let root = tree.root_node();
         let frame = Frame {
@@ -182,6 +242,23 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    fn deadline(&self) -> Instant {
+        self.started + time_budget()
+    }
+
+    fn parse_failed(&mut self, span: Range<usize>, e: syntax::ParseError) {
+        match e {
+            syntax::ParseError::OutOfTime => self.too_complex(
+                span,
+                &format!(
+                    "parsing took longer than the budget of {} ms",
+                    time_budget().as_millis()
+                ),
+            ),
+            syntax::ParseError::Failed => self.too_complex(span, "the shell parser failed"),
+        }
+    }
+
     fn step(&mut self, fr: &Frame, n: Node, nd: usize) -> bool {
         if self.gave_up {
             return false;
@@ -191,10 +268,23 @@ impl<'a> Analyzer<'a> {
             return false;
         }
         if self.steps == 0 {
-            self.too_complex(fr.span(n), "too many commands to analyse");
+            self.too_complex(
+                fr.span(n),
+                &format!("more than the budget of {STEP_BUDGET} syntax nodes to analyse"),
+            );
             return false;
         }
         self.steps -= 1;
+        if self.steps.is_multiple_of(1024) && self.started.elapsed() > time_budget() {
+            self.too_complex(
+                fr.span(n),
+                &format!(
+                    "analysis took longer than the budget of {} ms",
+                    time_budget().as_millis()
+                ),
+            );
+            return false;
+        }
         true
     }
 
@@ -215,10 +305,9 @@ impl<'a> Analyzer<'a> {
                     | "for_statement"
                     | "c_style_for_statement"
             );
-        // Inside `a && shift && b`, `b` runs only if `shift` did: the chain is judged
-        // as a whole by its outermost list.
-        let inner_and = is_and_list(n) && n.parent().is_some_and(is_and_list);
-        if !conditional || inner_and {
+        // Inside `a && shift && b`, `b` runs only if `shift` did: a chain is flattened
+        // and judged as a whole (see `walk_list`), so no list is walked inside another.
+        if !conditional {
             return self.walk_node(n, fr, scope, nd, named);
         }
         if n.kind().ends_with("_statement")
@@ -275,8 +364,8 @@ impl<'a> Analyzer<'a> {
             "unset_command" => {
                 for c in named_children(n) {
                     let name = fr.text(c).to_string();
-                    scope.vars.remove(&name);
-                    scope.functions.remove(&name);
+                    scope.remove_var(&name);
+                    scope.remove_function(&name);
                 }
             }
             "function_definition" => self.define_function(n, fr, scope),
@@ -287,7 +376,7 @@ impl<'a> Analyzer<'a> {
                 self.walk_children(n, fr, scope, nd, named);
                 scope.repeats = was;
             }
-            "list" if is_and_list(n) => self.walk_and_list(n, fr, scope, nd, named),
+            "list" => self.walk_list(n, fr, scope, nd, named),
             "case_statement" => {
                 for c in named_children(n) {
                     if c.kind() == "case_item" {
@@ -410,7 +499,7 @@ impl<'a> Analyzer<'a> {
                     inv.redirects = redirects;
                     inv.cwd = scope.cwd.clone();
                     inv.remote = fr.remote;
-                    self.policy
+                    self.judge
                         .match_invocation(&inv, self.ctx, &mut self.findings);
                 }
                 self.walk(st.node, fr, scope, nd + 1, named);
@@ -541,302 +630,6 @@ impl<'a> Analyzer<'a> {
         out
     }
 
-    /// Process redirections: returns the stdin they set (heredoc, here-string, `<`),
-    /// the other redirections, and whether any was seen.
-    fn redirections(
-        &mut self,
-        nodes: &[Node],
-        fr: &Frame,
-        scope: &mut Scope,
-        nd: usize,
-        named: &mut Vec<usize>,
-    ) -> (Option<Stdin>, Vec<Redirect>, bool) {
-        let mut stdin = None;
-        let mut out = Vec::new();
-        for r in nodes {
-            match r.kind() {
-                "heredoc_redirect" => {
-                    let quoted = named_children(*r)
-                        .find(|c| c.kind() == "heredoc_start")
-                        .map(|s| {
-                            let t = fr.text(s);
-                            t.contains('\'') || t.contains('"') || t.contains('\\')
-                        })
-                        .unwrap_or(false);
-                    let mut text = String::new();
-                    let mut dynamic = false;
-                    for c in named_children(*r) {
-                        match c.kind() {
-                            "heredoc_body" => {
-                                text = fr.text(c).to_string();
-                                if !quoted {
-                                    for part in named_children(c) {
-                                        if part.kind() != "heredoc_content" {
-                                            dynamic = true;
-                                            self.expand(part, fr, scope, nd + 1, named);
-                                        }
-                                    }
-                                }
-                            }
-                            "file_redirect" | "herestring_redirect" => {
-                                let (_, mut more, _) =
-                                    self.redirections(&[c], fr, scope, nd + 1, named);
-                                out.append(&mut more);
-                            }
-                            _ => {}
-                        }
-                    }
-                    stdin = Some(Stdin::Text { text, dynamic });
-                }
-                "herestring_redirect" => {
-                    if let Some(w) = r.named_child(0) {
-                        let word = self.expand_joined(w, fr, scope, nd + 1, named);
-                        let dynamic = word.is_dynamic();
-                        let mut text = word.text();
-                        text.push('\n');
-                        stdin = Some(Stdin::Text { text, dynamic });
-                    }
-                }
-                "file_redirect" => {
-                    let op = unnamed_operator(*r, fr);
-                    let fd = r
-                        .child_by_field_name("descriptor")
-                        .and_then(|d| fr.text(d).parse().ok());
-                    let Some(dest) = r.child_by_field_name("destination").or_else(|| {
-                        named_children(*r)
-                            .filter(|c| c.kind() != "file_descriptor")
-                            .last()
-                    }) else {
-                        continue;
-                    };
-                    let target = self.expand_joined(dest, fr, scope, nd + 1, named);
-                    let from_fd = op == "<&" && fd.is_none_or(|f| f == 0);
-                    if from_fd && !matches!(target.text().as_str(), "0" | "-") {
-                        stdin = Some(Stdin::Computed(format!("descriptor {}", target.text())));
-                    }
-                    if op == "<" {
-                        if let Some(t) = target.lit() {
-                            if let Some(p) =
-                                scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())
-                            {
-                                stdin = Some(Stdin::File(p));
-                            }
-                        } else {
-                            stdin = Some(Stdin::Computed("<file".into()));
-                        }
-                    }
-                    out.push(Redirect { op, fd, target });
-                }
-                _ => {}
-            }
-        }
-        let any = !nodes.is_empty();
-        (stdin, out, any)
-    }
-
-    /// `echo TEXT > f`, `cat > f <<EOF`: remember what the line wrote, so that a later
-    /// `bash f` on the same line is analysed with that content.
-    fn record_written_files(
-        &mut self,
-        words: &[Word],
-        redirects: &[Redirect],
-        stdin: &Stdin,
-        scope: &mut Scope,
-    ) {
-        for r in redirects {
-            if !(r.overwrites() || r.op == ">>") || r.fd.is_some_and(|f| f != 1) {
-                continue;
-            }
-            let Some(t) = r.target.lit() else { continue };
-            let Some(path) = scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())
-            else {
-                continue;
-            };
-            let content = match output_of(words, stdin) {
-                Stdin::Text { text, .. } => text,
-                _ => continue,
-            };
-            let file = Rc::make_mut(&mut self.written).entry(path).or_default();
-            if r.op != ">>" {
-                file.clear();
-            }
-            file.push_str(&content);
-        }
-    }
-
-    fn assign(
-        &mut self,
-        n: Node,
-        fr: &Frame,
-        scope: &mut Scope,
-        nd: usize,
-        named: &mut Vec<usize>,
-    ) {
-        let Some(name) = n.child_by_field_name("name") else {
-            return;
-        };
-        let name = fr.text(name).to_string();
-        if name.starts_with("INTERLOCK_") {
-            self.event(
-                "interlock.env",
-                fr.span(n),
-                Some(format!("{name} changes how Interlock itself decides")),
-            );
-        }
-        let value = match n.child_by_field_name("value") {
-            Some(v) if v.kind() == "array" => {
-                let mut items = Vec::new();
-                for c in named_children(v) {
-                    items.extend(self.expand(c, fr, scope, nd + 1, named));
-                }
-                if items.iter().all(|w| w.is_literal()) {
-                    Value::Array(items.iter().map(|w| w.lit().unwrap_or_default()).collect())
-                } else {
-                    Value::Unknown { maybe_empty: true }
-                }
-            }
-            Some(v) => {
-                let w = self.expand_joined(v, fr, scope, nd + 1, named);
-                match w.lit() {
-                    Some(t) => Value::Known(t),
-                    None => Value::Unknown {
-                        maybe_empty: w.starts_with_maybe_empty() || w.parts.len() > 1,
-                    },
-                }
-            }
-            None => Value::Known(String::new()),
-        };
-        // `name+=value` appends.
-        let appends = {
-            let mut c = n.walk();
-            let r = n
-                .children(&mut c)
-                .any(|c| !c.is_named() && fr.text(c) == "+=");
-            r
-        };
-        let value = match (appends, scope.vars.get(&name), value) {
-            (true, Some(Value::Known(old)), Value::Known(new)) => {
-                Value::Known(format!("{old}{new}"))
-            }
-            (true, Some(Value::Array(old)), Value::Array(new)) => {
-                Value::Array(old.iter().chain(new.iter()).cloned().collect())
-            }
-            (_, _, v) => v,
-        };
-        scope.vars.insert(name, value);
-    }
-
-    fn declare(
-        &mut self,
-        n: Node,
-        fr: &Frame,
-        scope: &mut Scope,
-        nd: usize,
-        named: &mut Vec<usize>,
-    ) {
-        for c in named_children(n) {
-            match c.kind() {
-                "variable_assignment" => self.assign(c, fr, scope, nd + 1, named),
-                "variable_name" => {}
-                _ => {
-                    self.expand(c, fr, scope, nd + 1, named);
-                }
-            }
-        }
-    }
-
-    fn define_function(&mut self, n: Node, fr: &Frame, scope: &mut Scope) {
-        let (Some(name), Some(body)) =
-            (n.child_by_field_name("name"), n.child_by_field_name("body"))
-        else {
-            return;
-        };
-        let offset = match fr.origin {
-            Origin::Offset(o) => Some(o + body.start_byte()),
-            Origin::Fixed(_) => None,
-        };
-        scope.functions.insert(
-            fr.text(name).to_string(),
-            Rc::new(scope::FuncDef {
-                body: fr.text(body).to_string(),
-                offset,
-                span: fr.span(body),
-            }),
-        );
-    }
-
-    fn walk_for(
-        &mut self,
-        n: Node,
-        fr: &Frame,
-        scope: &mut Scope,
-        nd: usize,
-        named: &mut Vec<usize>,
-    ) {
-        let var = n
-            .child_by_field_name("variable")
-            .map(|v| fr.text(v).to_string());
-        let mut values: Vec<Word> = Vec::new();
-        let mut has_list = false;
-        for v in n.children_by_field_name("value", &mut n.walk()) {
-            has_list = true;
-            values.extend(self.expand(v, fr, scope, nd + 1, named));
-        }
-        let Some(body) = n.child_by_field_name("body") else {
-            return;
-        };
-        let Some(var) = var else {
-            self.walk(body, fr, scope, nd + 1, named);
-            return;
-        };
-        let all_literal = has_list && values.iter().all(|w| w.is_literal() && !w.glob);
-        if all_literal && !values.is_empty() && values.len() <= 16 {
-            for w in values {
-                scope
-                    .vars
-                    .insert(var.clone(), Value::Known(w.lit().unwrap_or_default()));
-                self.walk(body, fr, scope, nd + 1, named);
-            }
-        } else {
-            // A glob list keeps its pattern as the value so that paths stay judged.
-            let value = match values.as_slice() {
-                [w] if w.is_literal() && w.glob => Value::Pattern(w.lit().unwrap_or_default()),
-                _ => Value::Unknown { maybe_empty: false },
-            };
-            scope.vars.insert(var, value);
-            let was = scope.repeats;
-            scope.repeats = true;
-            self.walk(body, fr, scope, nd + 1, named);
-            scope.repeats = was;
-        }
-    }
-
-    /// `a && b`: `b` runs only if `a` succeeded, so a `mkdir` in `a` has made its
-    /// directory by the time `b` runs.
-    fn walk_and_list(
-        &mut self,
-        n: Node,
-        fr: &Frame,
-        scope: &mut Scope,
-        nd: usize,
-        named: &mut Vec<usize>,
-    ) {
-        let saved = scope.made_dirs.clone();
-        for c in named_children(n) {
-            self.walk(c, fr, scope, nd + 1, named);
-            let mut gated = Vec::new();
-            gated_mkdirs(c, fr, &mut gated);
-            let made: Vec<PathBuf> = scope
-                .mkdirs
-                .iter()
-                .filter(|(at, _)| gated.contains(at))
-                .flat_map(|(_, dirs)| dirs.iter().cloned())
-                .collect();
-            scope.made_dirs.extend(made);
-        }
-        scope.made_dirs = saved;
-    }
-
     /// Analyse a command substitution or process substitution: it runs, in a subshell.
     fn walk_substitution(
         &mut self,
@@ -852,30 +645,6 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// Analyse a function's body where it is called, with `$1…` bound.
-    fn call_function(
-        &mut self,
-        name: &str,
-        def: Rc<scope::FuncDef>,
-        args: &[Word],
-        fr: &Frame,
-        scope: &mut Scope,
-    ) {
-        if scope.call_stack.iter().any(|n| n == name) {
-            return;
-        }
-        let origin = match def.offset {
-            Some(o) if matches!(fr.origin, Origin::Offset(_)) => Origin::Offset(o),
-            _ => Origin::Fixed(def.span.clone()),
-        };
-        let saved = scope.positional.take();
-        scope.positional = Some(args.iter().map(word_value).collect());
-        scope.call_stack.push(name.to_string());
-        self.analyse_source(&def.body, origin, scope, fr.depth + 1, fr.remote);
-        scope.call_stack.pop();
-        scope.positional = saved;
-    }
-
     pub(crate) fn note_program(&mut self, name: &str) {
         if self.programs.len() < 256 {
             self.programs.push(name.to_string());
@@ -885,7 +654,7 @@ impl<'a> Analyzer<'a> {
     /// Match a final invocation against the policy.
     pub(crate) fn judge(&mut self, inv: &Invocation) {
         self.note_program(&inv.program);
-        self.policy
+        self.judge
             .match_invocation(inv, self.ctx, &mut self.findings);
     }
 }
@@ -905,8 +674,31 @@ impl<'t> Stage<'t> {
     }
 }
 
+/// The named children of `n`, through one cursor: linear in their number
+/// (`Node::named_child(i)` walks from the first child each time).
 pub(crate) fn named_children(n: Node) -> impl Iterator<Item = Node> {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i))
+    let mut cursor = n.walk();
+    let mut started = false;
+    let mut done = false;
+    std::iter::from_fn(move || loop {
+        if done {
+            return None;
+        }
+        let moved = if started {
+            cursor.goto_next_sibling()
+        } else {
+            started = true;
+            cursor.goto_first_child()
+        };
+        if !moved {
+            done = true;
+            return None;
+        }
+        let c = cursor.node();
+        if c.is_named() {
+            return Some(c);
+        }
+    })
 }
 
 fn is_extglob_tail(n: Node, fr: &Frame) -> bool {
@@ -955,153 +747,7 @@ pub(crate) fn word_value(w: &Word) -> Value {
     }
 }
 
-/// What a command writes to stdout, as far as the analyser can tell: literal text
-/// for `echo`/`printf`/`cat <<EOF`, paths for `find`, otherwise computed output.
-fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
-    let Some(first) = words.first() else {
-        return Stdin::Computed(String::new());
-    };
-    let Some(name) = first.lit() else {
-        return Stdin::Computed("?".into());
-    };
-    let prog = runners::program_name(&name);
-    let args = &words[1..];
-    match prog.as_str() {
-        "echo" => {
-            let mut interpret = false;
-            let mut newline = true;
-            let mut rest = args;
-            while let Some(w) = rest.first() {
-                match w.text().as_str() {
-                    "-e" => interpret = true,
-                    "-n" => newline = false,
-                    "-E" => interpret = false,
-                    "-ne" | "-en" => {
-                        interpret = true;
-                        newline = false
-                    }
-                    _ => break,
-                }
-                rest = &rest[1..];
-            }
-            let dynamic = rest.iter().any(|w| w.is_dynamic());
-            let mut text = rest.iter().map(|w| w.text()).collect::<Vec<_>>().join(" ");
-            if interpret {
-                text = crate::syntax::word::decode_ansi_c(&text);
-            }
-            if newline {
-                text.push('\n');
-            }
-            Stdin::Text { text, dynamic }
-        }
-        "printf" => {
-            let mut rest = args;
-            if rest.first().is_some_and(|w| w.text() == "--") {
-                rest = &rest[1..];
-            }
-            let Some(fmt) = rest.first() else {
-                return Stdin::Text {
-                    text: String::new(),
-                    dynamic: false,
-                };
-            };
-            let dynamic = rest.iter().any(|w| w.is_dynamic());
-            let text = printf_format(&fmt.text(), &rest[1..]);
-            Stdin::Text { text, dynamic }
-        }
-        "cat" if args.is_empty() => stdin.clone(),
-        "cat" if args.len() == 1 => match args[0].lit() {
-            Some(t) if t == "-" => stdin.clone(),
-            Some(t) => Stdin::File(std::path::PathBuf::from(t)),
-            None => Stdin::Computed("cat".into()),
-        },
-        "find" => {
-            let roots: Vec<Word> = args
-                .iter()
-                .take_while(|w| {
-                    let t = w.text();
-                    !t.starts_with('-') && t != "(" && t != "!"
-                })
-                .cloned()
-                .collect();
-            let roots = if roots.is_empty() {
-                vec![Word::literal(".", first.span.clone())]
-            } else {
-                roots
-            };
-            let filtered = args.iter().any(|w| runners::is_find_test(&w.text()));
-            Stdin::Paths(runners::found_words(&roots, filtered))
-        }
-        other => Stdin::Computed(other.to_string()),
-    }
-}
-
-/// A small `printf`: `%s` and `%b` take the arguments in turn, escapes are decoded.
-fn printf_format(fmt: &str, args: &[Word]) -> String {
-    let mut out = String::new();
-    let mut args = args.iter();
-    let mut chars = fmt.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '%' {
-            match chars.next() {
-                Some('%') => out.push('%'),
-                Some(_) => {
-                    if let Some(a) = args.next() {
-                        out.push_str(&a.text());
-                    }
-                }
-                None => out.push('%'),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    let out = crate::syntax::word::decode_ansi_c(&out);
-    // Leftover arguments reuse the format in printf; appending them keeps them visible.
-    let rest: Vec<String> = args.map(|a| a.text()).collect();
-    if rest.is_empty() {
-        out
-    } else {
-        format!("{out}\n{}", rest.join("\n"))
-    }
-}
-
 /// Could this code change the positional parameters (`shift`, `set -- …`)?
 fn changes_positional(text: &str) -> bool {
     text.contains("shift") || text.contains("set")
-}
-
-/// Where the `mkdir` commands start whose success `n` succeeding implies: `n` itself,
-/// or the parts of an `&&` chain.
-fn gated_mkdirs(n: Node, fr: &Frame, out: &mut Vec<usize>) {
-    match n.kind() {
-        "command"
-            if n.child_by_field_name("name")
-                .is_some_and(|c| fr.text(c) == "mkdir") =>
-        {
-            out.push(fr.span(n).start);
-        }
-        "redirected_statement" => {
-            if let Some(body) = n.child_by_field_name("body") {
-                gated_mkdirs(body, fr, out);
-            }
-        }
-        "list" if is_and_list(n) => {
-            for c in named_children(n) {
-                gated_mkdirs(c, fr, out);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// A list whose parts are joined only by `&&`.
-fn is_and_list(n: Node) -> bool {
-    let mut c = n.walk();
-    let ops: Vec<&str> = n
-        .children(&mut c)
-        .filter(|x| !x.is_named())
-        .map(|x| x.kind())
-        .collect();
-    n.kind() == "list" && !ops.is_empty() && ops.iter().all(|k| *k == "&&")
 }

@@ -1,12 +1,13 @@
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::ops::Range;
-use std::path::{Component, Path, PathBuf};
+use std::path::PathBuf;
 use std::rc::Rc;
 
-use super::invocation::Stdin;
+use crate::model::invocation::Stdin;
 
 /// A shell variable's value as far as it can be known.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Value {
     Known(String),
     /// One of the names a glob matches (`for f in *.log`).
@@ -25,33 +26,41 @@ pub struct FuncDef {
     /// Where the body's byte 0 sits in the original line, when it is a verbatim slice.
     pub offset: Option<usize>,
     pub span: Range<usize>,
+    /// The body's syntax tree, parsed at the first call and reused at every other.
+    pub tree: std::cell::OnceCell<Option<tree_sitter::Tree>>,
 }
 
 /// What the shell knows at one point of the line: variables, the working directory,
-/// functions.
+/// functions. The tables are shared until written (`Rc::make_mut`), so a subshell,
+/// a pipeline stage or a substitution costs nothing to start.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    pub vars: HashMap<String, Value>,
+    /// Written through `set_var`/`remove_var`, which keep `vars_print` up to date.
+    pub vars: Rc<HashMap<String, Value>>,
+    /// An order-independent hash of `vars` (part of a function call's memo key).
+    pub vars_print: u64,
     /// `None` when a `cd` went somewhere unknown.
     pub cwd: Option<PathBuf>,
-    pub functions: HashMap<String, Rc<FuncDef>>,
+    /// Written through `set_function`/`remove_function` (`functions_print`).
+    pub functions: Rc<HashMap<String, Rc<FuncDef>>>,
+    pub functions_print: u64,
     /// Aliases defined earlier on the line: expanded where used.
-    pub aliases: HashMap<String, String>,
+    pub aliases: Rc<HashMap<String, String>>,
     /// Targets of `mv SRC DEST` on this line, with the source moved there.
-    pub moved_onto: HashMap<PathBuf, String>,
+    pub moved_onto: Rc<HashMap<PathBuf, String>>,
     /// Every `mkdir` run so far: where its command starts on the line, and the
     /// directories it makes.
-    pub mkdirs: Vec<(usize, Vec<PathBuf>)>,
+    pub mkdirs: Rc<Vec<(usize, Vec<PathBuf>)>>,
     /// Directories that exist whenever this point runs: made by a `mkdir` whose success
     /// gates it (`mkdir -p d && …`). A `mkdir d;` that may have failed does not count.
-    pub made_dirs: HashSet<PathBuf>,
+    pub made_dirs: Rc<HashSet<PathBuf>>,
     /// Inside a loop that runs an unknown number of times (`for f in *`, `while`).
     pub repeats: bool,
     /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.
     pub positional: Option<Vec<Value>>,
     /// Bumped by every `shift` and `set --`, to tell whether a statement changed them.
     pub positional_generation: u32,
-    pub call_stack: Vec<String>,
+    pub call_stack: Rc<Vec<String>>,
     /// What commands of nested code read when nothing redirects them: the stdin of
     /// the command that runs the code (`ssh host psql <<SQL`, `sh -c '…' < f`).
     pub stdin: Stdin,
@@ -67,43 +76,46 @@ impl Scope {
             ..Scope::default()
         }
     }
-}
 
-/// Lexically normalise a path: `.` and `..` are resolved without touching the disk.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::RootDir => out.push("/"),
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    // `..` above a relative start stays (it cannot be resolved).
-                    out.push("..");
-                }
-            }
-            Component::Normal(n) => out.push(n),
-            Component::Prefix(p) => out.push(p.as_os_str()),
+    pub fn set_var(&mut self, name: String, value: Value) {
+        let add = entry_print(&name, &value);
+        let old = Rc::make_mut(&mut self.vars).insert(name.clone(), value);
+        if let Some(old) = old {
+            self.vars_print = self.vars_print.wrapping_sub(entry_print(&name, &old));
+        }
+        self.vars_print = self.vars_print.wrapping_add(add);
+    }
+
+    pub fn remove_var(&mut self, name: &str) {
+        if let Some(old) = Rc::make_mut(&mut self.vars).remove(name) {
+            self.vars_print = self.vars_print.wrapping_sub(entry_print(name, &old));
         }
     }
-    if out.as_os_str().is_empty() {
-        out.push(".");
+
+    pub fn set_function(&mut self, name: String, def: Rc<FuncDef>) {
+        let add = entry_print(&name, &(Rc::as_ptr(&def) as usize));
+        let old = Rc::make_mut(&mut self.functions).insert(name.clone(), def);
+        if let Some(old) = old {
+            let gone = entry_print(&name, &(Rc::as_ptr(&old) as usize));
+            self.functions_print = self.functions_print.wrapping_sub(gone);
+        }
+        self.functions_print = self.functions_print.wrapping_add(add);
     }
-    out
+
+    pub fn remove_function(&mut self, name: &str) {
+        if let Some(old) = Rc::make_mut(&mut self.functions).remove(name) {
+            let gone = entry_print(name, &(Rc::as_ptr(&old) as usize));
+            self.functions_print = self.functions_print.wrapping_sub(gone);
+        }
+    }
 }
 
-/// Resolve a path word's text against HOME and the working directory.
-pub fn resolve(text: &str, cwd: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
-    let expanded: PathBuf = if text == "~" {
-        home?.to_path_buf()
-    } else if let Some(rest) = text.strip_prefix("~/") {
-        home?.join(rest)
-    } else {
-        PathBuf::from(text)
-    };
-    if expanded.is_absolute() {
-        Some(normalize(&expanded))
-    } else {
-        Some(normalize(&cwd?.join(expanded)))
-    }
+/// One entry's share of a table's order-independent hash (the sum of its entries').
+fn entry_print<V: Hash>(name: &str, value: &V) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    value.hash(&mut h);
+    h.finish()
 }
+
+pub use crate::model::paths::{normalize, resolve};

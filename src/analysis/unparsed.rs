@@ -93,7 +93,7 @@ pub(super) fn scan(a: &mut Analyzer, fr: &Frame, root: Node, named: &[usize]) {
                 .and_then(|v| v.into_iter().next())
                 .unwrap_or(word);
             let name = program_name(&word);
-            let watched = a.policy.watches(&name) || SHELLS.contains(&name.as_str());
+            let watched = a.judge.watches(&name) || SHELLS.contains(&name.as_str());
             if watched && !named.contains(&start) && inside_error(root, start) {
                 let span = fr.origin_map(start..i);
                 a.event(

@@ -4,22 +4,21 @@
 //! else decides. The engine never runs anything and never touches the network: it only
 //! reads the syntax tree, the policy, and (for scripts fed to a shell) local files.
 
-mod context;
-mod decision;
-mod verdict;
-
-pub use context::Context;
-pub use decision::Decision;
-pub use verdict::{Finding, Verdict};
+pub use crate::model::{Context, Decision, Finding, Verdict, MAX_INPUT_BYTES};
 
 use crate::analysis::Analyzer;
 use crate::policy::Policy;
 
-/// Inputs above this size are not analysed: they get a confirm, never an allow.
-pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// Bracket nesting deeper than this is not analysed (the walker's own limit is on the
 /// tree; this also covers text the parser gave up on).
 pub const MAX_NESTING: usize = 150;
+/// Words and operators (counted before parsing, see [`token_count`]) above this are not
+/// parsed: the parser's memory grows with them (about 550 bytes a word, a pipe `|`
+/// about six times that), and this bound keeps every decision under 200 MB. Past it:
+/// a confirm naming the budget. (Time has its own budget, in the walker.)
+pub const MAX_TOKENS: usize = 300_000;
+/// What one pipe `|` costs the parser, in words (it forks the grammar's parse stack).
+const PIPE_WEIGHT: usize = 8;
 
 /// The engine holds the compiled policy; it is cheap to share between threads.
 pub struct Engine {
@@ -61,6 +60,14 @@ impl Engine {
                     "the command is {} bytes, more than the {} bytes Interlock analyses",
                     line.len(),
                     MAX_INPUT_BYTES
+                )),
+            ));
+        } else if token_count(line) > MAX_TOKENS {
+            findings.push(self.policy.event_finding(
+                "shell.too-complex",
+                0..line.len(),
+                Some(format!(
+                    "the command has more than {MAX_TOKENS} words and operators, the budget Interlock analyses in one decision"
                 )),
             ));
         } else if nesting(line) > MAX_NESTING {
@@ -106,4 +113,123 @@ fn nesting(line: &str) -> usize {
         }
     }
     max
+}
+
+/// An estimate of the words and operators the parser will make nodes for: runs of
+/// characters between blanks, plus every operator character (a pipe weighs
+/// `PIPE_WEIGHT`). A single-quoted string is
+/// one token, a double-quoted one too except for the `$` and backquotes inside it, and
+/// a heredoc's body counts one plus its `$`s (the grammar makes one node of plain text).
+pub fn token_count(line: &str) -> usize {
+    let b = line.as_bytes();
+    let mut n = 0usize;
+    let mut in_word = false;
+    let mut heredocs: Vec<(Vec<u8>, bool)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\n' => {
+                in_word = false;
+                i += 1;
+                // Bodies of the heredocs opened on the line just ended.
+                for (delim, strip) in std::mem::take(&mut heredocs) {
+                    n += 1;
+                    while i < b.len() {
+                        let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |e| i + e);
+                        let mut l = &b[i..end];
+                        if strip {
+                            while l.first() == Some(&b'\t') {
+                                l = &l[1..];
+                            }
+                        }
+                        let done = l == delim.as_slice();
+                        n += memchr::memchr_iter(b'$', &b[i..end]).count();
+                        i = end + 1;
+                        if done {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            // Separators make no node of their own.
+            b' ' | b'\t' | b'\r' | b';' => in_word = false,
+            b'\\' => {
+                if !in_word {
+                    n += 1;
+                    in_word = true;
+                }
+                i += 2;
+                continue;
+            }
+            b'\'' | b'"' => {
+                if !in_word {
+                    n += 1;
+                    in_word = true;
+                }
+                let end = memchr::memchr(c, &b[i + 1..]).map_or(b.len(), |e| i + 1 + e);
+                if c == b'"' {
+                    n += b[i + 1..end]
+                        .iter()
+                        .filter(|&&x| x == b'$' || x == b'`')
+                        .count();
+                }
+                i = end + 1;
+                continue;
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') && b.get(i + 2) != Some(&b'<') => {
+                n += 1;
+                in_word = false;
+                let mut j = i + 2;
+                let strip = b.get(j) == Some(&b'-');
+                if strip {
+                    j += 1;
+                }
+                while b.get(j).is_some_and(|x| *x == b' ' || *x == b'\t') {
+                    j += 1;
+                }
+                let mut delim = Vec::new();
+                while let Some(&x) = b.get(j) {
+                    if matches!(
+                        x,
+                        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+                    ) {
+                        break;
+                    }
+                    if !matches!(x, b'\'' | b'"' | b'\\') {
+                        delim.push(x);
+                    }
+                    j += 1;
+                }
+                if !delim.is_empty() {
+                    heredocs.push((delim, strip));
+                }
+                n += 1;
+                i = j;
+                continue;
+            }
+            b'|' => {
+                in_word = false;
+                if b.get(i + 1) == Some(&b'|') {
+                    n += 1;
+                    i += 2;
+                    continue;
+                }
+                n += PIPE_WEIGHT;
+            }
+            b'&' | b'<' | b'>' | b'(' | b')' | b'{' | b'}' | b'$' | b'`' => {
+                n += 1;
+                in_word = false;
+            }
+            _ => {
+                if !in_word {
+                    n += 1;
+                    in_word = true;
+                }
+            }
+        }
+        i += 1;
+    }
+    n
 }

@@ -9,7 +9,7 @@
 
 use super::{PackFile, Policy, ProgramSpec, RuleDef};
 use crate::analysers::is_known_check;
-use crate::engine::Decision;
+use crate::model::Decision;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 

@@ -2,20 +2,10 @@
 
 use super::{glob_match, Matcher, Policy};
 use crate::analysers::{self, Hit};
-use crate::analysis::invocation::Invocation;
-use crate::engine::{Context, Finding};
-use crate::syntax::word::Word;
+use crate::model::invocation::Invocation;
+use crate::model::{Context, Finding};
 
-/// An invocation's arguments split into options and operands, using what the policy
-/// knows of the program (which options take a value).
-pub struct ArgView<'a> {
-    /// (index into args, text) of every option word, `--` included.
-    pub flags: Vec<(usize, String)>,
-    /// Operands (subcommands, paths, refs …) in order.
-    pub operands: Vec<&'a Word>,
-    clusters: bool,
-    args: &'a [Word],
-}
+pub use crate::specs::args::{flag_matches, ArgView};
 
 impl<'a> ArgView<'a> {
     pub fn new(policy: &Policy, inv: &'a Invocation) -> ArgView<'a> {
@@ -51,46 +41,10 @@ impl<'a> ArgView<'a> {
             args: &inv.args,
         }
     }
-
-    pub fn has_flag(&self, rule_flag: &str) -> bool {
-        self.flags.iter().any(|(i, arg)| {
-            let next = self.args.get(i + 1).map(|w| w.text());
-            flag_matches(rule_flag, arg, next.as_deref(), self.clusters)
-        })
-    }
 }
 
 fn is_lit(p: &crate::syntax::word::Part) -> bool {
     matches!(p, crate::syntax::word::Part::Lit(_))
-}
-
-/// Does the option word `arg` satisfy the rule's flag `rule_flag`?
-pub fn flag_matches(rule_flag: &str, arg: &str, next: Option<&str>, clusters: bool) -> bool {
-    if rule_flag.contains('=') || rule_flag.contains('*') {
-        if glob_match(rule_flag, arg) {
-            return true;
-        }
-        return match next {
-            Some(n) if !arg.contains('=') => glob_match(rule_flag, &format!("{arg}={n}")),
-            _ => false,
-        };
-    }
-    if arg == rule_flag {
-        return true;
-    }
-    if let Some(rest) = arg.strip_prefix(rule_flag) {
-        if rest.starts_with('=') {
-            return true;
-        }
-    }
-    let short = rule_flag.len() == 2 && rule_flag.starts_with('-') && !rule_flag.starts_with("--");
-    if short && clusters && !arg.starts_with("--") {
-        let body = &arg[1..];
-        if let Some(c) = rule_flag.chars().nth(1) {
-            return body.chars().all(|x| x.is_ascii_alphanumeric()) && body.contains(c);
-        }
-    }
-    false
 }
 
 impl Policy {

@@ -2,7 +2,6 @@
 //! into the binary; config layers can add rules and change decisions (see `layers`).
 
 mod defs;
-mod glob;
 pub mod layers;
 pub mod matcher;
 
@@ -11,9 +10,9 @@ pub use defs::{
     StaticProgram,
 };
 
-pub use glob::glob_match;
+pub use crate::specs::glob::glob_match;
 
-use crate::engine::{Decision, Finding};
+use crate::model::{Decision, Finding};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -270,5 +269,33 @@ impl Rule {
             end: span.end,
             suggestion: self.def.suggestion.map(str::to_string),
         }
+    }
+}
+
+impl crate::model::judge::Judge for Policy {
+    fn match_invocation(
+        &self,
+        inv: &crate::model::invocation::Invocation,
+        ctx: &crate::model::Context,
+        out: &mut Vec<Finding>,
+    ) {
+        Policy::match_invocation(self, inv, ctx, out)
+    }
+
+    fn event_findings(
+        &self,
+        event: &str,
+        span: Range<usize>,
+        detail: Option<String>,
+    ) -> Vec<Finding> {
+        Policy::event_findings(self, event, span, detail)
+    }
+
+    fn event_finding(&self, event: &str, span: Range<usize>, detail: Option<String>) -> Finding {
+        Policy::event_finding(self, event, span, detail)
+    }
+
+    fn watches(&self, program: &str) -> bool {
+        Policy::watches(self, program)
     }
 }

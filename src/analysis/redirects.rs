@@ -1,0 +1,242 @@
+//! Redirections and what a command prints: heredocs, here-strings, `< file`, `> file`
+//! (files written on the line are remembered), and the known output of `echo`,
+//! `printf`, `cat`, `find` that a pipe passes on.
+
+use super::*;
+
+impl Analyzer<'_> {
+    /// Process redirections: returns the stdin they set (heredoc, here-string, `<`),
+    /// the other redirections, and whether any was seen.
+    pub(super) fn redirections(
+        &mut self,
+        nodes: &[Node],
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) -> (Option<Stdin>, Vec<Redirect>, bool) {
+        let mut stdin = None;
+        let mut out = Vec::new();
+        for r in nodes {
+            match r.kind() {
+                "heredoc_redirect" => {
+                    let quoted = named_children(*r)
+                        .find(|c| c.kind() == "heredoc_start")
+                        .map(|s| {
+                            let t = fr.text(s);
+                            t.contains('\'') || t.contains('"') || t.contains('\\')
+                        })
+                        .unwrap_or(false);
+                    let mut text = String::new();
+                    let mut dynamic = false;
+                    for c in named_children(*r) {
+                        match c.kind() {
+                            "heredoc_body" => {
+                                text = fr.text(c).to_string();
+                                if !quoted {
+                                    for part in named_children(c) {
+                                        if part.kind() != "heredoc_content" {
+                                            dynamic = true;
+                                            self.expand(part, fr, scope, nd + 1, named);
+                                        }
+                                    }
+                                }
+                            }
+                            "file_redirect" | "herestring_redirect" => {
+                                let (_, mut more, _) =
+                                    self.redirections(&[c], fr, scope, nd + 1, named);
+                                out.append(&mut more);
+                            }
+                            _ => {}
+                        }
+                    }
+                    stdin = Some(Stdin::Text { text, dynamic });
+                }
+                "herestring_redirect" => {
+                    if let Some(w) = r.named_child(0) {
+                        let word = self.expand_joined(w, fr, scope, nd + 1, named);
+                        let dynamic = word.is_dynamic();
+                        let mut text = word.text();
+                        text.push('\n');
+                        stdin = Some(Stdin::Text { text, dynamic });
+                    }
+                }
+                "file_redirect" => {
+                    let op = unnamed_operator(*r, fr);
+                    let fd = r
+                        .child_by_field_name("descriptor")
+                        .and_then(|d| fr.text(d).parse().ok());
+                    let Some(dest) = r.child_by_field_name("destination").or_else(|| {
+                        named_children(*r)
+                            .filter(|c| c.kind() != "file_descriptor")
+                            .last()
+                    }) else {
+                        continue;
+                    };
+                    let target = self.expand_joined(dest, fr, scope, nd + 1, named);
+                    let from_fd = op == "<&" && fd.is_none_or(|f| f == 0);
+                    if from_fd && !matches!(target.text().as_str(), "0" | "-") {
+                        stdin = Some(Stdin::Computed(format!("descriptor {}", target.text())));
+                    }
+                    if op == "<" {
+                        if let Some(t) = target.lit() {
+                            if let Some(p) =
+                                scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())
+                            {
+                                stdin = Some(Stdin::File(p));
+                            }
+                        } else {
+                            stdin = Some(Stdin::Computed("<file".into()));
+                        }
+                    }
+                    out.push(Redirect { op, fd, target });
+                }
+                _ => {}
+            }
+        }
+        let any = !nodes.is_empty();
+        (stdin, out, any)
+    }
+
+    /// `echo TEXT > f`, `cat > f <<EOF`: remember what the line wrote, so that a later
+    /// `bash f` on the same line is analysed with that content.
+    pub(super) fn record_written_files(
+        &mut self,
+        words: &[Word],
+        redirects: &[Redirect],
+        stdin: &Stdin,
+        scope: &mut Scope,
+    ) {
+        for r in redirects {
+            if !(r.overwrites() || r.op == ">>") || r.fd.is_some_and(|f| f != 1) {
+                continue;
+            }
+            let Some(t) = r.target.lit() else { continue };
+            let Some(path) = scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())
+            else {
+                continue;
+            };
+            let content = match output_of(words, stdin) {
+                Stdin::Text { text, .. } => text,
+                _ => continue,
+            };
+            self.written_generation += 1;
+            let file = Rc::make_mut(&mut self.written).entry(path).or_default();
+            if r.op != ">>" {
+                file.clear();
+            }
+            file.push_str(&content);
+        }
+    }
+}
+
+/// What a command writes to stdout, as far as the analyser can tell: literal text
+/// for `echo`/`printf`/`cat <<EOF`, paths for `find`, otherwise computed output.
+pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
+    let Some(first) = words.first() else {
+        return Stdin::Computed(String::new());
+    };
+    let Some(name) = first.lit() else {
+        return Stdin::Computed("?".into());
+    };
+    let prog = runners::program_name(&name);
+    let args = &words[1..];
+    match prog.as_str() {
+        "echo" => {
+            let mut interpret = false;
+            let mut newline = true;
+            let mut rest = args;
+            while let Some(w) = rest.first() {
+                match w.text().as_str() {
+                    "-e" => interpret = true,
+                    "-n" => newline = false,
+                    "-E" => interpret = false,
+                    "-ne" | "-en" => {
+                        interpret = true;
+                        newline = false
+                    }
+                    _ => break,
+                }
+                rest = &rest[1..];
+            }
+            let dynamic = rest.iter().any(|w| w.is_dynamic());
+            let mut text = rest.iter().map(|w| w.text()).collect::<Vec<_>>().join(" ");
+            if interpret {
+                text = crate::syntax::word::decode_ansi_c(&text);
+            }
+            if newline {
+                text.push('\n');
+            }
+            Stdin::Text { text, dynamic }
+        }
+        "printf" => {
+            let mut rest = args;
+            if rest.first().is_some_and(|w| w.text() == "--") {
+                rest = &rest[1..];
+            }
+            let Some(fmt) = rest.first() else {
+                return Stdin::Text {
+                    text: String::new(),
+                    dynamic: false,
+                };
+            };
+            let dynamic = rest.iter().any(|w| w.is_dynamic());
+            let text = printf_format(&fmt.text(), &rest[1..]);
+            Stdin::Text { text, dynamic }
+        }
+        "cat" if args.is_empty() => stdin.clone(),
+        "cat" if args.len() == 1 => match args[0].lit() {
+            Some(t) if t == "-" => stdin.clone(),
+            Some(t) => Stdin::File(std::path::PathBuf::from(t)),
+            None => Stdin::Computed("cat".into()),
+        },
+        "find" => {
+            let roots: Vec<Word> = args
+                .iter()
+                .take_while(|w| {
+                    let t = w.text();
+                    !t.starts_with('-') && t != "(" && t != "!"
+                })
+                .cloned()
+                .collect();
+            let roots = if roots.is_empty() {
+                vec![Word::literal(".", first.span.clone())]
+            } else {
+                roots
+            };
+            let filtered = args.iter().any(|w| runners::is_find_test(&w.text()));
+            Stdin::Paths(runners::found_words(&roots, filtered))
+        }
+        other => Stdin::Computed(other.to_string()),
+    }
+}
+
+/// A small `printf`: `%s` and `%b` take the arguments in turn, escapes are decoded.
+pub(super) fn printf_format(fmt: &str, args: &[Word]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '%' {
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some(_) => {
+                    if let Some(a) = args.next() {
+                        out.push_str(&a.text());
+                    }
+                }
+                None => out.push('%'),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    let out = crate::syntax::word::decode_ansi_c(&out);
+    // Leftover arguments reuse the format in printf; appending them keeps them visible.
+    let rest: Vec<String> = args.map(|a| a.text()).collect();
+    if rest.is_empty() {
+        out
+    } else {
+        format!("{out}\n{}", rest.join("\n"))
+    }
+}

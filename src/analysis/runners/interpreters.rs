@@ -1,0 +1,196 @@
+//! Interpreters' `-c`/`-e` code (python, node, perl, ruby, php, awk): scanned by
+//! `analysers::interp` for shell calls, deletes and requests.
+
+use super::*;
+
+/// Interpreters whose `-c`/`-e` code is scanned for shell calls and deletes.
+pub(super) const INTERPRETERS: &[(&str, &[&str])] = &[
+    ("python", &["-c"]),
+    ("python2", &["-c"]),
+    ("python3", &["-c"]),
+    ("pypy", &["-c"]),
+    ("pypy3", &["-c"]),
+    ("perl", &["-e", "-E"]),
+    ("ruby", &["-e"]),
+    ("node", &["-e", "--eval", "-p", "--print"]),
+    ("nodejs", &["-e", "--eval", "-p", "--print"]),
+    ("bun", &["-e", "--eval"]),
+    ("deno", &[]),
+    ("php", &["-r"]),
+    ("lua", &["-e"]),
+    ("Rscript", &["-e"]),
+    ("osascript", &["-e"]),
+];
+
+impl Analyzer<'_> {
+    pub(super) fn unwrap_interpreter(
+        &mut self,
+        name: &str,
+        code_flags: &[&str],
+        args: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) {
+        self.note_program(name);
+        let lang = interp::language(name);
+        let mut codes: Vec<&Word> = Vec::new();
+        let mut owned: Vec<Word> = Vec::new();
+        let mut i = 0;
+        let mut saw_operand = false;
+        let mut stdin_code = false;
+        if name == "deno" && args.first().map(|w| w.text()).as_deref() == Some("eval") {
+            if let Some(c) = args.get(1) {
+                codes.push(c);
+            }
+        }
+        while i < args.len() {
+            let t = args[i].text();
+            if t == "-" {
+                stdin_code = true;
+                break;
+            }
+            if code_flags.contains(&t.as_str()) {
+                if let Some(c) = args.get(i + 1) {
+                    codes.push(c);
+                }
+                i += 2;
+                continue;
+            }
+            // Clusters such as `perl -pe CODE`, `perl -le'CODE'`, `python -Sc CODE`.
+            if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
+                let letters: Vec<char> = code_flags
+                    .iter()
+                    .filter(|f| f.len() == 2)
+                    .filter_map(|f| f.chars().nth(1))
+                    .collect();
+                if let Some(pos) = t[1..].find(|c| letters.contains(&c)) {
+                    let attached = &t[pos + 2..];
+                    if attached.is_empty() {
+                        if let Some(c) = args.get(i + 1) {
+                            codes.push(c);
+                        }
+                        i += 2;
+                    } else {
+                        owned.push(Word::literal(attached, args[i].span.clone()));
+                        i += 1;
+                    }
+                    continue;
+                }
+            }
+            if let Some(c) = t.strip_prefix("--eval=") {
+                let _ = c;
+            }
+            if !t.starts_with('-') {
+                saw_operand = true;
+                break;
+            }
+            if matches!(
+                t.as_str(),
+                "-m" | "-W" | "-X" | "-I" | "-M" | "-r" | "--require"
+            ) && name != "php"
+            {
+                i += 2;
+                continue;
+            }
+            i += 1;
+        }
+        let has_code = !codes.is_empty() || !owned.is_empty();
+        for c in codes.into_iter().chain(owned.iter()) {
+            let text = c.text();
+            let items = interp::extract(lang, &text);
+            self.apply_extracted(items, c.span.clone(), c.is_dynamic(), cmd, fr, scope);
+        }
+        let reads_stdin = stdin_code
+            || (!has_code && !saw_operand && args.iter().all(|w| w.text().starts_with('-')));
+        if reads_stdin && !matches!(cmd.stdin, Stdin::Inherit) {
+            match &cmd.stdin {
+                Stdin::Text { text, .. } => {
+                    let items = interp::extract(lang, text);
+                    self.apply_extracted(items, cmd.span.clone(), false, cmd, fr, scope);
+                }
+                Stdin::Computed(from) => self.event(
+                    "shell.pipe-to-shell",
+                    cmd.span.clone(),
+                    Some(format!(
+                        "`{name}` runs code produced at run time by `{from}`"
+                    )),
+                ),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn unwrap_awk(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
+        self.note_program("awk");
+        let start = skip_options(
+            args,
+            &["-F", "-v", "-f", "--field-separator", "--assign", "--file"],
+        );
+        if args[..start.min(args.len())]
+            .iter()
+            .any(|w| w.text() == "-f" || w.text() == "--file")
+        {
+            return;
+        }
+        if let Some(prog) = args.get(start) {
+            let items = interp::extract(interp::Lang::Awk, &prog.text());
+            self.apply_extracted(items, prog.span.clone(), prog.is_dynamic(), cmd, fr, scope);
+        }
+    }
+
+    pub(super) fn apply_extracted(
+        &mut self,
+        items: Vec<Extracted>,
+        span: Range<usize>,
+        dynamic: bool,
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) {
+        let _ = dynamic;
+        for item in items {
+            match item {
+                Extracted::Shell(code) => {
+                    let w = Word::literal(code, span.clone());
+                    self.analyse_script_word(&w, &[], fr, scope, cmd.remote);
+                }
+                Extracted::Delete { path, recursive } => {
+                    let mut a = Vec::new();
+                    if recursive {
+                        a.push(Word::literal("-r", span.clone()));
+                    }
+                    a.push(match path {
+                        Some(p) => Word::literal(p, span.clone()),
+                        None => Word::unknown("path", false, span.clone()),
+                    });
+                    let mut inv = self.invocation("rm".into(), a, cmd);
+                    inv.span = span.clone();
+                    self.judge(&inv);
+                }
+                Extracted::Dynamic(what) => {
+                    self.event("shell.interpreter-exec", span.clone(), Some(what))
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn interp_family(name: &str) -> Option<&'static str> {
+    if name.starts_with("python") {
+        return Some("python3");
+    }
+    if name.starts_with("perl") {
+        return Some("perl");
+    }
+    if name.starts_with("ruby") {
+        return Some("ruby");
+    }
+    if name.starts_with("php") {
+        return Some("php");
+    }
+    if name.starts_with("lua") {
+        return Some("lua");
+    }
+    None
+}

@@ -1,0 +1,803 @@
+//! Unwrapping: from the command as typed to the program that really runs.
+//!
+//! Prefix runners (`sudo`, `env`, `timeout`, …) are peeled off; programs that run code
+//! given as text (`bash -c`, `eval`, `ssh HOST CMD`, `find -exec`, `xargs`, `git -c
+//! alias.x=!…`, interpreters) have that code analysed as a command of its own.
+
+use super::interp::{self, Extracted};
+use super::invocation::{file_text, FileText, Invocation, Redirect, Stdin};
+use super::scope::{self, Scope, Value};
+use super::{word_value, Analyzer, Frame, Origin};
+use crate::specs::args::keeps_what_it_would_overwrite;
+use crate::syntax::word::{Part, Word};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+mod containers;
+mod fed;
+mod git;
+mod interpreters;
+mod prefix;
+mod remote;
+mod shells;
+mod tasks;
+
+use interpreters::*;
+use prefix::*;
+use tasks::*;
+
+pub(crate) use fed::{found_words, is_find_test};
+pub use shells::SHELLS;
+
+/// The operands of `set` that replace the positional parameters (`set -- a b`,
+/// `set a b`), or `None` when it only changes options (`set -e`, `set -o pipefail`).
+fn set_operands(args: &[Word]) -> Option<&[Word]> {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text();
+        if t == "--" {
+            return Some(&args[i + 1..]);
+        }
+        if t == "-" {
+            return Some(&args[i + 1..]);
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            // `-o NAME` / `+o NAME` take the next word.
+            if t[1..].contains('o') && args.get(i + 1).is_some() {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        return Some(&args[i..]);
+    }
+    None
+}
+
+/// `/usr/bin/rm`, `./rm`, `\rm`, zsh's `=rm` are all `rm`; `python3.12` stays itself.
+pub fn program_name(word: &str) -> String {
+    let w = word.trim_start_matches('\\');
+    let w = w.strip_prefix('=').filter(|r| !r.is_empty()).unwrap_or(w);
+    let base = w.rsplit('/').next().unwrap_or(w);
+    if base.is_empty() {
+        w.to_string()
+    } else {
+        base.to_string()
+    }
+}
+
+/// Index of the first operand after options. `value_opts` take the next word.
+fn skip_options(args: &[Word], value_opts: &[&str]) -> usize {
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text();
+        if t == "--" {
+            return i + 1;
+        }
+        if t.len() < 2 || !t.starts_with('-') {
+            return i;
+        }
+        if value_opts.contains(&t.as_str()) {
+            i += 2;
+            continue;
+        }
+        // `-Eu root`: a cluster ending in an option that takes a value.
+        if !t.starts_with("--") && t.len() > 2 {
+            let last = format!("-{}", &t[t.len() - 1..]);
+            if value_opts.contains(&last.as_str())
+                && t[1..].chars().all(|c| c.is_ascii_alphabetic())
+            {
+                i += 2;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    i
+}
+
+fn is_assignment(t: &str) -> Option<(&str, &str)> {
+    let (name, value) = t.split_once('=')?;
+    let ok = !name.is_empty()
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    ok.then_some((name, value))
+}
+
+/// Everything one command brings along while it is unwrapped.
+pub(crate) struct Cmd {
+    pub words: Vec<Word>,
+    pub env: Vec<(String, Word)>,
+    pub redirects: Vec<Redirect>,
+    pub stdin: Stdin,
+    pub span: Range<usize>,
+    pub cwd: Option<PathBuf>,
+    pub remote: bool,
+    pub fed_args: bool,
+}
+
+impl Analyzer<'_> {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn invoke(
+        &mut self,
+        words: Vec<Word>,
+        env: Vec<(String, Word)>,
+        redirects: Vec<Redirect>,
+        stdin: Stdin,
+        span: Range<usize>,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+    ) {
+        let cmd = Cmd {
+            words,
+            env,
+            redirects,
+            stdin,
+            span,
+            cwd: scope.cwd.clone(),
+            remote: fr.remote,
+            fed_args: false,
+        };
+        self.run_cmd(cmd, fr, scope, nd);
+    }
+
+    /// Unwrap runners until the real program is reached, then judge it.
+    pub(crate) fn run_cmd(&mut self, mut cmd: Cmd, fr: &Frame, scope: &mut Scope, nd: usize) {
+        self.check_env_assignments(&cmd, fr, scope);
+        let mut rounds = 0;
+        loop {
+            rounds += 1;
+            if rounds > 64 {
+                self.event(
+                    "shell.too-complex",
+                    cmd.span.clone(),
+                    Some("too many nested runners".into()),
+                );
+                return;
+            }
+            let Some(first) = cmd.words.first() else {
+                // Only redirections and assignments: the redirections still act.
+                if !cmd.redirects.is_empty() {
+                    let inv = self.invocation(String::new(), Vec::new(), &cmd);
+                    self.judge(&inv);
+                }
+                return;
+            };
+            let Some(raw_name) = first.lit() else {
+                self.event(
+                    "shell.computed-command",
+                    first.span.clone(),
+                    Some(format!(
+                        "the program is `{}`, only known when it runs",
+                        first.text()
+                    )),
+                );
+                return;
+            };
+            if first.glob {
+                self.event(
+                    "shell.glob-command",
+                    first.span.clone(),
+                    Some(format!("the program name `{raw_name}` is a pattern")),
+                );
+                return;
+            }
+            let name = program_name(&raw_name);
+            let args: Vec<Word> = cmd.words[1..].to_vec();
+
+            if rounds == 1 && raw_name == name {
+                if let Some(value) = Rc::make_mut(&mut scope.aliases).remove(&name) {
+                    // An alias expands in place: its text followed by the arguments.
+                    let mut code = value.clone();
+                    for a in &args {
+                        code.push(' ');
+                        code.push_str(&shell_words::quote(&code_text(a)));
+                    }
+                    self.note_program(&name);
+                    self.analyse_source(
+                        &code,
+                        Origin::Fixed(cmd.span.clone()),
+                        scope,
+                        fr.depth + 1,
+                        cmd.remote,
+                    );
+                    Rc::make_mut(&mut scope.aliases).insert(name, value);
+                    return;
+                }
+            }
+            if let Some(def) = scope.functions.get(&name).cloned() {
+                if raw_name == name {
+                    self.note_program(&name);
+                    self.call_function(&name, def, &args, fr, scope);
+                    return;
+                }
+            }
+
+            // Prefix runners.
+            if let Some((_, opts, operands)) = PREFIX_RUNNERS.iter().find(|(n, _, _)| *n == name) {
+                if (name == "sudo" || name == "doas")
+                    && args
+                        .iter()
+                        .take_while(|w| w.text().starts_with('-'))
+                        .any(|w| {
+                            matches!(
+                                w.text().as_str(),
+                                "-e" | "--edit" | "-l" | "--list" | "-v" | "-k" | "-K"
+                            )
+                        })
+                {
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                if name == "runuser" {
+                    if let Some(i) = args
+                        .iter()
+                        .position(|w| w.text() == "-c" || w.text() == "--command")
+                    {
+                        if let Some(script) = args.get(i + 1) {
+                            self.note_program(&name);
+                            self.analyse_script_word(script, &[], fr, scope, cmd.remote);
+                        }
+                        return;
+                    }
+                }
+                let mut start = skip_options(&args, opts);
+                if name == "exec" && args.is_empty() {
+                    cmd.words.clear();
+                    continue;
+                }
+                start += operands;
+                if start >= args.len() {
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                self.note_program(&name);
+                cmd.words = args[start..].to_vec();
+                continue;
+            }
+            if let Some((_, subs, opts)) = SUB_RUNNERS.iter().find(|(n, _, _)| *n == name) {
+                let i = skip_options(&args, &[]);
+                if args
+                    .get(i)
+                    .and_then(|w| w.lit())
+                    .is_some_and(|s| subs.contains(&s.as_str()))
+                {
+                    let rest = &args[i + 1..];
+                    let start = skip_options(rest, opts);
+                    if start < rest.len() {
+                        self.note_program(&name);
+                        cmd.words = rest[start..].to_vec();
+                        continue;
+                    }
+                }
+                if name == "yarn" {
+                    // `yarn prisma migrate reset` runs the package's binary.
+                    if let Some(w) = args.get(i).and_then(|w| w.lit()) {
+                        if !YARN_BUILTINS.contains(&w.as_str()) {
+                            self.note_program(&name);
+                            cmd.words = args[i..].to_vec();
+                            continue;
+                        }
+                    }
+                }
+            }
+
+            match name.as_str() {
+                "env" => {
+                    self.note_program(&name);
+                    let mut i = 0;
+                    let mut split: Option<Word> = None;
+                    while i < args.len() {
+                        let t = args[i].text();
+                        if t == "--" {
+                            i += 1;
+                            break;
+                        } else if t == "-u" || t == "--unset" || t == "-C" || t == "--chdir" {
+                            if t == "-C" || t == "--chdir" {
+                                cmd.cwd = args
+                                    .get(i + 1)
+                                    .and_then(|w| self.resolve_word(w, cmd.cwd.as_deref()));
+                            }
+                            i += 2;
+                        } else if let Some(n) = ["--chdir=", "-C"]
+                            .iter()
+                            .find(|p| t.starts_with(**p) && t.len() > p.len())
+                            .map(|p| p.len())
+                        {
+                            // `--chdir=DIR`, `-CDIR`.
+                            let dir = word_after(&args[i], n);
+                            cmd.cwd = self.resolve_word(&dir, cmd.cwd.as_deref());
+                            i += 1;
+                        } else if t == "-S" || t == "--split-string" {
+                            split = args.get(i + 1).cloned();
+                            i += 2;
+                            break;
+                        } else if let Some(s) = t.strip_prefix("-S").filter(|s| !s.is_empty()) {
+                            split = Some(Word::literal(s, args[i].span.clone()));
+                            i += 1;
+                            break;
+                        } else if t.starts_with('-') && t.len() > 1 {
+                            i += 1;
+                        } else if let Some((k, _)) = is_assignment(&t) {
+                            let value = args[i].clone();
+                            cmd.env.push((k.to_string(), value));
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    let mut rest: Vec<Word> = Vec::new();
+                    if let Some(s) = split {
+                        let text = s.text();
+                        match shell_words::split(&text) {
+                            Ok(parts) => rest.extend(
+                                parts.into_iter().map(|p| Word::literal(p, s.span.clone())),
+                            ),
+                            Err(_) => rest.push(s),
+                        }
+                    }
+                    rest.extend(args.get(i..).unwrap_or(&[]).iter().cloned());
+                    self.check_env_assignments(&cmd, fr, scope);
+                    if rest.is_empty() {
+                        return;
+                    }
+                    cmd.words = rest;
+                    continue;
+                }
+                "command" => {
+                    if args
+                        .iter()
+                        .take_while(|w| w.text().starts_with('-'))
+                        .any(|w| {
+                            let t = w.text();
+                            t.contains('v') || t.contains('V')
+                        })
+                    {
+                        return self.judge_plain(&name, args, &cmd);
+                    }
+                    let start = skip_options(&args, &[]);
+                    if start >= args.len() {
+                        return;
+                    }
+                    cmd.words = args[start..].to_vec();
+                    continue;
+                }
+                "busybox" | "toybox" => {
+                    if args.is_empty() {
+                        return;
+                    }
+                    self.note_program(&name);
+                    cmd.words = args;
+                    continue;
+                }
+                "xargs" => return self.unwrap_xargs(&args, cmd, fr, scope, nd),
+                "parallel" => return self.unwrap_parallel(&args, cmd, fr, scope, nd),
+                "find" => return self.unwrap_find(&args, cmd, fr, scope, nd),
+                "watch" => {
+                    self.note_program(&name);
+                    let start = skip_options(&args, &["-n", "--interval", "-q", "--equexit"]);
+                    let exec = args[..start.min(args.len())]
+                        .iter()
+                        .any(|w| w.text() == "-x" || w.text() == "--exec");
+                    if start >= args.len() {
+                        return;
+                    }
+                    if exec {
+                        cmd.words = args[start..].to_vec();
+                        continue;
+                    }
+                    let joined = join_words(&args[start..]);
+                    return self.analyse_script_word(&joined, &[], fr, scope, cmd.remote);
+                }
+                "flock" => {
+                    self.note_program(&name);
+                    let opts = ["-w", "--wait", "--timeout", "-E", "--conflict-exit-code"];
+                    let start = skip_options(&args, &opts);
+                    let rest = args.get(start + 1..).unwrap_or(&[]);
+                    if let Some(c) = rest.first() {
+                        if c.text() == "-c" || c.text() == "--command" {
+                            if let Some(s) = rest.get(1) {
+                                return self.analyse_script_word(s, &[], fr, scope, cmd.remote);
+                            }
+                            return;
+                        }
+                    }
+                    let s2 = skip_options(rest, &opts);
+                    if s2 >= rest.len() {
+                        return;
+                    }
+                    cmd.words = rest[s2..].to_vec();
+                    continue;
+                }
+                "script" => {
+                    self.note_program(&name);
+                    let mut i = 0;
+                    while i < args.len() {
+                        let t = args[i].text();
+                        let short_c = t.starts_with('-') && !t.starts_with("--") && t.contains('c');
+                        if t == "--command" || short_c {
+                            if let Some(s) = args.get(i + 1) {
+                                return self.analyse_script_word(s, &[], fr, scope, cmd.remote);
+                            }
+                        } else if let Some(s) = t.strip_prefix("--command=") {
+                            let w = Word::literal(s, args[i].span.clone());
+                            return self.analyse_script_word(&w, &[], fr, scope, cmd.remote);
+                        }
+                        i += 1;
+                    }
+                    return;
+                }
+                "su" => {
+                    self.note_program(&name);
+                    let mut i = 0;
+                    while i < args.len() {
+                        let t = args[i].text();
+                        if t == "-c" || t == "--command" {
+                            if let Some(s) = args.get(i + 1) {
+                                return self.analyse_script_word(s, &[], fr, scope, cmd.remote);
+                            }
+                        }
+                        i += 1;
+                    }
+                    return;
+                }
+                "eval" => {
+                    self.note_program(&name);
+                    if args.is_empty() {
+                        return;
+                    }
+                    let joined = join_words(&args);
+                    let stdin = cmd.stdin.clone();
+                    return self.analyse_script_word_fed(
+                        &joined,
+                        &[],
+                        fr,
+                        scope,
+                        cmd.remote,
+                        stdin,
+                    );
+                }
+                "source" | "." => {
+                    self.note_program(&name);
+                    return self.unwrap_source(&args, &cmd, fr, scope);
+                }
+                "trap" => {
+                    self.note_program(&name);
+                    if args.len() >= 2 {
+                        let t = args[0].text();
+                        if t != "-" && !t.starts_with('-') {
+                            return self.analyse_script_word(&args[0], &[], fr, scope, cmd.remote);
+                        }
+                    }
+                    return;
+                }
+                "alias" => {
+                    self.note_program(&name);
+                    for a in &args {
+                        if let Some(t) = a.lit() {
+                            if let Some((k, value)) = t.split_once('=') {
+                                Rc::make_mut(&mut scope.aliases)
+                                    .insert(k.to_string(), value.to_string());
+                            }
+                        }
+                    }
+                    return;
+                }
+                "mv" | "move" => {
+                    self.note_moves(&args, &cmd, scope);
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "mkdir" => {
+                    self.note_mkdir(&args, &cmd, scope);
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "cd" | "pushd" => {
+                    self.note_program(&name);
+                    let target = args
+                        .iter()
+                        .find(|w| !w.text().starts_with('-') || w.text() == "-");
+                    scope.cwd = match target {
+                        None => self.ctx.home.clone(),
+                        Some(w) if w.text() == "-" => None,
+                        Some(w) => self.resolve_word(w, scope.cwd.as_deref()),
+                    };
+                    return;
+                }
+                "popd" => {
+                    scope.cwd = None;
+                    return;
+                }
+                "shift" => {
+                    if let Some(pos) = scope.positional.as_mut() {
+                        let count = match args.first() {
+                            None => Some(1),
+                            Some(w) => w.lit().and_then(|t| t.parse::<usize>().ok()),
+                        };
+                        match count {
+                            // Shifting more than there are fails and changes nothing.
+                            Some(k) if k > pos.len() => {}
+                            Some(k) => {
+                                pos.drain(..k);
+                            }
+                            None => scope.positional = None,
+                        }
+                        scope.positional_generation += 1;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "set" => {
+                    if let Some(values) = set_operands(&args) {
+                        scope.positional = Some(values.iter().map(super::word_value).collect());
+                        scope.positional_generation += 1;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "ssh" => return self.unwrap_ssh(&args, cmd, fr, scope),
+                "docker" | "podman" | "nerdctl" => {
+                    if self.unwrap_container(&name, &args, &mut cmd) {
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin);
+                        continue;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "docker-compose" | "podman-compose" => {
+                    if self.unwrap_compose(&args, &mut cmd) {
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin);
+                        continue;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "kubectl" | "oc" => {
+                    if self.unwrap_kubectl(&args, &mut cmd) {
+                        cmd.stdin = self.forwarded_stdin(&cmd.stdin);
+                        continue;
+                    }
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                "git" => {
+                    if let Some(expanded) = self.unwrap_git(&args, &cmd, fr, scope) {
+                        cmd.words = expanded;
+                    }
+                    let args = cmd.words[1..].to_vec();
+                    return self.judge_plain("git", args, &cmd);
+                }
+                "at" | "batch" => {
+                    self.note_program(&name);
+                    if args.iter().any(|w| w.text() == "-f") {
+                        return self.judge_plain(&name, args, &cmd);
+                    }
+                    let stdin = cmd.stdin.clone();
+                    self.analyse_stdin_script(&name, &stdin, &cmd, fr, scope);
+                    return self.judge_plain(&name, args, &cmd);
+                }
+                _ => {}
+            }
+
+            if SHELLS.contains(&name.as_str()) {
+                return self.unwrap_shell(&name, &args, &cmd, fr, scope);
+            }
+            if let Some((_, code_flags)) = INTERPRETERS
+                .iter()
+                .find(|(n, _)| *n == name || interp_family(&name) == Some(*n))
+            {
+                self.unwrap_interpreter(&name, code_flags, &args, &cmd, fr, scope);
+                return self.judge_plain(&name, args, &cmd);
+            }
+            if matches!(
+                name.as_str(),
+                "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk"
+            ) {
+                self.unwrap_awk(&args, &cmd, fr, scope);
+                return self.judge_plain(&name, args, &cmd);
+            }
+            return self.judge_plain(&name, args, &cmd);
+        }
+    }
+
+    /// Several moves onto the same name keep only the last file: on one line (a failed
+    /// `mkdir dest` turns `mv a dest; mv b dest` into overwrites), or a move of each
+    /// file a loop, `xargs -I` or `find -exec` visits.
+    fn note_moves(&mut self, args: &[Word], cmd: &Cmd, scope: &mut Scope) {
+        if cmd.remote
+            || args
+                .iter()
+                .any(|w| keeps_what_it_would_overwrite(&w.text()))
+        {
+            return;
+        }
+        let operands: Vec<&Word> = args.iter().filter(|w| !w.text().starts_with('-')).collect();
+        let [source, target] = operands.as_slice() else {
+            return;
+        };
+        let Some(dst) = target.lit().filter(|_| !target.glob) else {
+            return;
+        };
+        // `dir/`, `.` and `..` always name a directory.
+        if dst.ends_with('/') || matches!(dst.rsplit('/').next(), Some("." | "..")) {
+            return;
+        }
+        let Some(dst) = scope::resolve(&dst, cmd.cwd.as_deref(), self.ctx.home.as_deref()) else {
+            return;
+        };
+        if dst.is_dir() || scope.made_dirs.contains(&dst) {
+            return;
+        }
+        if source.glob || source.lit().is_none() {
+            // Where the destination's directory is missing, every move fails instead.
+            if scope.repeats && dst.parent().is_some_and(Path::is_dir) {
+                let detail = format!(
+                    "each pass moves another file onto {}; only the last survives",
+                    dst.display()
+                );
+                self.event("fs.move-overwrite", cmd.span.clone(), Some(detail));
+            }
+            return;
+        }
+        let Some(src) = source.lit() else {
+            return;
+        };
+        match scope.moved_onto.get(&dst) {
+            Some(prev) if *prev != src => {
+                let detail = format!(
+                    "`{prev}` and `{src}` are both moved onto {}; only the last survives",
+                    dst.display()
+                );
+                self.event("fs.move-overwrite", cmd.span.clone(), Some(detail));
+            }
+            _ => {
+                Rc::make_mut(&mut scope.moved_onto).insert(dst, src);
+            }
+        }
+    }
+
+    /// Remember the directories a `mkdir` makes, for the moves its success gates.
+    fn note_mkdir(&mut self, args: &[Word], cmd: &Cmd, scope: &mut Scope) {
+        let mut dirs = Vec::new();
+        let mut options = true;
+        let mut value_next = false;
+        for w in args {
+            let t = w.text();
+            if value_next {
+                value_next = false;
+                continue;
+            }
+            if options && t.starts_with('-') && t.len() > 1 {
+                options = t != "--";
+                value_next = t == "-m" || t == "--mode";
+                continue;
+            }
+            if let Some(lit) = w.lit().filter(|_| !w.glob) {
+                let home = self.ctx.home.as_deref();
+                dirs.extend(scope::resolve(&lit, cmd.cwd.as_deref(), home));
+            }
+        }
+        Rc::make_mut(&mut scope.mkdirs).push((cmd.span.start, dirs));
+    }
+
+    fn invocation(&self, program: String, args: Vec<Word>, cmd: &Cmd) -> Invocation {
+        let mut inv = Invocation::new(program, args, cmd.span.clone());
+        inv.cwd = cmd.cwd.clone();
+        inv.stdin = cmd.stdin.clone();
+        inv.redirects = cmd.redirects.clone();
+        inv.env = cmd.env.clone();
+        inv.remote = cmd.remote;
+        inv.fed_args = cmd.fed_args;
+        inv.written = Rc::clone(&self.written);
+        inv
+    }
+
+    fn judge_plain(&mut self, name: &str, args: Vec<Word>, cmd: &Cmd) {
+        let inv = self.invocation(name.to_string(), args, cmd);
+        self.judge(&inv);
+    }
+
+    pub(crate) fn resolve_word(&self, w: &Word, cwd: Option<&std::path::Path>) -> Option<PathBuf> {
+        let t = w.lit()?;
+        scope::resolve(&t, cwd, self.ctx.home.as_deref())
+    }
+
+    /// Variables that hold commands git or the shell will run (`GIT_SSH_COMMAND=…`).
+    fn check_env_assignments(&mut self, cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
+        for (name, value) in &cmd.env {
+            let runs_code = name.ends_with("_COMMAND")
+                || matches!(
+                    name.as_str(),
+                    "GIT_EDITOR"
+                        | "GIT_PAGER"
+                        | "GIT_SEQUENCE_EDITOR"
+                        | "GIT_EXTERNAL_DIFF"
+                        | "EDITOR"
+                        | "VISUAL"
+                        | "PAGER"
+                        | "PROMPT_COMMAND"
+                        | "GIT_ASKPASS"
+                        | "SSH_ASKPASS"
+                );
+            if runs_code {
+                self.analyse_script_word(value, &[], fr, scope, cmd.remote);
+            } else if name.starts_with("INTERLOCK_") {
+                self.event(
+                    "interlock.env",
+                    value.span.clone(),
+                    Some(format!("{name} changes how Interlock itself decides")),
+                );
+            } else if matches!(name.as_str(), "BASH_ENV" | "ENV" | "ZDOTDIR" | "LD_PRELOAD") {
+                self.event(
+                    "shell.startup-injection",
+                    value.span.clone(),
+                    Some(format!(
+                        "{name} makes the next shell or program load `{}`",
+                        value.text()
+                    )),
+                );
+            }
+        }
+    }
+}
+
+/// Join words with spaces into one word of code (as ssh and eval do).
+fn join_words(words: &[Word]) -> Word {
+    let span = match (words.first(), words.last()) {
+        (Some(a), Some(b)) => a.span.start..b.span.end.max(a.span.start),
+        _ => 0..0,
+    };
+    let mut out = Word {
+        parts: Vec::new(),
+        glob: false,
+        span,
+    };
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            out.push_lit(" ");
+        }
+        for p in &w.parts {
+            match p {
+                Part::Lit(t) => out.push_lit(t),
+                u => out.parts.push(u.clone()),
+            }
+        }
+    }
+    out
+}
+
+/// The text of a word as code: unknown parts become a variable the analyser cannot
+/// know, so nested analysis treats them as unknown too.
+pub(crate) fn code_text(w: &Word) -> String {
+    let mut s = String::new();
+    for p in &w.parts {
+        match p {
+            Part::Lit(t) => s.push_str(t),
+            Part::Unknown { name, .. } => {
+                if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    s.push_str("${");
+                    s.push_str(name);
+                    s.push('}');
+                } else {
+                    s.push_str("${__interlock_unknown}");
+                }
+            }
+        }
+    }
+    s
+}
+
+impl Analyzer<'_> {
+    fn line_slice(&self, r: Range<usize>) -> Option<&str> {
+        self.line_text().get(r)
+    }
+}
+
+impl Value {
+    pub fn is_known(&self) -> bool {
+        matches!(self, Value::Known(_))
+    }
+}
+
+/// The word without its first `n` bytes of literal text (`--chdir=DIR` → `DIR`).
+fn word_after(w: &Word, n: usize) -> Word {
+    let mut w = w.clone();
+    if let Some(Part::Lit(t)) = w.parts.first_mut() {
+        *t = t.get(n..).unwrap_or_default().to_string();
+    }
+    w
+}

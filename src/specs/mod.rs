@@ -1,0 +1,9 @@
+//! Tables of program specs, at the bottom of the engine's layers with `model/`: how
+//! programs write their options (`opts::Spec` and the getopt-style reader), and the
+//! specs more than one analyser reads (curl and wget in `http`). Nothing here imports
+//! the walker, the analysers or the policy.
+
+pub mod args;
+pub mod glob;
+pub mod http;
+pub mod opts;
