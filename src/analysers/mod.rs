@@ -12,6 +12,7 @@ pub mod opts;
 pub mod selfguard;
 pub mod sql;
 pub mod targets;
+pub mod verbs;
 
 use crate::analysis::invocation::Invocation;
 use crate::engine::Context;
@@ -70,6 +71,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("kube.delete", kube::delete),
     ("args.target", targets::target),
     ("cli.verb", targets::verb),
+    ("verbs.destructive", verbs::destructive),
 ];
 
 pub fn run_check(

@@ -93,10 +93,14 @@ pub fn flag_matches(rule_flag: &str, arg: &str, next: Option<&str>, clusters: bo
     false
 }
 
+/// Rule ids of the general destructive-operation model, which yields to any precise rule.
+const GENERAL: &str = "verbs.";
+
 impl Policy {
     /// Every finding the rules raise for one invocation.
     pub fn match_invocation(&self, inv: &Invocation, ctx: &Context, out: &mut Vec<Finding>) {
         let mut view: Option<ArgView> = None;
+        let first = out.len();
         for (ri, mi) in self.candidates(&inv.program) {
             let rule = &self.rules[ri];
             let m = &rule.def.matches[mi];
@@ -107,6 +111,17 @@ impl Policy {
                 }
                 for h in hits {
                     out.push(rule.finding(h.span.unwrap_or(inv.span.clone()), h.detail));
+                }
+            }
+        }
+        // The general model (`verbs.*`) only speaks for commands no precise rule judged.
+        if out[first..].iter().any(|f| !f.rule.starts_with(GENERAL)) {
+            let mut i = first;
+            while i < out.len() {
+                if out[i].rule.starts_with(GENERAL) {
+                    out.remove(i);
+                } else {
+                    i += 1;
                 }
             }
         }
