@@ -14,6 +14,8 @@ pub struct ArgView<'a> {
     /// Operands (subcommands, paths, refs …) in order.
     pub operands: Vec<&'a Word>,
     clusters: bool,
+    /// Abbreviated long options count (getopt_long programs).
+    prefixes: bool,
     args: &'a [Word],
 }
 
@@ -21,6 +23,7 @@ impl<'a> ArgView<'a> {
     pub fn new(policy: &Policy, inv: &'a Invocation) -> ArgView<'a> {
         let spec = policy.program_spec(&inv.program);
         let clusters = !spec.map(|s| s.single_dash_long).unwrap_or(false);
+        let prefixes = spec.is_some_and(|s| s.long_prefixes);
         let mut flags = Vec::new();
         let mut operands = Vec::new();
         let mut i = 0;
@@ -48,6 +51,7 @@ impl<'a> ArgView<'a> {
             flags,
             operands,
             clusters,
+            prefixes,
             args: &inv.args,
         }
     }
@@ -58,10 +62,36 @@ impl<'a> ArgView<'a> {
             flag_matches(rule_flag, arg, next.as_deref(), self.clusters)
         })
     }
+
+    /// Like `has_flag`, and for getopt_long programs an abbreviation counts too
+    /// (`--har` is `--hard`). Used where matching more is the safe side.
+    pub fn has_flag_or_prefix(&self, rule_flag: &str) -> bool {
+        self.has_flag(rule_flag)
+            || (self.prefixes
+                && self
+                    .flags
+                    .iter()
+                    .any(|(_, arg)| is_long_prefix(arg, rule_flag)))
+    }
 }
 
 fn is_lit(p: &crate::syntax::word::Part) -> bool {
     matches!(p, crate::syntax::word::Part::Lit(_))
+}
+
+/// `--har` (or `--har=x`) abbreviates the rule's long option `--hard`.
+fn is_long_prefix(arg: &str, rule_flag: &str) -> bool {
+    let Some(want) = rule_flag.strip_prefix("--") else {
+        return false;
+    };
+    if want.contains(['=', '*']) {
+        return false;
+    }
+    let Some(given) = arg.strip_prefix("--") else {
+        return false;
+    };
+    let given = given.split('=').next().unwrap_or(given);
+    !given.is_empty() && want.starts_with(given)
 }
 
 /// Does the option word `arg` satisfy the rule's flag `rule_flag`?
@@ -145,10 +175,10 @@ impl Policy {
                 return None;
             }
         }
-        if !m.flags_any.is_empty() && !m.flags_any.iter().any(|f| view.has_flag(f)) {
+        if !m.flags_any.is_empty() && !m.flags_any.iter().any(|f| view.has_flag_or_prefix(f)) {
             return None;
         }
-        if !m.flags_all.iter().all(|f| view.has_flag(f)) {
+        if !m.flags_all.iter().all(|f| view.has_flag_or_prefix(f)) {
             return None;
         }
         if m.flags_none.iter().any(|f| view.has_flag(f)) {
@@ -184,7 +214,18 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
-    use super::flag_matches;
+    use super::{flag_matches, is_long_prefix};
+
+    #[test]
+    fn abbreviations() {
+        assert!(is_long_prefix("--har", "--hard"));
+        assert!(is_long_prefix("--forc", "--force"));
+        assert!(is_long_prefix("--del", "--delete"));
+        assert!(!is_long_prefix("--force-with-lease", "--force"));
+        assert!(!is_long_prefix("-f", "--force"));
+        assert!(!is_long_prefix("--", "--force"));
+        assert!(!is_long_prefix("--hardx", "--hard"));
+    }
 
     #[test]
     fn flags() {
