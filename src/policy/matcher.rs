@@ -16,6 +16,9 @@ pub struct ArgView<'a> {
     clusters: bool,
     /// Abbreviated long options count (getopt_long programs).
     prefixes: bool,
+    /// Short options that take a value: in a cluster, what follows one is its value
+    /// (`git checkout -bfix` is `-b fix`, not `-f`).
+    short_values: Vec<char>,
     args: &'a [Word],
 }
 
@@ -24,6 +27,18 @@ impl<'a> ArgView<'a> {
         let spec = policy.program_spec(&inv.program);
         let clusters = !spec.map(|s| s.single_dash_long).unwrap_or(false);
         let prefixes = spec.is_some_and(|s| s.long_prefixes);
+        let short_values: Vec<char> = spec
+            .map(|s| {
+                s.options_with_value
+                    .iter()
+                    .filter_map(|o| {
+                        let mut c = o.strip_prefix('-')?.chars();
+                        let first = c.next()?;
+                        (c.next().is_none() && first != '-').then_some(first)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut flags = Vec::new();
         let mut operands = Vec::new();
         let mut i = 0;
@@ -52,6 +67,7 @@ impl<'a> ArgView<'a> {
             operands,
             clusters,
             prefixes,
+            short_values,
             args: &inv.args,
         }
     }
@@ -59,8 +75,23 @@ impl<'a> ArgView<'a> {
     pub fn has_flag(&self, rule_flag: &str) -> bool {
         self.flags.iter().any(|(i, arg)| {
             let next = self.args.get(i + 1).map(|w| w.text());
+            let arg = self.without_attached_value(arg);
             flag_matches(rule_flag, arg, next.as_deref(), self.clusters)
         })
+    }
+
+    /// A short-option cluster up to the first option that takes a value
+    /// (`-bfix` → `-b`); other words unchanged.
+    fn without_attached_value<'s>(&self, arg: &'s str) -> &'s str {
+        if !self.clusters || arg.starts_with("--") || self.short_values.is_empty() {
+            return arg;
+        }
+        for (i, c) in arg.char_indices().skip(1) {
+            if self.short_values.contains(&c) {
+                return &arg[..i + c.len_utf8()];
+            }
+        }
+        arg
     }
 
     /// Like `has_flag`, and for getopt_long programs an abbreviation counts too
