@@ -36,6 +36,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("iac", include_str!("../../policies/iac.toml")),
     ("cloud", include_str!("../../policies/cloud.toml")),
     ("platforms", include_str!("../../policies/platforms.toml")),
+    ("system", include_str!("../../policies/system.toml")),
     ("verbs", include_str!("../../policies/verbs.toml")),
 ];
 
