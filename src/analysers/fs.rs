@@ -120,7 +120,7 @@ const SENSITIVE_HOME: &[&str] = &[
 const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/private/tmp", "/dev/shm"];
 
 /// Output that a build or installer recreates.
-const REBUILDABLE: &[&str] = &[
+pub(crate) const REBUILDABLE: &[&str] = &[
     "target",
     "node_modules",
     "build",

@@ -9,6 +9,7 @@ pub mod http;
 pub mod interp;
 pub mod kube;
 pub mod opts;
+pub mod scoped;
 pub mod selfguard;
 pub mod sql;
 pub mod targets;
@@ -72,6 +73,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("args.target", targets::target),
     ("cli.verb", targets::verb),
     ("verbs.destructive", verbs::destructive),
+    ("paths.beyond-rebuildable", scoped::beyond_rebuildable),
 ];
 
 pub fn run_check(
