@@ -103,6 +103,8 @@ const NOUNS: &[&str] = &[
     "data",
     "app",
     "variable",
+    "gist",
+    "issue",
 ];
 
 /// Words that make the whole command read-only.
@@ -137,6 +139,8 @@ const PROGRAM_NOUNS: &[(&str, &str)] = &[
     ("typeorm", "database"),
     ("kafka-topics", "topic"),
     ("kafka-topics.sh", "topic"),
+    ("kafka-consumer-groups", "consumer group"),
+    ("kafka-consumer-groups.sh", "consumer group"),
     ("etcdctl", "key"),
     ("consul", "key"),
     ("vault", "secret"),
@@ -167,6 +171,13 @@ const TOOL_VERBS: &[(&str, &str, &str)] = &[
     ("rclone", "deletefile", "delete"),
     ("rclone", "rmdirs", "remove"),
     ("rclone", "sync", "sync (deletes what the source lacks)"),
+    ("rclone", "rmdir", "remove"),
+    ("rclone", "cleanup", "clean up (empties the trash, drops old versions)"),
+    ("borg", "compact", "compact (frees deleted archives for good)"),
+    ("borg", "rdelete", "delete"),
+    ("borg", "recreate", "recreate (rewrites archives, dropping excluded data)"),
+    ("nats", "del", "delete"),
+    ("vault", "disable", "disable (deletes the mount's data)"),
 ];
 
 /// Verbs that need more than a noun: a roll-back of one migration is routine, of
