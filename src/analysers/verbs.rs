@@ -104,6 +104,7 @@ const NOUNS: &[&str] = &[
     "app",
     "variable",
     "gist",
+    "parameter",
     "issue",
 ];
 
@@ -158,6 +159,7 @@ const PROGRAM_NOUNS: &[(&str, &str)] = &[
     ("algolia", "index"),
     ("turso", "database"),
     ("pscale", "database"),
+    ("azcopy", "blob storage"),
 ];
 
 /// Short verbs that only some tools define (`mc rb` is remove-bucket; `doctl d` is
@@ -287,6 +289,28 @@ fn zero_retention(inv: &Invocation) -> Option<String> {
     None
 }
 
+/// A sync or mirror told to delete what the source lacks: `--delete-destination
+/// true`, `--delete-excluded`, `--remove` (mc mirror), `-d` (gsutil rsync).
+fn sync_deletes(inv: &Invocation, view: &ArgView) -> bool {
+    let args = &inv.args;
+    args.iter().enumerate().any(|(i, w)| {
+        let Some(t) = w.lit() else { return false };
+        let (name, inline) = match t.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (t.clone(), None),
+        };
+        if !(name.starts_with("--delete") || name == "--remove") {
+            return false;
+        }
+        let value = inline.or_else(|| {
+            args.get(i + 1)
+                .and_then(|n| n.lit())
+                .filter(|v| matches!(v.as_str(), "true" | "false" | "prompt"))
+        });
+        !matches!(value.as_deref(), Some("false") | Some("prompt"))
+    }) || view.has_flag("-d") && base(&inv.program) == "gsutil"
+}
+
 /// `verbs.destructive`: see the module comment. `skip` lists programs, or program
 /// and first subcommand (`"aws s3"`), whose own rules decide.
 pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) -> Vec<Hit> {
@@ -372,7 +396,10 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
             // (`kafka-topics --delete`); retention set to zero.
             let nouns: Vec<&str> = words.iter().flatten().filter_map(|t| noun(t)).collect();
             let noun = nouns.first().copied().or(program_noun);
-            let sync = words.iter().flatten().any(|t| t == "sync");
+            let sync = words
+                .iter()
+                .flatten()
+                .any(|t| matches!(t.as_str(), "sync" | "mirror" | "rsync"));
             if let Some(opt) = zero_retention(inv) {
                 (
                     path.len(),
@@ -381,6 +408,7 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
                 )
             } else if (view.has_flag("--delete") || view.has_flag("--delete-removed"))
                 && (sync || program_noun.is_some())
+                || sync && sync_deletes(inv, view)
             {
                 let Some(noun) = noun else { return Vec::new() };
                 let verb = if sync { "sync --delete" } else { "--delete" };
