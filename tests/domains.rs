@@ -561,8 +561,16 @@ fn curl_requests() {
     assert!(v.findings.iter().all(|f| !f.message().contains("hunter2")));
     passes("curl https://api.example.com/v1/users/42");
     // A local data store's API is data too (issue 16): Elasticsearch, Meilisearch.
-    stops("curl -X DELETE http://localhost:9200/test", DELETE, "localhost:9200/test");
-    stops("http DELETE :7700/indexes/movies", DELETE, "localhost:7700/indexes/movies");
+    stops(
+        "curl -X DELETE http://localhost:9200/test",
+        DELETE,
+        "localhost:9200/test",
+    );
+    stops(
+        "http DELETE :7700/indexes/movies",
+        DELETE,
+        "localhost:7700/indexes/movies",
+    );
     passes("curl -X DELETE http://localhost:3000/api/todos/1");
     passes("curl -X DELETE http://127.0.0.2/x");
     passes("curl -X DELETE 'http://[::1]:8080/x'");

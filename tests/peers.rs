@@ -61,7 +61,10 @@ struct Tally {
 
 #[test]
 fn agreement_with_dcg_by_group() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpora/peers-dcg.tsv");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/corpora/peers-dcg.tsv"
+    );
     let text = std::fs::read_to_string(path).expect("peers-dcg.tsv");
     let engine = Engine::builtin();
     let ctx = Context::example();
@@ -103,7 +106,11 @@ fn agreement_with_dcg_by_group() {
                 format!("{ok}/{n}")
             }
         };
-        println!("| {g} | {} | {} |", cell(t.block_ok, t.block), cell(t.allow_ok, t.allow));
+        println!(
+            "| {g} | {} | {} |",
+            cell(t.block_ok, t.block),
+            cell(t.allow_ok, t.allow)
+        );
         total.block += t.block;
         total.block_ok += t.block_ok;
         total.allow += t.allow;

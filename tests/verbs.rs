@@ -41,13 +41,21 @@ fn passes(cmd: &str) {
 #[test]
 fn every_naming_style() {
     model_stops("some-cli delete-database prod", "delete", "prod");
-    model_stops("some-cli deleteBucket --bucket uploads", "delete", "uploads");
+    model_stops(
+        "some-cli deleteBucket --bucket uploads",
+        "delete",
+        "uploads",
+    );
     model_stops("some-cli db:drop", "drop", "db");
     model_stops("some-cli bucket delete uploads", "delete", "uploads");
     model_stops("some-cli delete bucket uploads", "delete", "uploads");
     model_stops("some-cli purge_queue jobs", "purge", "jobs");
     model_stops("some-cli volumes destroy data-1", "destroy", "data-1");
-    model_stops("some-cli --region eu-west-1 snapshots rm snap-1", "rm", "snap-1");
+    model_stops(
+        "some-cli --region eu-west-1 snapshots rm snap-1",
+        "rm",
+        "snap-1",
+    );
 }
 
 #[test]
@@ -58,8 +66,16 @@ fn families_of_tools() {
         "delete",
         "/aws/lambda/api",
     );
-    model_stops("aws sqs purge-queue --queue-url https://q/jobs", "purge", "https://q/jobs");
-    model_stops("aws ssm delete-parameter --name /app/config", "delete", "/app/config");
+    model_stops(
+        "aws sqs purge-queue --queue-url https://q/jobs",
+        "purge",
+        "https://q/jobs",
+    );
+    model_stops(
+        "aws ssm delete-parameter --name /app/config",
+        "delete",
+        "/app/config",
+    );
     // retention set to zero
     model_stops(
         "aws rds modify-db-instance --db-instance-identifier prod --backup-retention-period 0",
@@ -69,20 +85,48 @@ fn families_of_tools() {
     // forges, registries
     model_stops("gh release delete v1.2.0 --yes", "delete", "v1.2.0");
     model_stops("glab repo delete group/project", "delete", "group/project");
-    model_stops("npm unpublish my-package@1.0.0", "unpublish", "my-package@1.0.0");
+    model_stops(
+        "npm unpublish my-package@1.0.0",
+        "unpublish",
+        "my-package@1.0.0",
+    );
     // backup and sync
-    model_stops("restic forget --keep-last 1 --prune", "forget", "backup repository");
-    model_stops("borg delete /srv/borg::archive-1", "delete", "/srv/borg::archive-1");
+    model_stops(
+        "restic forget --keep-last 1 --prune",
+        "forget",
+        "backup repository",
+    );
+    model_stops(
+        "borg delete /srv/borg::archive-1",
+        "delete",
+        "/srv/borg::archive-1",
+    );
     model_stops("rclone purge remote:backups", "purge", "remote:backups");
-    model_stops("mc rb --force local/uploads", "remove bucket", "local/uploads");
+    model_stops(
+        "mc rb --force local/uploads",
+        "remove bucket",
+        "local/uploads",
+    );
     // secrets, messaging, key-value stores
-    model_stops("vault kv destroy -versions=1 secret/app", "destroy", "secret/app");
+    model_stops(
+        "vault kv destroy -versions=1 secret/app",
+        "destroy",
+        "secret/app",
+    );
     model_stops("op item delete 'Prod DB'", "delete", "Prod DB");
-    model_stops("kafka-topics --bootstrap-server b:9092 --delete --topic orders", "--delete", "orders");
+    model_stops(
+        "kafka-topics --bootstrap-server b:9092 --delete --topic orders",
+        "--delete",
+        "orders",
+    );
     model_stops("rabbitmqctl delete_queue orders", "delete", "orders");
     model_stops("nats stream rm ORDERS", "rm", "ORDERS");
     model_stops("etcdctl del --prefix /registry", "delete", "/registry");
-    model_stops("influx bucket delete --name telemetry", "delete", "telemetry");
+    model_stops(
+        "influx bucket delete --name telemetry",
+        "delete",
+        "telemetry",
+    );
 }
 
 #[test]
@@ -119,7 +163,10 @@ fn read_only_forms_and_look_alikes_pass() {
 fn precise_rules_keep_their_findings() {
     // A command a precise rule judges is reported once, by that rule.
     for (cmd, rule) in [
-        ("aws rds delete-db-instance --db-instance-identifier prod", "cloud.aws-data-delete"),
+        (
+            "aws rds delete-db-instance --db-instance-identifier prod",
+            "cloud.aws-data-delete",
+        ),
         ("gh repo delete acme/api --yes", "platforms.gh-repo-delete"),
         ("kubectl delete namespace prod", "kubernetes.delete-data"),
         ("docker volume rm pgdata", "containers.volume-rm"),
@@ -127,6 +174,9 @@ fn precise_rules_keep_their_findings() {
         let v = verdict(cmd);
         let rules: Vec<&str> = v.findings.iter().map(|f| f.rule.as_str()).collect();
         assert!(rules.contains(&rule), "{cmd}: {rules:?}");
-        assert!(!rules.contains(&"verbs.destructive"), "{cmd}: reported twice: {rules:?}");
+        assert!(
+            !rules.contains(&"verbs.destructive"),
+            "{cmd}: reported twice: {rules:?}"
+        );
     }
 }

@@ -693,26 +693,91 @@ fn disk_read_only(p: &str, view: &ArgView) -> bool {
     let any = |fs: &[&str]| fs.iter().any(|f| view.has_flag(f));
     let first = view.operands.first().map(|w| w.text()).unwrap_or_default();
     match p {
-        "fdisk" | "sfdisk" => any(&["-l", "--list", "-d", "--dump", "-J", "--json", "-s", "--show-size"]),
+        "fdisk" | "sfdisk" => any(&[
+            "-l",
+            "--list",
+            "-d",
+            "--dump",
+            "-J",
+            "--json",
+            "-s",
+            "--show-size",
+        ]),
         "parted" => {
             any(&["-l", "--list"])
-                || view
-                    .operands
-                    .iter()
-                    .skip(1)
-                    .all(|w| matches!(w.text().as_str(), "print" | "p" | "unit" | "s" | "B" | "MiB" | "GiB" | "free"))
-                    && view.operands.len() > 1
+                || view.operands.iter().skip(1).all(|w| {
+                    matches!(
+                        w.text().as_str(),
+                        "print" | "p" | "unit" | "s" | "B" | "MiB" | "GiB" | "free"
+                    )
+                }) && view.operands.len() > 1
         }
         "sgdisk" => {
             !any(&[
-                "-Z", "--zap-all", "-z", "--zap", "-o", "--clear", "-d", "--delete", "-n", "--new",
-                "-N", "--largest-new", "-g", "--mbrtogpt", "-l", "--load-backup", "-R",
-                "--replicate", "-G", "--randomize-guids", "-t", "--typecode", "-c",
-                "--change-name", "-e", "--move-second-header", "-U", "--disk-guid", "-u",
-                "--partition-guid", "-m", "--gpttombr", "-r", "--transpose", "-s", "--sort",
-                "-a", "--set-alignment", "-x", "--change-name", "-A", "--attributes", "-k",
-                "--keep", "-C", "--recompute-chs", "-h", "--hybrid",
-            ]) && any(&["-p", "--print", "-v", "--verify", "-b", "--backup", "-i", "--info", "-O", "--print-mbr", "-L", "--list-types", "-P", "--pretend"])
+                "-Z",
+                "--zap-all",
+                "-z",
+                "--zap",
+                "-o",
+                "--clear",
+                "-d",
+                "--delete",
+                "-n",
+                "--new",
+                "-N",
+                "--largest-new",
+                "-g",
+                "--mbrtogpt",
+                "-l",
+                "--load-backup",
+                "-R",
+                "--replicate",
+                "-G",
+                "--randomize-guids",
+                "-t",
+                "--typecode",
+                "-c",
+                "--change-name",
+                "-e",
+                "--move-second-header",
+                "-U",
+                "--disk-guid",
+                "-u",
+                "--partition-guid",
+                "-m",
+                "--gpttombr",
+                "-r",
+                "--transpose",
+                "-s",
+                "--sort",
+                "-a",
+                "--set-alignment",
+                "-x",
+                "--change-name",
+                "-A",
+                "--attributes",
+                "-k",
+                "--keep",
+                "-C",
+                "--recompute-chs",
+                "-h",
+                "--hybrid",
+            ]) && any(&[
+                "-p",
+                "--print",
+                "-v",
+                "--verify",
+                "-b",
+                "--backup",
+                "-i",
+                "--info",
+                "-O",
+                "--print-mbr",
+                "-L",
+                "--list-types",
+                "-P",
+                "--pretend",
+            ])
         }
         "gdisk" => any(&["-l"]),
         "wipefs" => !any(&["-a", "--all", "-o", "--offset"]) || any(&["-n", "--no-act"]),
@@ -725,7 +790,10 @@ fn disk_read_only(p: &str, view: &ArgView) -> bool {
                 || f == "--dco-restore"
         }),
         "mdadm" => !any(&["--zero-superblock", "--create", "-C"]),
-        "nvme" => !matches!(first.as_str(), "format" | "sanitize" | "write-zeroes" | "delete-ns"),
+        "nvme" => !matches!(
+            first.as_str(),
+            "format" | "sanitize" | "write-zeroes" | "delete-ns"
+        ),
         "cryptsetup" => false,
         _ => false,
     }

@@ -124,11 +124,16 @@ pub fn verb(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) ->
     let depth = params.int("depth").unwrap_or(4);
     // Short verbs that mean something else as the first word (`doctl d` is `databases`).
     let not_first = params.list("not_first");
-    let Some(pos) = view.operands.iter().take(depth).enumerate().position(|(i, w)| {
-        w.lit().is_some_and(|t| {
-            verbs.contains(&t.as_str()) && !(i == 0 && not_first.contains(&t.as_str()))
+    let Some(pos) = view
+        .operands
+        .iter()
+        .take(depth)
+        .enumerate()
+        .position(|(i, w)| {
+            w.lit().is_some_and(|t| {
+                verbs.contains(&t.as_str()) && !(i == 0 && not_first.contains(&t.as_str()))
+            })
         })
-    })
     else {
         return Vec::new();
     };

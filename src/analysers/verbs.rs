@@ -110,8 +110,8 @@ const NOUNS: &[&str] = &[
 
 /// Words that make the whole command read-only.
 const READ_ONLY: &[&str] = &[
-    "list", "ls", "get", "describe", "show", "status", "plan", "diff", "info", "inspect",
-    "view", "help", "lookup", "read", "head", "browse", "search",
+    "list", "ls", "get", "describe", "show", "status", "plan", "diff", "info", "inspect", "view",
+    "help", "lookup", "read", "head", "browse", "search",
 ];
 
 /// Options that make a command a rehearsal.
@@ -174,10 +174,22 @@ const TOOL_VERBS: &[(&str, &str, &str)] = &[
     ("rclone", "rmdirs", "remove"),
     ("rclone", "sync", "sync (deletes what the source lacks)"),
     ("rclone", "rmdir", "remove"),
-    ("rclone", "cleanup", "clean up (empties the trash, drops old versions)"),
-    ("borg", "compact", "compact (frees deleted archives for good)"),
+    (
+        "rclone",
+        "cleanup",
+        "clean up (empties the trash, drops old versions)",
+    ),
+    (
+        "borg",
+        "compact",
+        "compact (frees deleted archives for good)",
+    ),
     ("borg", "rdelete", "delete"),
-    ("borg", "recreate", "recreate (rewrites archives, dropping excluded data)"),
+    (
+        "borg",
+        "recreate",
+        "recreate (rewrites archives, dropping excluded data)",
+    ),
     ("nats", "del", "delete"),
     ("vault", "disable", "disable (deletes the mount's data)"),
 ];
@@ -233,8 +245,7 @@ fn identifier(t: &str) -> bool {
     !t.is_empty()
         && t.len() <= 64
         && t.chars().any(|c| c.is_ascii_alphabetic())
-        && t
-            .chars()
+        && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
 }
 
@@ -255,9 +266,18 @@ fn named_targets(inv: &Invocation) -> Vec<String> {
             Some((n, v)) => (n, Some(v.to_string())),
             None => (name, None),
         };
-        let names_target = ["name", "id", "identifier", "bucket", "arn", "topic", "queue", "key"]
-            .iter()
-            .any(|s| name == *s || name.ends_with(&format!("-{s}")));
+        let names_target = [
+            "name",
+            "id",
+            "identifier",
+            "bucket",
+            "arn",
+            "topic",
+            "queue",
+            "key",
+        ]
+        .iter()
+        .any(|s| name == *s || name.ends_with(&format!("-{s}")));
         if !names_target {
             continue;
         }
@@ -282,7 +302,9 @@ fn zero_retention(inv: &Invocation) -> Option<String> {
             Some((n, v)) => (n.to_string(), Some(v.to_string())),
             None => (t.clone(), args.get(i + 1).and_then(|n| n.lit())),
         };
-        if v.as_deref().is_some_and(|v| v.trim_start_matches('0').is_empty() && !v.is_empty()) {
+        if v.as_deref()
+            .is_some_and(|v| v.trim_start_matches('0').is_empty() && !v.is_empty())
+        {
             return Some(name);
         }
     }
@@ -317,7 +339,11 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
     let prog = base(&inv.program).to_ascii_lowercase();
     let prog = prog.as_str();
     let skip = params.list("skip");
-    let first = view.operands.first().and_then(|w| w.lit()).unwrap_or_default();
+    let first = view
+        .operands
+        .first()
+        .and_then(|w| w.lit())
+        .unwrap_or_default();
     if skip.iter().any(|s| {
         *s == prog
             || s.split_once(' ')
@@ -372,7 +398,11 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
                 .collect();
             // Verb first (`delete bucket NAME`): the next word, when it is a bare noun.
             if nouns.is_empty() {
-                if let Some(n) = words.get(i + 1).filter(|t| t.len() == 1).and_then(|t| noun(&t[0])) {
+                if let Some(n) = words
+                    .get(i + 1)
+                    .filter(|t| t.len() == 1)
+                    .and_then(|t| noun(&t[0]))
+                {
                     nouns.push(n);
                 }
             }
@@ -419,19 +449,19 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
         }
     };
     let mut targets: Vec<String> = path.get(verb_at + 1..).unwrap_or_default().to_vec();
-    targets.extend(
-        view.operands
-            .iter()
-            .skip(path.len())
-            .map(|w| w.text()),
-    );
+    targets.extend(view.operands.iter().skip(path.len()).map(|w| w.text()));
     targets.extend(named_targets(inv));
     targets.retain(|t| !t.is_empty());
     targets.dedup();
     let what = if targets.is_empty() {
         String::new()
     } else {
-        let mut list = targets.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+        let mut list = targets
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
         if targets.len() > 4 {
             list.push_str(&format!(" and {} more", targets.len() - 4));
         }
