@@ -148,7 +148,7 @@ pub fn request(inv: &Invocation, ctx: &Context) -> Option<Request> {
         "curl" => Some(curl(inv, ctx)),
         "wget" => Some(wget(inv, ctx)),
         "http" | "https" | "xh" | "xhs" => Some(httpie(inv, ctx)),
-        "gh" => gh_api(inv, ctx),
+        "gh" | "glab" => gh_api(inv, ctx),
         "railway" => railway_api(inv, ctx),
         _ => None,
     }
@@ -687,7 +687,14 @@ fn gh_api(inv: &Invocation, ctx: &Context) -> Option<Request> {
         .last()
         .map(|w| w.text())
         .filter(|h| h != "github.com")
-        .unwrap_or_else(|| "api.github.com".into());
+        .unwrap_or_else(|| {
+            // glab's API paths are relative to its instance's `/api/v4/`.
+            if inv.program == "glab" {
+                "gitlab.com/api/v4".into()
+            } else {
+                "api.github.com".into()
+            }
+        });
     if let Some(ep) = opts::operands(&items).next() {
         let t = url_text(ep);
         let url = if t.contains("://") {
