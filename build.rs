@@ -59,10 +59,11 @@ fn main() {
         for p in &pack.program {
             let _ = writeln!(
                 out,
-                "StaticProgram {{ names: {}, options_with_value: {}, single_dash_long: {} }},",
+                "StaticProgram {{ names: {}, options_with_value: {}, single_dash_long: {}, long_prefixes: {} }},",
                 list(&p.names),
                 list(&p.options_with_value),
-                p.single_dash_long
+                p.single_dash_long,
+                p.long_prefixes
             );
         }
         out.push_str("], rules: &[\n");

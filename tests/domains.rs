@@ -560,7 +560,18 @@ fn curl_requests() {
     let v = verdict("curl -X DELETE https://u:hunter2@api.example.com/x");
     assert!(v.findings.iter().all(|f| !f.message().contains("hunter2")));
     passes("curl https://api.example.com/v1/users/42");
-    passes("curl -X DELETE http://localhost:9200/test");
+    // A local data store's API is data too (issue 16): Elasticsearch, Meilisearch.
+    stops(
+        "curl -X DELETE http://localhost:9200/test",
+        DELETE,
+        "localhost:9200/test",
+    );
+    stops(
+        "http DELETE :7700/indexes/movies",
+        DELETE,
+        "localhost:7700/indexes/movies",
+    );
+    passes("curl -X DELETE http://localhost:3000/api/todos/1");
     passes("curl -X DELETE http://127.0.0.2/x");
     passes("curl -X DELETE 'http://[::1]:8080/x'");
     passes("curl -I https://example.com/delete");
@@ -721,13 +732,20 @@ fn request_bodies_from_files_and_stdin() {
 fn local_hosts_come_from_the_configuration() {
     let mut ctx = Context::example();
     stops_in(
-        "curl -X DELETE http://search.internal:9200/logs",
+        "curl -X DELETE http://app.internal:8080/logs",
         DELETE,
-        "search.internal",
+        "app.internal",
         &ctx,
     );
     ctx.local_hosts = vec!["*.internal".into()];
-    passes_in("curl -X DELETE http://search.internal:9200/logs", &ctx);
+    passes_in("curl -X DELETE http://app.internal:8080/logs", &ctx);
+    // A data store's API stays data on a local host.
+    stops_in(
+        "curl -X DELETE http://search.internal:9200/logs",
+        DELETE,
+        "search.internal:9200",
+        &ctx,
+    );
     stops_in(
         "curl -X DELETE https://api.example.com/logs",
         DELETE,

@@ -121,7 +121,7 @@ const SENSITIVE_HOME: &[&str] = &[
 const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/private/tmp", "/dev/shm"];
 
 /// Output that a build or installer recreates.
-const REBUILDABLE: &[&str] = &[
+pub(crate) const REBUILDABLE: &[&str] = &[
     "target",
     "node_modules",
     "build",
@@ -613,19 +613,10 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
             }
         }
         "truncate" => targets.extend(view.operands.iter().map(|w| (*w).clone())),
-        p if p.starts_with("mkfs")
-            || matches!(
-                p,
-                "wipefs"
-                    | "mkswap"
-                    | "sgdisk"
-                    | "blkdiscard"
-                    | "fdisk"
-                    | "sfdisk"
-                    | "parted"
-                    | "cryptsetup"
-            ) =>
-        {
+        p if is_device_op(p) => {
+            if disk_read_only(p, view) {
+                return hits;
+            }
             if p == "cryptsetup"
                 && !view.operands.first().is_some_and(|w| {
                     matches!(w.text().as_str(), "luksFormat" | "erase" | "luksErase")
@@ -646,19 +637,7 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
             targets.push(r.target.clone());
         }
     }
-    let device_op = inv.program == "dd"
-        || inv.program.starts_with("mkfs")
-        || matches!(
-            inv.program.as_str(),
-            "wipefs"
-                | "mkswap"
-                | "sgdisk"
-                | "blkdiscard"
-                | "fdisk"
-                | "sfdisk"
-                | "parted"
-                | "cryptsetup"
-        );
+    let device_op = inv.program == "dd" || is_device_op(&inv.program);
     for w in targets {
         let t = w.text();
         if harmless_device(&t) {
@@ -677,6 +656,148 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         push_hit(&mut hits, want, class, &w);
     }
     hits
+}
+
+/// Programs that write a whole device (or a file system image) given as an operand.
+fn is_device_op(p: &str) -> bool {
+    p.starts_with("mkfs")
+        || matches!(
+            p,
+            "wipefs"
+                | "mkswap"
+                | "mke2fs"
+                | "mkntfs"
+                | "mkdosfs"
+                | "mkexfatfs"
+                | "mkfatfs"
+                | "mkudffs"
+                | "sgdisk"
+                | "gdisk"
+                | "blkdiscard"
+                | "fdisk"
+                | "sfdisk"
+                | "parted"
+                | "cryptsetup"
+                | "wipe"
+                | "badblocks"
+                | "hdparm"
+                | "mdadm"
+                | "nvme"
+        )
+}
+
+/// The read-only forms of the device programs: listing and printing the partition
+/// table, `wipefs` without `-a` (it only lists signatures) or with `-n`, `badblocks`
+/// without `-w`, `hdparm` queries, `nvme` other than format/sanitize, `mdadm` other
+/// than `--zero-superblock`/`--create`.
+fn disk_read_only(p: &str, view: &ArgView) -> bool {
+    let any = |fs: &[&str]| fs.iter().any(|f| view.has_flag(f));
+    let first = view.operands.first().map(|w| w.text()).unwrap_or_default();
+    match p {
+        "fdisk" | "sfdisk" => any(&[
+            "-l",
+            "--list",
+            "-d",
+            "--dump",
+            "-J",
+            "--json",
+            "-s",
+            "--show-size",
+        ]),
+        "parted" => {
+            any(&["-l", "--list"])
+                || view.operands.iter().skip(1).all(|w| {
+                    matches!(
+                        w.text().as_str(),
+                        "print" | "p" | "unit" | "s" | "B" | "MiB" | "GiB" | "free"
+                    )
+                }) && view.operands.len() > 1
+        }
+        "sgdisk" => {
+            !any(&[
+                "-Z",
+                "--zap-all",
+                "-z",
+                "--zap",
+                "-o",
+                "--clear",
+                "-d",
+                "--delete",
+                "-n",
+                "--new",
+                "-N",
+                "--largest-new",
+                "-g",
+                "--mbrtogpt",
+                "-l",
+                "--load-backup",
+                "-R",
+                "--replicate",
+                "-G",
+                "--randomize-guids",
+                "-t",
+                "--typecode",
+                "-c",
+                "--change-name",
+                "-e",
+                "--move-second-header",
+                "-U",
+                "--disk-guid",
+                "-u",
+                "--partition-guid",
+                "-m",
+                "--gpttombr",
+                "-r",
+                "--transpose",
+                "-s",
+                "--sort",
+                "-a",
+                "--set-alignment",
+                "-x",
+                "--change-name",
+                "-A",
+                "--attributes",
+                "-k",
+                "--keep",
+                "-C",
+                "--recompute-chs",
+                "-h",
+                "--hybrid",
+            ]) && any(&[
+                "-p",
+                "--print",
+                "-v",
+                "--verify",
+                "-b",
+                "--backup",
+                "-i",
+                "--info",
+                "-O",
+                "--print-mbr",
+                "-L",
+                "--list-types",
+                "-P",
+                "--pretend",
+            ])
+        }
+        "gdisk" => any(&["-l"]),
+        "wipefs" => !any(&["-a", "--all", "-o", "--offset"]) || any(&["-n", "--no-act"]),
+        "badblocks" => !any(&["-w"]),
+        "hdparm" => !view.flags.iter().any(|(_, f)| {
+            f.starts_with("--security-erase")
+                || f.starts_with("--trim-sector")
+                || f.starts_with("--write-sector")
+                || f == "--make-bad-sector"
+                || f == "--dco-restore"
+        }),
+        "mdadm" => !any(&["--zero-superblock", "--create", "-C"]),
+        "nvme" => !matches!(
+            first.as_str(),
+            "format" | "sanitize" | "write-zeroes" | "delete-ns"
+        ),
+        "cryptsetup" => false,
+        _ => false,
+    }
 }
 
 /// Existing files that a copy, move, link, `tee` or download writes over: what they

@@ -44,6 +44,8 @@ pub struct Url {
     pub host: Option<String>,
     pub path: String,
     pub query: String,
+    /// The port written in the URL, if any.
+    pub port: Option<u16>,
 }
 
 impl Url {
@@ -76,6 +78,11 @@ impl Url {
         } else {
             host.to_ascii_lowercase()
         };
+        let port = if hostport.starts_with('[') {
+            hostport.rsplit_once("]:").and_then(|(_, p)| p.parse().ok())
+        } else {
+            hostport.rsplit_once(':').and_then(|(_, p)| p.parse().ok())
+        };
         let known = !host.is_empty() && !host.contains(UNKNOWN_URL);
         let shown_host = if known { host.as_str() } else { "$…" };
         Url {
@@ -83,6 +90,7 @@ impl Url {
             host: known.then_some(host),
             path,
             query,
+            port,
         }
     }
 }
@@ -101,6 +109,32 @@ pub fn is_local(host: &str, ctx: &Context) -> bool {
         .any(|p| glob_match(&p.to_ascii_lowercase(), h))
 }
 
+/// Ports of data stores whose HTTP API deletes data: Elasticsearch/OpenSearch,
+/// Meilisearch, Qdrant, Kong admin, ClickHouse, CouchDB, InfluxDB, Solr, ArangoDB,
+/// Neo4j, Consul, Vault, etcd, RabbitMQ management, Couchbase.
+const DATASTORE_PORTS: &[u16] = &[
+    9200, 7700, 6333, 8001, 8123, 5984, 8086, 8983, 8529, 7474, 8500, 8200, 2379, 15672, 8091,
+];
+
+/// A request that can destroy data: to a host off the machine, or to a local data
+/// store's API (local data is data too).
+fn reaches_data(u: &Url, ctx: &Context) -> bool {
+    !u.host.as_deref().is_some_and(|h| is_local(h, ctx))
+        || u.port.is_some_and(|p| DATASTORE_PORTS.contains(&p))
+}
+
+/// The URL as shown, with its port when a local data store's port is what made it
+/// count (`http://localhost:9200/logs`).
+fn with_port(u: &Url) -> String {
+    let shown = redact(&u.shown);
+    match (u.port, u.host.as_deref()) {
+        (Some(p), Some(h)) if DATASTORE_PORTS.contains(&p) => {
+            shown.replacen(&format!("://{h}"), &format!("://{h}:{p}"), 1)
+        }
+        _ => shown,
+    }
+}
+
 fn all_local(req: &Request, ctx: &Context) -> bool {
     !req.urls.is_empty()
         && req
@@ -115,7 +149,7 @@ pub fn request(inv: &Invocation, ctx: &Context) -> Option<Request> {
         "curl" => Some(curl(inv, ctx)),
         "wget" => Some(wget(inv, ctx)),
         "http" | "https" | "xh" | "xhs" => Some(httpie(inv, ctx)),
-        "gh" => gh_api(inv, ctx),
+        "gh" | "glab" => gh_api(inv, ctx),
         "railway" => railway_api(inv, ctx),
         _ => None,
     }
@@ -465,7 +499,14 @@ fn gh_api(inv: &Invocation, ctx: &Context) -> Option<Request> {
         .last()
         .map(|w| w.text())
         .filter(|h| h != "github.com")
-        .unwrap_or_else(|| "api.github.com".into());
+        .unwrap_or_else(|| {
+            // glab's API paths are relative to its instance's `/api/v4/`.
+            if inv.program == "glab" {
+                "gitlab.com/api/v4".into()
+            } else {
+                "api.github.com".into()
+            }
+        });
     if let Some(ep) = opts::operands(&items).next() {
         let t = url_text(ep);
         let url = if t.contains("://") {
@@ -614,8 +655,8 @@ pub fn delete(
     }
     req.urls
         .iter()
-        .filter(|u| !u.host.as_deref().is_some_and(|h| is_local(h, ctx)))
-        .map(|u| hit(format!("DELETE {}", redact(&u.shown))))
+        .filter(|u| reaches_data(u, ctx))
+        .map(|u| hit(format!("DELETE {}", with_port(u))))
         .collect()
 }
 
@@ -640,14 +681,14 @@ pub fn destructive_path(
     }
     req.urls
         .iter()
-        .filter(|u| !u.host.as_deref().is_some_and(|h| is_local(h, ctx)))
+        .filter(|u| reaches_data(u, ctx))
         .filter(|u| {
             let last = u.path.rsplit('/').find(|s| !s.is_empty()).unwrap_or("");
             path_words(last)
                 .iter()
                 .any(|w| PATH_VERBS.contains(&w.as_str()))
         })
-        .map(|u| hit(format!("{} {}", req.method, redact(&u.shown))))
+        .map(|u| hit(format!("{} {}", req.method, with_port(u))))
         .collect()
 }
 

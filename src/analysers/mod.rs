@@ -7,10 +7,12 @@ pub mod fs;
 pub mod graphql;
 pub mod http;
 pub mod kube;
+pub mod scoped;
 pub use crate::specs::opts;
 pub mod selfguard;
 pub mod sql;
 pub mod targets;
+pub mod verbs;
 
 use crate::model::invocation::Invocation;
 use crate::model::Context;
@@ -69,6 +71,8 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("kube.delete", kube::delete),
     ("args.target", targets::target),
     ("cli.verb", targets::verb),
+    ("verbs.destructive", verbs::destructive),
+    ("paths.beyond-rebuildable", scoped::beyond_rebuildable),
 ];
 
 pub fn run_check(

@@ -608,6 +608,9 @@ pub fn destructive(
     let Some(found) = find_sql(inv, ctx) else {
         return Vec::new();
     };
+    if scratch_database(&found) {
+        return Vec::new();
+    }
     let mut hits: Vec<Hit> = Vec::new();
     let place = where_(&found);
     if kind == Kind::Unparsed {
@@ -628,6 +631,23 @@ pub fn destructive(
         }
     }
     hits
+}
+
+/// An in-memory SQLite or DuckDB database (`sqlite3 :memory: …`) lives only as long as
+/// the client: nothing it drops outlives the command, unless the SQL attaches or
+/// opens a real database file.
+fn scratch_database(found: &Found) -> bool {
+    let in_memory = matches!(found.dialect, Dialect::Sqlite | Dialect::DuckDb)
+        && found
+            .database
+            .as_deref()
+            .is_some_and(|d| d == ":memory:" || d.starts_with("file::memory:"));
+    in_memory
+        && found.unreadable.is_empty()
+        && found.sources.iter().all(|(t, _)| {
+            let t = t.to_ascii_lowercase();
+            !t.contains("attach") && !t.contains(".open") && !t.contains(".restore")
+        })
 }
 
 fn where_(found: &Found) -> String {

@@ -122,11 +122,18 @@ pub fn target(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) 
 pub fn verb(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) -> Vec<Hit> {
     let verbs = params.list("verbs");
     let depth = params.int("depth").unwrap_or(4);
+    // Short verbs that mean something else as the first word (`doctl d` is `databases`).
+    let not_first = params.list("not_first");
     let Some(pos) = view
         .operands
         .iter()
         .take(depth)
-        .position(|w| w.lit().is_some_and(|t| verbs.contains(&t.as_str())))
+        .enumerate()
+        .position(|(i, w)| {
+            w.lit().is_some_and(|t| {
+                verbs.contains(&t.as_str()) && !(i == 0 && not_first.contains(&t.as_str()))
+            })
+        })
     else {
         return Vec::new();
     };

@@ -25,6 +25,11 @@ pub struct ProgramSpec {
     /// Options are words like `-destroy` (terraform, find): no short-flag clusters.
     #[serde(default)]
     pub single_dash_long: bool,
+    /// getopt_long: any unambiguous prefix of a long option is that option
+    /// (`git reset --har`). Rules' `flags_any`/`flags_all` then match prefixes;
+    /// `flags_none` (which lets a command through) still needs the full form.
+    #[serde(default)]
+    pub long_prefixes: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -134,6 +139,7 @@ pub struct StaticProgram {
     pub names: &'static [S],
     pub options_with_value: &'static [S],
     pub single_dash_long: bool,
+    pub long_prefixes: bool,
 }
 
 /// A built-in pack as embedded in the binary.
@@ -213,6 +219,7 @@ impl ProgramSpec {
             names: leak_list(&self.names),
             options_with_value: leak_list(&self.options_with_value),
             single_dash_long: self.single_dash_long,
+            long_prefixes: self.long_prefixes,
         }
     }
 }

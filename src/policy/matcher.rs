@@ -11,6 +11,19 @@ impl<'a> ArgView<'a> {
     pub fn new(policy: &Policy, inv: &'a Invocation) -> ArgView<'a> {
         let spec = policy.program_spec(&inv.program);
         let clusters = !spec.map(|s| s.single_dash_long).unwrap_or(false);
+        let prefixes = spec.is_some_and(|s| s.long_prefixes);
+        let short_values: Vec<char> = spec
+            .map(|s| {
+                s.options_with_value
+                    .iter()
+                    .filter_map(|o| {
+                        let mut c = o.strip_prefix('-')?.chars();
+                        let first = c.next()?;
+                        (c.next().is_none() && first != '-').then_some(first)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let mut flags = Vec::new();
         let mut operands = Vec::new();
         let mut i = 0;
@@ -38,6 +51,8 @@ impl<'a> ArgView<'a> {
             flags,
             operands,
             clusters,
+            prefixes,
+            short_values,
             args: &inv.args,
         }
     }
@@ -47,10 +62,14 @@ fn is_lit(p: &crate::syntax::word::Part) -> bool {
     matches!(p, crate::syntax::word::Part::Lit(_))
 }
 
+/// Rule ids of the general destructive-operation model, which yields to any precise rule.
+const GENERAL: &str = "verbs.";
+
 impl Policy {
     /// Every finding the rules raise for one invocation.
     pub fn match_invocation(&self, inv: &Invocation, ctx: &Context, out: &mut Vec<Finding>) {
         let mut view: Option<ArgView> = None;
+        let first = out.len();
         for (ri, mi) in self.candidates(&inv.program) {
             let rule = &self.rules[ri];
             let m = &rule.def.matches[mi];
@@ -61,6 +80,17 @@ impl Policy {
                 }
                 for h in hits {
                     out.push(rule.finding(h.span.unwrap_or(inv.span.clone()), h.detail));
+                }
+            }
+        }
+        // The general model (`verbs.*`) only speaks for commands no precise rule judged.
+        if out[first..].iter().any(|f| !f.rule.starts_with(GENERAL)) {
+            let mut i = first;
+            while i < out.len() {
+                if out[i].rule.starts_with(GENERAL) {
+                    out.remove(i);
+                } else {
+                    i += 1;
                 }
             }
         }
@@ -84,10 +114,10 @@ impl Policy {
                 return None;
             }
         }
-        if !m.flags_any.is_empty() && !m.flags_any.iter().any(|f| view.has_flag(f)) {
+        if !m.flags_any.is_empty() && !m.flags_any.iter().any(|f| view.has_flag_or_prefix(f)) {
             return None;
         }
-        if !m.flags_all.iter().all(|f| view.has_flag(f)) {
+        if !m.flags_all.iter().all(|f| view.has_flag_or_prefix(f)) {
             return None;
         }
         if m.flags_none.iter().any(|f| view.has_flag(f)) {
@@ -124,6 +154,18 @@ impl Policy {
 #[cfg(test)]
 mod tests {
     use super::flag_matches;
+    use crate::specs::args::is_long_prefix;
+
+    #[test]
+    fn abbreviations() {
+        assert!(is_long_prefix("--har", "--hard"));
+        assert!(is_long_prefix("--forc", "--force"));
+        assert!(is_long_prefix("--del", "--delete"));
+        assert!(!is_long_prefix("--force-with-lease", "--force"));
+        assert!(!is_long_prefix("-f", "--force"));
+        assert!(!is_long_prefix("--", "--force"));
+        assert!(!is_long_prefix("--hardx", "--hard"));
+    }
 
     #[test]
     fn flags() {

@@ -35,6 +35,8 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("iac", include_str!("../../policies/iac.toml")),
     ("cloud", include_str!("../../policies/cloud.toml")),
     ("platforms", include_str!("../../policies/platforms.toml")),
+    ("system", include_str!("../../policies/system.toml")),
+    ("verbs", include_str!("../../policies/verbs.toml")),
 ];
 
 /// A rule ready to match, with where it came from.
@@ -82,6 +84,7 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<Fnv>>;
 pub struct ProgramInfo {
     pub options_with_value: Vec<&'static str>,
     pub single_dash_long: bool,
+    pub long_prefixes: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -155,6 +158,7 @@ impl Policy {
                     .options_with_value
                     .extend(spec.options_with_value.iter().copied());
                 entry.single_dash_long |= spec.single_dash_long;
+                entry.long_prefixes |= spec.long_prefixes;
             }
         }
         for def in pack.rules {

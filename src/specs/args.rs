@@ -12,6 +12,11 @@ pub struct ArgView<'a> {
     /// Operands (subcommands, paths, refs …) in order.
     pub operands: Vec<&'a Word>,
     pub(crate) clusters: bool,
+    /// Abbreviated long options count (getopt_long programs).
+    pub(crate) prefixes: bool,
+    /// Short options that take a value: in a cluster, what follows one is its value
+    /// (`git checkout -bfix` is `-b fix`, not `-f`).
+    pub(crate) short_values: Vec<char>,
     pub(crate) args: &'a [Word],
 }
 
@@ -19,9 +24,50 @@ impl ArgView<'_> {
     pub fn has_flag(&self, rule_flag: &str) -> bool {
         self.flags.iter().any(|(i, arg)| {
             let next = self.args.get(i + 1).map(|w| w.text());
+            let arg = self.without_attached_value(arg);
             flag_matches(rule_flag, arg, next.as_deref(), self.clusters)
         })
     }
+
+    /// A short-option cluster up to the first option that takes a value
+    /// (`-bfix` → `-b`); other words unchanged.
+    fn without_attached_value<'s>(&self, arg: &'s str) -> &'s str {
+        if !self.clusters || arg.starts_with("--") || self.short_values.is_empty() {
+            return arg;
+        }
+        for (i, c) in arg.char_indices().skip(1) {
+            if self.short_values.contains(&c) {
+                return &arg[..i + c.len_utf8()];
+            }
+        }
+        arg
+    }
+
+    /// Like `has_flag`, and for getopt_long programs an abbreviation counts too
+    /// (`--har` is `--hard`). Used where matching more is the safe side.
+    pub fn has_flag_or_prefix(&self, rule_flag: &str) -> bool {
+        self.has_flag(rule_flag)
+            || (self.prefixes
+                && self
+                    .flags
+                    .iter()
+                    .any(|(_, arg)| is_long_prefix(arg, rule_flag)))
+    }
+}
+
+/// `--har` (or `--har=x`) abbreviates the rule's long option `--hard`.
+pub(crate) fn is_long_prefix(arg: &str, rule_flag: &str) -> bool {
+    let Some(want) = rule_flag.strip_prefix("--") else {
+        return false;
+    };
+    if want.contains(['=', '*']) {
+        return false;
+    }
+    let Some(given) = arg.strip_prefix("--") else {
+        return false;
+    };
+    let given = given.split('=').next().unwrap_or(given);
+    !given.is_empty() && want.starts_with(given)
 }
 
 /// A `cp`/`mv`/`install` option under which nothing is lost to a name already taken:
