@@ -15,13 +15,20 @@ export INTERLOCK_CONFIG=/nonexistent INTERLOCK_SYSTEM_CONFIG=/nonexistent
 export INTERLOCK_STATE_DIR="$prefix/state"
 d="$prefix/default/bin/interlock-bash"
 s="$prefix/static/bin/interlock-bash"
+# The confinement's own cost: the same static build with it switched off, both
+# started through env so that only the confinement differs.
+printf '[settings]\nconfine = false\n' > "$prefix/off.toml"
 hyperfine -N --warmup 100 --runs "${RUNS:-1000}" --export-json /tmp/interlock-agent-shell.json \
   "bash -c true" "$d -c true" "$s -c true" \
-  "bash -c 'git --version'" "$d -c 'git --version'" "$s -c 'git --version'"
+  "bash -c 'git --version'" "$d -c 'git --version'" "$s -c 'git --version'" \
+  "env INTERLOCK_CONFIG=/nonexistent $s -c true" "env INTERLOCK_CONFIG=$prefix/off.toml $s -c true"
 python3 - "$prefix" <<'PY'
 import json, sys
 prefix = sys.argv[1]
 r = json.load(open("/tmp/interlock-agent-shell.json"))["results"]
+on, off = r[6], r[7]
+print(f"confinement: static build {on['median'] * 1e3:.2f} ms with it, {off['median'] * 1e3:.2f} ms without"
+      f" (+{(on['median'] - off['median']) * 1e3:.2f} ms)")
 for group in (r[0:3], r[3:6]):
     bash = group[0]
     print(f"{bash['command']:<44} median {bash['median'] * 1e3:.2f} ms")

@@ -130,31 +130,26 @@ fn cd_home_then_delete(agent: Agent, route: Route) {
 }
 
 #[test]
-#[ignore = "needs the fixed project root from the bounded branch"]
 fn claude_hook_cd_home() {
     cd_home_then_delete(Agent::Claude, Route::Hook);
 }
 
 #[test]
-#[ignore = "needs the fixed project root from the bounded branch"]
 fn claude_shell_cd_home() {
     cd_home_then_delete(Agent::Claude, Route::Shell);
 }
 
 #[test]
-#[ignore = "needs the fixed project root from the bounded branch"]
 fn codex_hook_cd_home() {
     cd_home_then_delete(Agent::Codex, Route::Hook);
 }
 
 #[test]
-#[ignore = "needs the fixed project root from the bounded branch"]
 fn gemini_hook_cd_home() {
     cd_home_then_delete(Agent::Gemini, Route::Hook);
 }
 
 #[test]
-#[ignore = "needs the fixed project root from the bounded branch"]
 fn gemini_shell_cd_home() {
     cd_home_then_delete(Agent::Gemini, Route::Shell);
 }
