@@ -859,9 +859,14 @@ fn install_creates_missing_files_and_uninstall_removes_them() {
         let out = s.run(&["uninstall", agent]);
         assert_eq!(out.code, 0, "{agent}: {}", out.stderr);
     }
-    let mut left: Vec<String> = walk(&s.home());
-    left.retain(|p| !p.ends_with("interlock-backup"));
+    // Nothing is left: no file, no stale backup still holding the hook, and no empty
+    // directory install made for an agent's settings.
+    let left: Vec<String> = walk(&s.home());
     assert!(left.is_empty(), "files left behind: {left:?}");
+    for dir in [".claude", ".cursor", ".gemini", ".copilot", ".codeium"] {
+        assert!(!s.path(dir).exists(), "{dir} left behind");
+    }
+    assert!(s.project().exists(), "the project directory stays");
 }
 
 fn walk(dir: &Path) -> Vec<String> {

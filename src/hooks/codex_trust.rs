@@ -300,7 +300,12 @@ pub fn forget(config: &Path, hooks_json: &Path) -> Result<bool, String> {
     if text == before {
         return Ok(false);
     }
-    settings::keep_backup(&config)?;
+    // Uninstalling: the version replaced is the one install wrote, and a backup that
+    // still records the trust would only bring it back.
+    let backup = settings::backup_path(&config);
+    if std::fs::read_to_string(&backup).is_ok_and(|b| b.contains(&prefix) || b.trim().is_empty()) {
+        let _ = std::fs::remove_file(&backup);
+    }
     if text.trim().is_empty() {
         // It held nothing but the trust install wrote.
         std::fs::remove_file(&config)

@@ -98,6 +98,16 @@ impl JsonFile {
         Ok(backup)
     }
 
+    /// Replace the file with the document, keeping no backup (uninstall: the version
+    /// being replaced is the one Interlock wrote).
+    pub fn write_plain(&self) -> Result<(), String> {
+        let mut text = serde_json::to_string_pretty(&Value::Object(self.doc.clone()))
+            .map_err(|e| format!("cannot write {}: {e}", shown(&self.path)))?;
+        text.push('\n');
+        write_atomic(&self.path, text.as_bytes(), 0o644)
+            .map_err(|e| format!("cannot write {}: {e}", shown(&self.path)))
+    }
+
     /// Delete the file (it held nothing worth a backup).
     pub fn remove(&self) -> Result<(), String> {
         std::fs::remove_file(&self.path)

@@ -213,19 +213,54 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Outcome, String> {
     }
     let only_defaults = file.doc.is_empty()
         || (l.versioned && file.doc.len() == 1 && file.doc.get("version") == Some(&json!(1)));
-    // A file left with nothing but defaults held only what install put there.
-    let backup = if only_defaults {
+    // A file left with nothing but defaults held only what install put there; so do
+    // the directories install made for it, if they are now empty.
+    if only_defaults {
         file.remove()?;
-        None
+        prune_empty_dirs(&file.path);
     } else {
-        file.write()?
-    };
+        file.write_plain()?;
+    }
+    drop_stale_backup(&file.path, &l, agent);
     Ok(Outcome {
         path: file.path,
         changed: true,
-        backup,
+        backup: None,
         removed_file: only_defaults,
     })
+}
+
+/// The backup install kept is stale once Interlock is out: it still holds the hook, or
+/// it is what the file is again (or the file is gone).
+fn drop_stale_backup(path: &Path, l: &Layout, agent: Agent) {
+    let backup = settings::backup_path(path);
+    let Ok(old) = settings::read(&backup) else {
+        return;
+    };
+    if !old.existed() {
+        return;
+    }
+    let now = settings::read(path).ok().filter(|f| f.existed());
+    let same =
+        now.as_ref().is_some_and(|f| f.doc == old.doc) || now.is_none() && old.doc.is_empty();
+    if same || !find(&old.doc, l, agent).is_empty() {
+        let _ = std::fs::remove_file(&backup);
+    }
+}
+
+/// Remove the agent's directories that held the settings file when they are empty
+/// (`.claude`, `.copilot/hooks`, `.codeium/windsurf`): never HOME or a project.
+fn prune_empty_dirs(path: &Path) {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+    for dir in path.ancestors().skip(1).take(3) {
+        let agents_own = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.') || matches!(n, "hooks" | "windsurf"));
+        if !agents_own || home.as_deref() == Some(dir) || std::fs::remove_dir(dir).is_err() {
+            break;
+        }
+    }
 }
 
 /// Point Claude Code's `CLAUDE_CODE_SHELL` at an Interlock shell (idempotent).
