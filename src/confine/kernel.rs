@@ -168,15 +168,31 @@ pub fn drop_root_caps() -> io::Result<()> {
 /// exited (or for `HOLD` at most), so the teardown happens after the agent has its
 /// exit status. The child holds no file descriptor, so nobody waits for its output.
 pub fn defer_teardown() {
-    const HOLD: libc::time_t = 3;
+    const STACK: usize = 64 * 1024;
+    // The child shares this process's memory (CLONE_VM: no page tables to copy, the
+    // cost of a fork) and runs only `hold` on a stack of its own. It makes only
+    // system calls that cannot fail, so it never writes errno; when this process
+    // execs, the child keeps the old memory alive until it exits.
+    let stack = Box::leak(vec![0u8; STACK].into_boxed_slice());
+    // SAFETY: the stack top is inside the leaked allocation, 16-byte aligned.
+    let top = unsafe { stack.as_mut_ptr().add(STACK) } as usize & !15;
     // SAFETY: getpid has no failure mode.
-    let parent = unsafe { libc::getpid() };
-    // SAFETY: the child makes only system calls and leaves with _exit.
-    let pid = unsafe { libc::fork() };
-    if pid != 0 {
-        return;
+    let parent = unsafe { libc::getpid() } as usize;
+    // SAFETY: `hold` touches nothing but its argument and makes raw system calls.
+    unsafe {
+        libc::clone(
+            hold,
+            top as *mut libc::c_void,
+            libc::CLONE_VM | libc::SIGCHLD,
+            parent as *mut libc::c_void,
+        );
     }
-    // SAFETY: plain system calls in the child.
+}
+
+/// The holder: wait for the parent's death (or `HOLD` seconds), then leave.
+extern "C" fn hold(parent: *mut libc::c_void) -> libc::c_int {
+    const HOLD: libc::time_t = 3;
+    // SAFETY: plain system calls.
     unsafe {
         libc::prctl(
             libc::PR_SET_PDEATHSIG,
@@ -185,19 +201,18 @@ pub fn defer_teardown() {
             0,
             0,
         );
-        if libc::getppid() != parent {
-            libc::_exit(0);
+        if libc::getppid() as usize != parent as usize {
+            libc::syscall(libc::SYS_exit, 0);
         }
         libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
-        let name = b"interlock-ns\0";
-        libc::prctl(libc::PR_SET_NAME, name.as_ptr() as libc::c_ulong, 0, 0, 0);
         let t = libc::timespec {
             tv_sec: HOLD,
             tv_nsec: 0,
         };
-        libc::nanosleep(&t, std::ptr::null_mut());
-        libc::_exit(0);
+        libc::syscall(libc::SYS_nanosleep, &t as *const libc::timespec, 0usize);
+        libc::syscall(libc::SYS_exit, 0);
     }
+    0
 }
 
 /// Landlock's ABI version, or `None` when the kernel has no Landlock.
