@@ -809,6 +809,41 @@ fn install_and_uninstall_keep_user_settings() {
     }
 }
 
+/// A hook for an agent this machine does not have protects nothing: install says so,
+/// and stays quiet when the agent's program is on PATH or its directory exists.
+#[test]
+fn install_warns_when_the_agent_is_not_on_the_machine() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let bin_dir = s.dir.path().join("bin");
+    std::fs::create_dir_all(&bin_dir).expect("mkdir");
+    let install = |agent: &str| {
+        let out = s
+            .command(&["install", agent])
+            .env("PATH", &bin_dir)
+            .output()
+            .expect("run install");
+        assert_eq!(out.status.code(), Some(0), "{agent}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let err = install("gemini");
+    assert!(
+        err.contains("warning: Gemini CLI does not seem to be installed here"),
+        "{err}"
+    );
+    // Its program on PATH: no warning.
+    let program = bin_dir.join("codex");
+    std::fs::write(&program, "#!/bin/sh\n").expect("write");
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert_eq!(install("codex"), "");
+    // Its own directory under HOME: no warning.
+    std::fs::create_dir_all(s.home().join(".codeium/windsurf")).expect("mkdir");
+    assert_eq!(install("windsurf"), "");
+    // A non-executable file of that name is not a program.
+    std::fs::write(bin_dir.join("copilot"), "").expect("write");
+    assert!(install("copilot").contains("GitHub Copilot does not seem"));
+}
+
 #[test]
 fn install_creates_missing_files_and_uninstall_removes_them() {
     let s = Scratch::new();

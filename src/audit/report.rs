@@ -193,7 +193,7 @@ pub fn sarif_report(scan: &Scan, policy: &Policy) -> Value {
                 md.push_str(&format!("\n    {}", e.replace('\n', "\n    ")));
             }
         }
-        let mut tags = vec!["security", "interlock", r.pack.as_str()];
+        let mut tags = vec!["security", "interlock", r.pack];
         tags.sort_unstable();
         tags.dedup();
         rules.push(json!({

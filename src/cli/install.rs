@@ -82,6 +82,8 @@ pub fn run(a: InstallArgs) -> i32 {
             return exit::USAGE;
         }
     };
+    // Checked before install creates the agent's directory.
+    let absent = !a.managed && home().is_some_and(|h| !wiring::present(a.agent, &h));
     let result = if a.shell {
         shell_path().and_then(|s| wiring::install_shell(&path, &s.to_string_lossy()))
     } else {
@@ -116,6 +118,14 @@ pub fn run(a: InstallArgs) -> i32 {
             }
             if a.managed {
                 managed_note();
+            }
+            if absent {
+                eprintln!(
+                    "warning: {} does not seem to be installed here (no `{}` on PATH, no settings directory): the {} is written and takes effect once it is",
+                    a.agent.title(),
+                    a.agent.name(),
+                    if a.shell { "shell route" } else { "hook" }
+                );
             }
             println!("Check it with: interlock doctor");
             exit::ALLOW

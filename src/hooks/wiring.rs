@@ -37,6 +37,32 @@ pub fn settings_path(agent: Agent, scope: Scope, home: &Path, project: &Path) ->
     }
 }
 
+/// Is the agent on this machine: its program on PATH, or its own directory under HOME?
+/// (`install` warns when neither is, since a hook for an absent agent protects nothing.)
+pub fn present(agent: Agent, home: &Path) -> bool {
+    let (programs, dir): (&[&str], PathBuf) = match agent {
+        Agent::Claude => (&["claude"], home.join(".claude")),
+        Agent::Cursor => (&["cursor", "cursor-agent"], home.join(".cursor")),
+        Agent::Codex => (&["codex"], codex_home(home)),
+        Agent::Gemini => (&["gemini"], home.join(".gemini")),
+        Agent::Copilot => (&["copilot"], home.join(".copilot")),
+        Agent::Windsurf => (&["windsurf"], home.join(".codeium/windsurf")),
+        Agent::Cline => (&["cline"], home.join("Documents/Cline")),
+    };
+    dir.is_dir() || programs.iter().any(|p| on_path(p))
+}
+
+/// Is `program` an executable file in a PATH directory?
+fn on_path(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            std::fs::metadata(d.join(program))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
 /// Codex keeps its files in `$CODEX_HOME`, by default `~/.codex`.
 pub fn codex_home(home: &Path) -> PathBuf {
     std::env::var_os("CODEX_HOME")

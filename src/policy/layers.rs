@@ -159,6 +159,7 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
         sources: Vec::new(),
         warnings: Vec::new(),
     };
+    let mut changed = false;
     for (kind, path) in layer_paths(cwd) {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
@@ -172,7 +173,7 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
         };
         match parse(&text) {
             Ok(file) => {
-                apply(&mut loaded, kind, &path, file);
+                changed |= apply(&mut loaded, kind, &path, file);
                 loaded.sources.push((kind, path));
             }
             Err(e) => loaded
@@ -180,7 +181,10 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
                 .push(format!("{}{e}; the file is ignored", path.display())),
         }
     }
-    loaded.policy.reindex();
+    // The base came indexed; only a layer that touched rules needs a new index.
+    if changed {
+        loaded.policy.reindex();
+    }
     loaded
 }
 
@@ -200,7 +204,8 @@ pub fn parse(text: &str) -> Result<ConfigFile, String> {
 }
 
 /// Apply one parsed layer.
-pub fn apply(loaded: &mut Loaded, kind: LayerKind, path: &Path, file: ConfigFile) {
+/// Returns whether the rules changed (the caller then reindexes).
+pub fn apply(loaded: &mut Loaded, kind: LayerKind, path: &Path, file: ConfigFile) -> bool {
     let shown = path.display();
     let project = kind == LayerKind::Project;
     if project {
@@ -258,18 +263,23 @@ pub fn apply(loaded: &mut Loaded, kind: LayerKind, path: &Path, file: ConfigFile
         rules.push(r);
     }
     let program = if project { Vec::new() } else { file.program };
+    let changed = !file.overrides.is_empty()
+        || (!project && !file.disable.is_empty())
+        || !rules.is_empty()
+        || !program.is_empty();
     let pack_name = match kind {
         LayerKind::System => "system",
         LayerKind::User => "user",
         LayerKind::Project => "project",
     };
-    loaded.policy.add_pack(
+    loaded.policy.add_pack_unindexed(
         pack_name,
         PackFile {
             program,
             rule: rules,
         },
     );
+    changed
 }
 
 fn has_settings(s: &Settings) -> bool {

@@ -43,7 +43,7 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
 #[derive(Debug, Clone)]
 pub struct Rule {
     pub def: RuleSpec,
-    pub pack: String,
+    pub pack: &'static str,
     /// Commands the rule must stop and must pass (empty for the compiled built-ins;
     /// see `Policy::builtin_with_examples`).
     pub examples: Examples,
@@ -134,6 +134,16 @@ impl Policy {
 
     /// Add a pack written in TOML (a built-in source or a config layer).
     pub fn add_pack(&mut self, name: &str, pack: PackFile) {
+        self.add_pack_unindexed(name, pack);
+        self.reindex();
+    }
+
+    /// `add_pack` without rebuilding the lookup tables: for callers that change
+    /// rules in several steps and reindex once at the end.
+    pub(crate) fn add_pack_unindexed(&mut self, name: &str, pack: PackFile) {
+        if pack.program.is_empty() && pack.rule.is_empty() {
+            return;
+        }
         let programs: Vec<StaticProgram> = pack.program.iter().map(ProgramSpec::compile).collect();
         let rules: Vec<RuleSpec> = pack.rule.iter().map(RuleDef::compile).collect();
         let examples: HashMap<String, Examples> =
@@ -146,7 +156,6 @@ impl Policy {
         self.add_static(&compiled, |id| {
             examples.get(id).cloned().unwrap_or_default()
         });
-        self.reindex();
     }
 
     /// Add a pack; a rule with an existing id replaces it. The caller reindexes.
@@ -165,12 +174,12 @@ impl Policy {
             let ex = examples(def.id);
             if let Some(existing) = self.rules.iter_mut().find(|r| r.def.id == def.id) {
                 existing.def = *def;
-                existing.pack = pack.name.to_string();
+                existing.pack = pack.name;
                 existing.examples = ex;
             } else {
                 self.rules.push(Rule {
                     def: *def,
-                    pack: pack.name.to_string(),
+                    pack: pack.name,
                     examples: ex,
                 });
             }
