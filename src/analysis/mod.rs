@@ -115,6 +115,11 @@ pub struct Analyzer<'a> {
     /// Files written with known content so far on the line (`echo … > x.sh`). Not part
     /// of a scope: a file a subshell or a substitution writes stays written.
     written: Rc<HashMap<PathBuf, String>>,
+    /// Files written earlier on the line by a command whose output is not known
+    /// (`base64 -d > f`, `curl -o f`), with how: running one is a confirm.
+    unknown_files: HashMap<PathBuf, String>,
+    /// Inside `{ …; } > FILE`: the file the group's commands print into.
+    capture: Option<PathBuf>,
     /// Bumped whenever `written` changes (part of a function call's memo key).
     written_generation: u64,
     /// Function calls already judged, by the state they were judged in.
@@ -134,6 +139,8 @@ impl<'a> Analyzer<'a> {
             steps: STEP_BUDGET,
             gave_up: false,
             written: Rc::default(),
+            unknown_files: HashMap::new(),
+            capture: None,
             written_generation: 0,
             calls_judged: HashSet::new(),
             started: Instant::now(),
@@ -494,6 +501,7 @@ impl<'a> Analyzer<'a> {
                 // A compound statement with redirections: its redirections still act
                 // (`{ …; } > /etc/passwd`), and its body is walked as usual.
                 let (_, redirects, _) = self.redirections(&st.redirects, fr, scope, nd, named);
+                let into = self.group_output(&redirects, scope);
                 if !redirects.is_empty() {
                     let mut inv = Invocation::new(String::new(), Vec::new(), fr.span(st.node));
                     inv.redirects = redirects;
@@ -502,7 +510,9 @@ impl<'a> Analyzer<'a> {
                     self.judge
                         .match_invocation(&inv, self.ctx, &mut self.findings);
                 }
+                let outer = std::mem::replace(&mut self.capture, into);
                 self.walk(st.node, fr, scope, nd + 1, named);
+                self.capture = outer;
                 Stdin::Computed(st.node.kind().to_string())
             }
         }
@@ -626,6 +636,7 @@ impl<'a> Analyzer<'a> {
             other => other,
         };
         self.record_written_files(&words, &redirects, &stdin, scope);
+        self.capture_output(&words, &redirects, &stdin);
         self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);
         out
     }
@@ -654,6 +665,7 @@ impl<'a> Analyzer<'a> {
     /// Match a final invocation against the policy.
     pub(crate) fn judge(&mut self, inv: &Invocation) {
         self.note_program(&inv.program);
+        self.note_file_writes(inv);
         self.judge
             .match_invocation(inv, self.ctx, &mut self.findings);
     }

@@ -116,17 +116,56 @@ impl Analyzer<'_> {
             else {
                 continue;
             };
-            let content = match output_of(words, stdin) {
-                Stdin::Text { text, .. } => text,
-                _ => continue,
-            };
-            self.written_generation += 1;
-            let file = Rc::make_mut(&mut self.written).entry(path).or_default();
-            if r.op != ">>" {
-                file.clear();
-            }
-            file.push_str(&content);
+            self.record_output(path, words, stdin, r.op == ">>");
         }
+    }
+
+    /// What one command prints into `path`: known text, a copy of a file it prints, or
+    /// output only known when it runs.
+    fn record_output(&mut self, path: PathBuf, words: &[Word], stdin: &Stdin, append: bool) {
+        match output_of(words, stdin) {
+            Stdin::Text { text, .. } => self.write_known(path, &text, append),
+            Stdin::File(src) => match self.runnable(&src) {
+                runners::Runnable::Text(t) => self.write_known(path, &t, append),
+                _ => self.write_unknown(path, "written by `cat` of a file that cannot be read"),
+            },
+            Stdin::Computed(p) if p.is_empty() => {
+                if !append {
+                    self.write_known(path, "", false);
+                }
+            }
+            Stdin::Computed(p) => self.write_unknown(path, &format!("written by `{p}`")),
+            _ => self.write_unknown(path, "written by a command"),
+        }
+    }
+
+    /// `{ …; } > FILE`: the file the group prints into (emptied first by `>`).
+    pub(super) fn group_output(&mut self, redirects: &[Redirect], scope: &Scope) -> Option<PathBuf> {
+        let r = redirects
+            .iter()
+            .rfind(|r| (r.overwrites() || r.op == ">>") && r.fd.is_none_or(|f| f == 1))?;
+        let t = r.target.lit()?;
+        let path = scope::resolve(&t, scope.cwd.as_deref(), self.ctx.home.as_deref())?;
+        if r.op != ">>" {
+            self.write_known(path.clone(), "", false);
+        }
+        Some(path)
+    }
+
+    /// A command inside `{ …; } > FILE` without its own stdout redirection prints into
+    /// the group's file.
+    pub(super) fn capture_output(&mut self, words: &[Word], redirects: &[Redirect], stdin: &Stdin) {
+        let Some(path) = self.capture.clone() else {
+            return;
+        };
+        if words.is_empty()
+            || redirects
+                .iter()
+                .any(|r| r.op.starts_with('>') && r.fd.is_none_or(|f| f == 1))
+        {
+            return;
+        }
+        self.record_output(path, words, stdin, true);
     }
 }
 

@@ -8,7 +8,7 @@
 
 pub mod ci;
 pub mod extract;
-pub mod position;
+pub use crate::specs::tasks::position;
 pub mod report;
 mod walk;
 

@@ -7,3 +7,4 @@ pub mod args;
 pub mod glob;
 pub mod http;
 pub mod opts;
+pub mod tasks;

@@ -16,18 +16,22 @@ use std::rc::Rc;
 
 mod containers;
 mod fed;
+mod files;
 mod git;
 mod interpreters;
 mod prefix;
+mod project;
 mod remote;
 mod shells;
 mod tasks;
+mod writes;
 
 use interpreters::*;
 use prefix::*;
 use tasks::*;
 
 pub(crate) use fed::{found_words, is_find_test};
+pub(crate) use files::Runnable;
 pub use shells::SHELLS;
 
 /// The operands of `set` that replace the positional parameters (`set -- a b`,
@@ -254,6 +258,10 @@ impl Analyzer<'_> {
                 self.note_program(&name);
                 cmd.words = args[start..].to_vec();
                 continue;
+            }
+            // Project tasks (`npm run X`, `make`, `just`, …): the recipe is judged.
+            if self.project_task(&name, &args, &cmd, fr, scope) {
+                return self.judge_plain(&name, args, &cmd);
             }
             if let Some((_, subs, opts)) = SUB_RUNNERS.iter().find(|(n, _, _)| *n == name) {
                 let i = skip_options(&args, &[]);
@@ -576,10 +584,22 @@ impl Analyzer<'_> {
             if SHELLS.contains(&name.as_str()) {
                 return self.unwrap_shell(&name, &args, &cmd, fr, scope);
             }
+            // Files that run: by path, or handed to an interpreter or test runner.
+            match name.as_str() {
+                "go" if args.first().is_some_and(|w| w.text() == "run") => {
+                    self.go_run(&args[1..], &cmd, fr, scope)
+                }
+                "pytest" | "py.test" => self.run_pytest(&args, &cmd, fr, scope),
+                _ if raw_name.contains('/') => {
+                    self.run_file_by_path(&raw_name, &args, &cmd, fr, scope)
+                }
+                _ => {}
+            }
             if let Some((_, code_flags)) = INTERPRETERS
                 .iter()
                 .find(|(n, _)| *n == name || interp_family(&name) == Some(*n))
             {
+                self.interpreter_script(&name, &args, &cmd, fr, scope);
                 self.unwrap_interpreter(&name, code_flags, &args, &cmd, fr, scope);
                 return self.judge_plain(&name, args, &cmd);
             }

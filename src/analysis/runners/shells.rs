@@ -159,8 +159,7 @@ impl Analyzer<'_> {
             return;
         }
         if let (Some(file), false) = (operands.first(), from_stdin) {
-            self.analyse_script_file(file, cmd, fr, scope);
-            return;
+            return self.shell_script_file(file, &operands[1..], cmd, fr, scope);
         }
         let stdin = cmd.stdin.clone();
         self.analyse_stdin_script(name, &stdin, cmd, fr, scope);
@@ -254,6 +253,10 @@ impl Analyzer<'_> {
         if let Some(text) = self.written.get(p).cloned() {
             return self.analyse_text(&text, span, fr, scope, cmd.remote);
         }
+        if let Some(how) = self.unknown_files.get(p) {
+            let why = format!("{} is {how} earlier on the line, so its content is not known", p.display());
+            return self.event("shell.dynamic-script", span, Some(why));
+        }
         if cmd.remote || is_device_stdin(p) {
             if is_device_stdin(p) {
                 let stdin = cmd.stdin.clone();
@@ -289,6 +292,31 @@ impl Analyzer<'_> {
                     )),
                 ),
             },
+        }
+    }
+
+    /// `bash FILE ARGS`: the script with `$1 …` bound to its arguments.
+    fn shell_script_file(
+        &mut self,
+        file: &Word,
+        params: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) {
+        let p = match self.resolve_word(file, cmd.cwd.as_deref()) {
+            Some(p) if !file.is_dynamic() && !cmd.remote && !is_device_stdin(&p) => p,
+            _ => return self.analyse_script_file(file, cmd, fr, scope),
+        };
+        if is_environment_file(&p, self.ctx.home.as_deref()) {
+            return;
+        }
+        match self.runnable(&p) {
+            Runnable::Text(text) => {
+                self.judge_code("sh", &text, params, file.span.clone(), cmd, fr, scope, false)
+            }
+            Runnable::Unreadable(why) => self.event("shell.dynamic-script", file.span.clone(), Some(why)),
+            Runnable::Missing | Runnable::Compiled => {}
         }
     }
 

@@ -4,6 +4,7 @@
 //! stage's `WORKDIR`. A `SHELL` that is not a POSIX shell turns the shell form off.
 
 use super::shell::is_posix_shell;
+pub use crate::specs::tasks::split_lines;
 use super::{json_string, Command, Cwd, Extracted, Mapped, Problem};
 
 const INSTRUCTIONS: &[&str] = &[
@@ -260,18 +261,6 @@ fn workdir(current: &Cwd, dir: &str) -> Cwd {
         Cwd::Absolute(b) => Cwd::Absolute(format!("{}/{}", b.trim_end_matches('/'), dir)),
         _ => Cwd::Unknown,
     }
-}
-
-/// Lines with their start offsets, without the line break (or a trailing `\r`).
-pub fn split_lines(text: &str) -> Vec<(usize, &str)> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for l in text.split_inclusive('\n') {
-        let body = l.strip_suffix('\n').unwrap_or(l);
-        out.push((start, body.strip_suffix('\r').unwrap_or(body)));
-        start += l.len();
-    }
-    out
 }
 
 /// `# escape=\`` among the parser directives at the top of the file.

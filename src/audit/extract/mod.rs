@@ -8,7 +8,7 @@ pub mod justfile;
 pub mod makefile;
 pub mod package_json;
 pub mod shell;
-pub mod yaml;
+pub use crate::specs::tasks::yaml;
 
 use super::position::Mapped;
 use serde::Serialize;
@@ -80,29 +80,7 @@ impl Command {
     }
 }
 
-/// A problem with one file: it could not be read or parsed (in part or in whole).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Byte offset in the file, when known.
-    pub offset: Option<usize>,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn at(offset: usize, message: impl Into<String>) -> Problem {
-        Problem {
-            offset: Some(offset),
-            message: message.into(),
-        }
-    }
-
-    pub fn whole(message: impl Into<String>) -> Problem {
-        Problem {
-            offset: None,
-            message: message.into(),
-        }
-    }
-}
+pub use crate::specs::tasks::Problem;
 
 /// What an extractor found in one file.
 #[derive(Debug, Default)]
@@ -255,38 +233,11 @@ pub fn extract(kind: Kind, text: &str) -> Extracted {
     }
 }
 
-/// Replace template expressions (`${{ … }}` in workflows, `{{ … }}` in justfiles) with
-/// shell variables of the same byte length, so the shell parser sees a value that is
-/// only known when it runs and every offset stays where it was.
+/// Replace template expressions (`${{ … }}`, `{{ … }}`) in a command with shell
+/// variables of the same length (see [`crate::specs::tasks::mask_templates`]).
 pub fn mask_templates(cmd: &mut Command, open: &str, close: &str) {
-    let mut search = 0;
-    let mut n = 0usize;
-    while let Some(rel) = cmd.text.text.get(search..).and_then(|t| t.find(open)) {
-        let start = search + rel;
-        let Some(end_rel) = cmd.text.text[start + open.len()..].find(close) else {
-            break;
-        };
-        let end = start + open.len() + end_rel + close.len();
-        let original = cmd.text.text[start..end].to_string();
-        let len = end - start;
-        if len < 4 {
-            search = end;
-            continue;
-        }
-        n += 1;
-        let mut name = format!("_T{n}");
-        if name.len() > len - 3 {
-            name = "_".repeat(len - 3);
-        }
-        while name.len() < len - 3 {
-            name.push('_');
-        }
-        let placeholder = format!("${{{name}}}");
-        if cmd.text.overwrite(start, &placeholder) {
-            cmd.placeholders.push((placeholder, original));
-        }
-        search = end;
-    }
+    let found = crate::specs::tasks::mask_templates(&mut cmd.text, open, close);
+    cmd.placeholders.extend(found);
 }
 
 /// The working directory a step names, relative to the root when it is relative.
@@ -319,53 +270,7 @@ pub fn join_cwd(base: &Cwd, dir: &str) -> Cwd {
     }
 }
 
-/// Decode the JSON string literal that starts at byte `at` of `text` (a `"`), mapping
-/// each decoded byte through `origin` (text offset to file offset). Returns the value
-/// and the offset just past the closing quote.
-pub fn json_string(
-    text: &str,
-    at: usize,
-    origin: &dyn Fn(usize) -> usize,
-) -> Option<(Mapped, usize)> {
-    let body = text.get(at..)?.strip_prefix('"')?;
-    let mut out = Mapped::new();
-    let mut it = body.char_indices().peekable();
-    while let Some((i, c)) = it.next() {
-        let pos = at + 1 + i;
-        match c {
-            '"' => return Some((out, pos + 1)),
-            '\\' => {
-                let (_, e) = it.next()?;
-                let decoded = match e {
-                    'n' => '\n',
-                    't' => '\t',
-                    'r' => '\r',
-                    'b' => '\u{8}',
-                    'f' => '\u{c}',
-                    'u' => {
-                        let hex: String =
-                            (0..4).filter_map(|_| it.next().map(|(_, h)| h)).collect();
-                        let mut v = u32::from_str_radix(&hex, 16).ok()?;
-                        if (0xd800..0xdc00).contains(&v) {
-                            // A surrogate pair: `\uD83D\uDE00`.
-                            let tail: String =
-                                (0..6).filter_map(|_| it.next().map(|(_, h)| h)).collect();
-                            let lo = u32::from_str_radix(tail.strip_prefix("\\u")?, 16).ok()?;
-                            v = 0x10000 + ((v - 0xd800) << 10) + (lo.checked_sub(0xdc00)? & 0x3ff);
-                        }
-                        char::from_u32(v).unwrap_or('\u{fffd}')
-                    }
-                    other => other,
-                };
-                out.push_char_synth(origin(pos), decoded);
-            }
-            c => {
-                out.push_char_src(origin(pos), c);
-            }
-        }
-    }
-    None
-}
+pub use crate::specs::tasks::json_string;
 
 #[cfg(test)]
 mod tests {

@@ -1,57 +1,21 @@
 //! package.json: each entry of `scripts` is run by `npm run` / `yarn` / `pnpm` with
-//! `sh -c` in the package's directory.
+//! `sh -c` in the package's directory. Read by the shared reader
+//! ([`crate::specs::tasks::package_json`], which the walker also uses for `npm run X`).
 
-use super::{json_string, Command, Cwd, Extracted, Problem};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::collections::BTreeMap;
-
-#[derive(Deserialize)]
-struct Package<'a> {
-    #[serde(borrow, default)]
-    scripts: Option<BTreeMap<String, &'a RawValue>>,
-}
+use super::{Command, Cwd, Extracted};
+use crate::specs::tasks::package_json;
 
 pub fn extract(text: &str) -> Extracted {
     let mut out = Extracted::default();
-    let pkg: Package = match serde_json::from_str(text) {
-        Ok(p) => p,
-        Err(e) => {
-            let offset = offset_of(text, e.line(), e.column());
-            out.problems
-                .push(Problem::at(offset, format!("invalid JSON: {e}")));
-            return out;
+    match package_json::scripts(text) {
+        Ok(scripts) => {
+            for (_, m) in scripts {
+                out.commands.push(Command::new(m, Cwd::FileDir));
+            }
         }
-    };
-    let mut scripts: Vec<(usize, &RawValue)> = pkg
-        .scripts
-        .unwrap_or_default()
-        .into_values()
-        .map(|raw| {
-            let at = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-            (at, raw)
-        })
-        .collect();
-    scripts.sort_by_key(|(at, _)| *at);
-    for (at, raw) in scripts {
-        if !raw.get().starts_with('"') {
-            continue;
-        }
-        if let Some((m, _)) = json_string(text, at, &|i| i) {
-            out.commands.push(Command::new(m, Cwd::FileDir));
-        }
+        Err(p) => out.problems.push(p),
     }
     out
-}
-
-/// serde_json reports 1-based lines and columns (bytes); turn them into an offset.
-fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    (start + column.saturating_sub(1)).min(text.len())
 }
 
 #[cfg(test)]
