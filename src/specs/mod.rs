@@ -7,3 +7,5 @@ pub mod args;
 pub mod glob;
 pub mod http;
 pub mod opts;
+pub mod wrapper_defs;
+pub mod wrappers;
