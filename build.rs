@@ -14,6 +14,10 @@ use decision::Decision;
 #[allow(dead_code)]
 mod defs;
 
+#[path = "src/specs/wrapper_defs.rs"]
+#[allow(dead_code)]
+mod wrapper_defs;
+
 fn list(v: &[String]) -> String {
     let items: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
     format!("&[{}]", items.join(", "))
@@ -40,6 +44,8 @@ fn main() {
         .expect("policies/ exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
+        // The wrapper table is not a rule pack: compiled on its own below.
+        .filter(|p| p.file_name().and_then(|n| n.to_str()) != Some(WRAPPERS_FILE))
         .collect();
     files.sort();
     let mut out = String::from("pub static BUILTIN: &[StaticPack] = &[\n");
@@ -116,4 +122,43 @@ fn main() {
     out.push_str("];\n");
     let dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     std::fs::write(Path::new(&dir).join("builtin_policies.rs"), out).expect("write statics");
+    std::fs::write(Path::new(&dir).join("builtin_wrappers.rs"), wrappers()).expect("write");
+}
+
+const WRAPPERS_FILE: &str = "wrappers.toml";
+
+/// `policies/wrappers.toml` as `specs::wrappers::WRAPPERS` (without the examples).
+fn wrappers() -> String {
+    let path = Path::new("policies").join(WRAPPERS_FILE);
+    let text = std::fs::read_to_string(&path).expect("read wrappers");
+    let file: wrapper_defs::WrapperFile = match toml::from_str(&text) {
+        Ok(f) => f,
+        Err(e) => panic!("{}: {e}", path.display()),
+    };
+    let mut out = String::from("pub static WRAPPERS: &[StaticWrapper] = &[\n");
+    for w in &file.wrapper {
+        let runs = match w.runs.as_str() {
+            "rest" => "Rest",
+            "each" => "Each",
+            "exec" => "Exec",
+            "data" => "Data",
+            other => panic!("{}: unknown `runs = {other:?}`", path.display()),
+        };
+        let _ = writeln!(
+            out,
+            "StaticWrapper {{ names: {}, runs: Runs::{runs}, subcommands: {}, options_with_value: {}, operands: {}, code_options: {}, command_options: {}, after_dashes: {}, assignments: {}, exec_options: {}, batch_options: {} }},",
+            list(&w.names),
+            list(&w.subcommands),
+            list(&w.options_with_value),
+            w.operands,
+            list(&w.code_options),
+            list(&w.command_options),
+            w.after_dashes,
+            w.assignments,
+            list(&w.exec_options),
+            list(&w.batch_options),
+        );
+    }
+    out.push_str("];\n");
+    out
 }

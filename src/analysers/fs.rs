@@ -17,6 +17,8 @@ use crate::specs::http::{CURL, WGET};
 use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};
 
+mod container;
+
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Class {
     Fine,
@@ -216,6 +218,8 @@ pub struct Paths<'a> {
     ctx: &'a Context,
     /// Where the command runs (after any `cd` on the line).
     cwd: Option<&'a Path>,
+    /// The mounts of the container it runs in, if it runs in one started on the line.
+    container: Option<&'a crate::model::invocation::Mounts>,
 }
 
 impl<'a> Paths<'a> {
@@ -223,11 +227,15 @@ impl<'a> Paths<'a> {
         Paths {
             ctx,
             cwd: inv.cwd.as_deref(),
+            container: inv.container.as_deref(),
         }
     }
 
     /// Classify a target word of a recursive or bulk operation.
     pub fn classify(&self, w: &Word) -> Class {
+        if let Some(m) = self.container {
+            return self.classify_in_container(m, w);
+        }
         if maybe_empty_then_slash(w) {
             return Class::Sensitive(format!(
                 "`{}` starts with a variable that may be empty, which would leave an absolute path",
@@ -886,6 +894,9 @@ fn option_values(inv: &Invocation, spec: &Spec, names: &[&str]) -> Vec<Word> {
 /// Overwriting one file matters for system files, shell and SSH config, data files
 /// and git internals; files elsewhere are ordinary output.
 fn overwrite_class(paths: &Paths, w: &Word, ctx: &Context) -> Class {
+    if let Some(m) = paths.container {
+        return paths.classify_in_container(m, w);
+    }
     if w.is_dynamic() {
         return if maybe_empty_then_slash(w) {
             Class::Protected(format!(

@@ -125,6 +125,12 @@ pub struct Analyzer<'a> {
     /// Function calls already judged, by the state they were judged in.
     calls_judged: HashSet<u64>,
     started: Instant,
+    /// Judging an unknown program's arguments as a command (`runners/wrappers.rs`):
+    /// what is found there is capped, and not tried again inside.
+    in_unknown: bool,
+    /// The mounts of the container the commands being judged run in (`docker run
+    /// -v …`): paths inside map through them to the host or a named volume.
+    container: Option<Rc<invocation::Mounts>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -144,6 +150,8 @@ impl<'a> Analyzer<'a> {
             written_generation: 0,
             calls_judged: HashSet::new(),
             started: Instant::now(),
+            in_unknown: false,
+            container: None,
         }
     }
 
@@ -665,6 +673,14 @@ impl<'a> Analyzer<'a> {
     /// Match a final invocation against the policy.
     pub(crate) fn judge(&mut self, inv: &Invocation) {
         self.note_program(&inv.program);
+        if let Some(c) = &self.container {
+            // Files written inside a container are not the host's files.
+            let mut inv = inv.clone();
+            inv.container = Some(Rc::clone(c));
+            self.judge
+                .match_invocation(&inv, self.ctx, &mut self.findings);
+            return;
+        }
         self.note_file_writes(inv);
         self.judge
             .match_invocation(inv, self.ctx, &mut self.findings);

@@ -27,6 +27,9 @@ pub struct Invocation {
     pub fed_args: bool,
     /// Files written with known content earlier on the line, by path.
     pub written: Rc<HashMap<PathBuf, String>>,
+    /// Runs in a container started on this line (`docker run -v …`): its paths are
+    /// the container's own, except under these mounts.
+    pub container: Option<Rc<Mounts>>,
 }
 
 impl Invocation {
@@ -42,6 +45,7 @@ impl Invocation {
             remote: false,
             fed_args: false,
             written: Rc::default(),
+            container: None,
         }
     }
 
@@ -107,5 +111,77 @@ impl Redirect {
     /// Truncates or replaces the target file.
     pub fn overwrites(&self) -> bool {
         matches!(self.op.as_str(), ">" | ">|" | "&>")
+    }
+}
+
+/// The mounts of a container started on the line (`docker run -v HOST:CTR`,
+/// `--mount`, `--volumes-from`): what of the host or of named volumes its commands
+/// reach. Everything else is the container's own file system, gone with it.
+#[derive(Debug, Clone, Default)]
+pub struct Mounts {
+    pub mounts: Vec<Mount>,
+    /// `--volumes-from C`: volumes of other containers, mounted where those say.
+    pub volumes_from: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Mount {
+    /// Where it appears inside the container (absolute).
+    pub target: PathBuf,
+    pub source: MountSource,
+}
+
+#[derive(Debug, Clone)]
+pub enum MountSource {
+    /// A host directory or file (`-v /srv:/srv`, `--mount type=bind,…`).
+    Host(PathBuf),
+    /// A named volume (`-v pgdata:/var/lib/postgresql/data`).
+    Volume(String),
+    /// A source only known when the command runs (`-v "$DIR":/d`).
+    Unknown(String),
+}
+
+/// Where a path inside the container lands.
+#[derive(Debug, Clone)]
+pub enum Mapped<'m> {
+    /// On the host, at this path.
+    Host(PathBuf),
+    /// In a named volume: its name, and whether the path is its mount point.
+    Volume(&'m str, bool),
+    /// Under a mount whose source is not known.
+    Unknown(&'m str),
+    /// Above some mounts: a recursive operation here reaches into them.
+    Covers(Vec<&'m Mount>),
+    /// The container's own file system.
+    Own,
+}
+
+impl Mounts {
+    /// Map a path inside the container (absolute) through the mounts; the deepest
+    /// mount holding it wins, as in the kernel's mount table.
+    pub fn map(&self, p: &Path) -> Mapped<'_> {
+        let holder = self
+            .mounts
+            .iter()
+            .filter(|m| p.starts_with(&m.target))
+            .max_by_key(|m| m.target.components().count());
+        if let Some(m) = holder {
+            let rel = p.strip_prefix(&m.target).unwrap_or(Path::new(""));
+            return match &m.source {
+                MountSource::Host(h) => Mapped::Host(h.join(rel)),
+                MountSource::Volume(v) => Mapped::Volume(v, rel.as_os_str().is_empty()),
+                MountSource::Unknown(t) => Mapped::Unknown(t),
+            };
+        }
+        let below: Vec<&Mount> = self
+            .mounts
+            .iter()
+            .filter(|m| m.target.starts_with(p))
+            .collect();
+        if below.is_empty() {
+            Mapped::Own
+        } else {
+            Mapped::Covers(below)
+        }
     }
 }

@@ -8,3 +8,5 @@ pub mod glob;
 pub mod http;
 pub mod opts;
 pub mod tasks;
+pub mod wrapper_defs;
+pub mod wrappers;

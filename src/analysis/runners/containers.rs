@@ -1,8 +1,182 @@
 //! Containers and clusters: `docker exec`/`run`, `docker compose`, `kubectl exec`.
 
 use super::*;
+use crate::model::invocation::{Mount, MountSource, Mounts};
+
+/// `docker run`/`create` options that take the next word as their value.
+const RUN_VALUE_OPTS: &[&str] = &[
+    "-a", "--attach", "--add-host", "--annotation", "--blkio-weight", "--blkio-weight-device",
+    "--cap-add", "--cap-drop", "--cgroup-parent", "--cgroupns", "--cidfile", "-c",
+    "--cpu-shares", "--cpu-period", "--cpu-quota", "--cpu-rt-period", "--cpu-rt-runtime",
+    "--cpus", "--cpuset-cpus", "--cpuset-mems", "--device", "--device-cgroup-rule",
+    "--device-read-bps", "--device-read-iops", "--device-write-bps", "--device-write-iops",
+    "--dns", "--dns-option", "--dns-search", "--domainname", "--entrypoint", "-e", "--env",
+    "--env-file", "--expose", "--gpus", "--group-add", "--health-cmd", "--health-interval",
+    "--health-retries", "--health-start-period", "--health-timeout", "-h", "--hostname",
+    "--ip", "--ip6", "--ipc", "--isolation", "--kernel-memory", "-l", "--label",
+    "--label-file", "--link", "--link-local-ip", "--log-driver", "--log-opt",
+    "--mac-address", "-m", "--memory", "--memory-reservation", "--memory-swap",
+    "--memory-swappiness", "--mount", "--name", "--network", "--net", "--network-alias",
+    "--oom-score-adj", "--pid", "--pids-limit", "--platform", "-p", "--publish", "--pull",
+    "--restart", "--runtime", "--security-opt", "--shm-size", "--stop-signal",
+    "--stop-timeout", "--storage-opt", "--sysctl", "--tmpfs", "--ulimit", "-u", "--user",
+    "--userns", "--uts", "-v", "--volume", "--volume-driver", "--volumes-from", "-w",
+    "--workdir", "--detach-keys", "--pod", "--arch", "--os", "--variant", "--secret",
+    "--requires", "--uidmap", "--gidmap", "--subuidname", "--subgidname", "--userns",
+];
 
 impl Analyzer<'_> {
+    /// `docker run|create [OPTIONS] IMAGE CMD…`: the command runs in a new container
+    /// whose file system is its own, except what `-v`, `--mount` and `--volumes-from`
+    /// bring in; it is judged with those mounts (`Invocation::container`), so a path
+    /// under `-v /:/host` is the host's and one in a named volume is that volume's data.
+    /// Returns false when no command is given (the image's own runs).
+    pub(super) fn run_container(
+        &mut self,
+        args: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+    ) -> bool {
+        let global = ["-H", "--host", "-c", "--context", "--config", "-l", "--log-level"];
+        let mut i = skip_options(args, &global);
+        if args.get(i).and_then(|w| w.lit()).as_deref() == Some("container") {
+            i += 1;
+        }
+        if !matches!(args.get(i).and_then(|w| w.lit()).as_deref(), Some("run" | "create")) {
+            return false;
+        }
+        let rest = &args[i + 1..];
+        let mut mounts = Mounts::default();
+        let mut workdir: Option<PathBuf> = None;
+        let mut entrypoint: Option<Word> = None;
+        let mut interactive = false;
+        let mut j = 0;
+        while j < rest.len() {
+            let t = rest[j].text();
+            if t == "--" {
+                j += 1;
+                break;
+            }
+            if !t.starts_with('-') || t.len() < 2 {
+                break;
+            }
+            let (opt, value, used) = match t.split_once('=') {
+                Some((o, _)) if o.starts_with("--") => {
+                    (o.to_string(), Some(word_after(&rest[j], o.len() + 1)), 1)
+                }
+                _ if RUN_VALUE_OPTS.contains(&t.as_str()) => (t.clone(), rest.get(j + 1).cloned(), 2),
+                // `-v/src:/dst`, `-w/app`: a short option with its value attached.
+                _ if !t.starts_with("--") && matches!(&t[..2], "-v" | "-w" | "-e" | "-u") && t.len() > 2 => {
+                    (t[..2].to_string(), Some(word_after(&rest[j], 2)), 1)
+                }
+                _ => {
+                    interactive |= t == "--interactive"
+                        || (!t.starts_with("--") && t[1..].chars().all(|c| c.is_ascii_alphabetic()) && t.contains('i'));
+                    (t.clone(), None, 1)
+                }
+            };
+            j += used;
+            let Some(v) = value else { continue };
+            match opt.as_str() {
+                "-v" | "--volume" => mounts.mounts.extend(self.volume_option(&v, cmd)),
+                "--mount" => mounts.mounts.extend(self.mount_option(&v, cmd)),
+                "--volumes-from" => mounts.volumes_from.push(v.text()),
+                "-w" | "--workdir" => {
+                    workdir = v.lit().filter(|d| d.starts_with('/')).map(PathBuf::from);
+                }
+                "--entrypoint" => entrypoint = Some(v),
+                _ => {}
+            }
+        }
+        // The image, then the command.
+        let mut words: Vec<Word> = entrypoint.into_iter().collect();
+        words.extend(rest.get(j + 1..).unwrap_or(&[]).iter().cloned());
+        if words.is_empty() {
+            return false;
+        }
+        self.note_program("docker");
+        let inner = Cmd {
+            words,
+            env: cmd.env.clone(),
+            redirects: Vec::new(),
+            stdin: if interactive {
+                self.forwarded_stdin(&cmd.stdin)
+            } else {
+                Stdin::Inherit
+            },
+            span: cmd.span.clone(),
+            cwd: workdir.clone(),
+            remote: true,
+            fed_args: cmd.fed_args,
+        };
+        let mut s = scope.clone();
+        s.cwd = workdir;
+        let outer = self.container.replace(Rc::new(mounts));
+        self.run_cmd(inner, fr, &mut s, nd + 1);
+        self.container = outer;
+        true
+    }
+
+    /// `-v SRC:DST[:OPTS]`: a host path (absolute, `~`, `.`) or a named volume.
+    /// Read-only mounts cannot be deleted through; a bare `-v /data` is a new
+    /// anonymous volume.
+    fn volume_option(&self, v: &Word, cmd: &Cmd) -> Option<Mount> {
+        let text = v.text();
+        let mut parts = text.splitn(3, ':');
+        let src = parts.next()?;
+        let dst = parts.next()?;
+        let opts = parts.next().unwrap_or("");
+        if opts.split(',').any(|o| o == "ro" || o == "readonly") || !dst.starts_with('/') {
+            return None;
+        }
+        Some(Mount {
+            target: PathBuf::from(dst),
+            source: self.mount_source(v, src, cmd),
+        })
+    }
+
+    /// `--mount type=bind|volume,source=…,target=…[,readonly]`.
+    fn mount_option(&self, v: &Word, cmd: &Cmd) -> Option<Mount> {
+        let text = v.text();
+        let (mut other, mut src, mut dst, mut ro) = (false, None, None, false);
+        for field in text.split(',') {
+            let (k, val) = field.split_once('=').unwrap_or((field, "true"));
+            match k {
+                "type" => other = val != "bind" && val != "volume",
+                "source" | "src" => src = Some(val),
+                "target" | "destination" | "dst" => dst = Some(val),
+                "readonly" | "ro" => ro = val != "false" && val != "0",
+                _ => {}
+            }
+        }
+        let dst = dst.filter(|d| d.starts_with('/'))?;
+        if ro || other {
+            return None;
+        }
+        let source = self.mount_source(v, src?, cmd);
+        Some(Mount {
+            target: PathBuf::from(dst),
+            source,
+        })
+    }
+
+    /// A mount's source: a host path when it looks like one, else a volume's name.
+    fn mount_source(&self, v: &Word, src: &str, cmd: &Cmd) -> MountSource {
+        if v.lit().is_none() {
+            return MountSource::Unknown(src.to_string());
+        }
+        let is_path = src.starts_with('/') || src.starts_with('~') || src.starts_with('.');
+        if !is_path {
+            return MountSource::Volume(src.to_string());
+        }
+        match scope::resolve(src, cmd.cwd.as_deref(), self.ctx.home.as_deref()) {
+            Some(p) => MountSource::Host(p),
+            None => MountSource::Unknown(src.to_string()),
+        }
+    }
+
     /// `docker exec C CMD…`, `docker compose exec|run S CMD…`, `docker run IMG CMD…`:
     /// rewrites `cmd` to the command run in the container.
     pub(super) fn unwrap_container(&mut self, name: &str, args: &[Word], cmd: &mut Cmd) -> bool {

@@ -25,6 +25,7 @@ mod remote;
 mod shells;
 mod tasks;
 mod writes;
+mod wrappers;
 
 use interpreters::*;
 use prefix::*;
@@ -300,6 +301,12 @@ impl Analyzer<'_> {
                         if t == "--" {
                             i += 1;
                             break;
+                        } else if t == "-" {
+                            // `env -` is `env -i`.
+                            i += 1;
+                        } else if t == "-P" || t == "--path" {
+                            // BSD `env -P ALTPATH`: where to look the program up.
+                            i += 2;
                         } else if t == "-u" || t == "--unset" || t == "-C" || t == "--chdir" {
                             if t == "-C" || t == "--chdir" {
                                 cmd.cwd = args
@@ -320,10 +327,27 @@ impl Analyzer<'_> {
                             split = args.get(i + 1).cloned();
                             i += 2;
                             break;
-                        } else if let Some(s) = t.strip_prefix("-S").filter(|s| !s.is_empty()) {
-                            split = Some(Word::literal(s, args[i].span.clone()));
+                        } else if t.starts_with("--split-string=") {
+                            split = Some(word_after(&args[i], "--split-string=".len()));
                             i += 1;
                             break;
+                        } else if let Some(p) = short_cluster_s(&t) {
+                            // `-S CODE`, `-SCODE`, `-iS CODE`, `-vS'CODE'`.
+                            if t.len() > p + 1 {
+                                split = Some(word_after(&args[i], p + 1));
+                                i += 1;
+                            } else {
+                                split = args.get(i + 1).cloned();
+                                i += 2;
+                            }
+                            break;
+                        } else if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
+                            // A cluster ending in an option that takes a value: `-iu VAR`.
+                            i += if matches!(t.chars().last(), Some('u' | 'C' | 'P')) {
+                                2
+                            } else {
+                                1
+                            };
                         } else if t.starts_with('-') && t.len() > 1 {
                             i += 1;
                         } else if let Some((k, _)) = is_assignment(&t) {
@@ -336,11 +360,16 @@ impl Analyzer<'_> {
                     }
                     let mut rest: Vec<Word> = Vec::new();
                     if let Some(s) = split {
+                        // The split words are read by env again: they may hold options
+                        // and assignments of their own (`env -S 'A=1 -i rm -rf ~'`).
                         let text = s.text();
                         match shell_words::split(&text) {
-                            Ok(parts) => rest.extend(
-                                parts.into_iter().map(|p| Word::literal(p, s.span.clone())),
-                            ),
+                            Ok(parts) => {
+                                rest.push(Word::literal("env", s.span.clone()));
+                                rest.extend(
+                                    parts.into_iter().map(|p| Word::literal(p, s.span.clone())),
+                                );
+                            }
                             Err(_) => rest.push(s),
                         }
                     }
@@ -542,6 +571,9 @@ impl Analyzer<'_> {
                 }
                 "ssh" => return self.unwrap_ssh(&args, cmd, fr, scope),
                 "docker" | "podman" | "nerdctl" => {
+                    if self.run_container(&args, &cmd, fr, scope, nd) {
+                        return self.judge_plain(&name, args, &cmd);
+                    }
                     if self.unwrap_container(&name, &args, &mut cmd) {
                         cmd.stdin = self.forwarded_stdin(&cmd.stdin);
                         continue;
@@ -595,6 +627,17 @@ impl Analyzer<'_> {
                 }
                 _ => {}
             }
+            if let Some(w) = crate::specs::wrappers::wrapper(&name) {
+                if w.runs != crate::specs::wrappers::Runs::Data {
+                    match self.unwrap_table(&name, w, &args, &mut cmd, fr, scope, nd) {
+                        wrappers::Unwrapped::Command(words) => {
+                            cmd.words = words;
+                            continue;
+                        }
+                        wrappers::Unwrapped::Done => return self.judge_plain(&name, args, &cmd),
+                    }
+                }
+            }
             if let Some((_, code_flags)) = INTERPRETERS
                 .iter()
                 .find(|(n, _)| *n == name || interp_family(&name) == Some(*n))
@@ -610,6 +653,7 @@ impl Analyzer<'_> {
                 self.unwrap_awk(&args, &cmd, fr, scope);
                 return self.judge_plain(&name, args, &cmd);
             }
+            self.try_unknown_runner(&name, &args, &cmd, fr, scope, nd);
             return self.judge_plain(&name, args, &cmd);
         }
     }
@@ -811,6 +855,16 @@ impl Value {
     pub fn is_known(&self) -> bool {
         matches!(self, Value::Known(_))
     }
+}
+
+/// Where `S` sits in a short option cluster made of env's flags (`-S`, `-iS`, `-0vS`).
+fn short_cluster_s(t: &str) -> Option<usize> {
+    let body = t.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
+    let p = body.find('S')?;
+    body[..p]
+        .chars()
+        .all(|c| matches!(c, 'i' | '0' | 'v'))
+        .then_some(p + 1)
 }
 
 /// The word without its first `n` bytes of literal text (`--chdir=DIR` → `DIR`).

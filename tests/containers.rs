@@ -1,0 +1,120 @@
+//! Containers reach the host and named volumes through their mounts: a command run
+//! by `docker|podman run` is judged with its container paths mapped through `-v`,
+//! `--mount` and `--volumes-from` (a host directory is judged as that directory, a
+//! named volume's contents are data); paths under no mount are the container's own
+//! and pass. Database and other clients run from images are judged like the same
+//! client on the host.
+//!
+//! All run in the example context: HOME=/home/user, working directory
+//! /home/user/project.
+
+use interlock::{Context, Decision, Engine};
+
+fn decide(cmd: &str) -> (Decision, Vec<String>) {
+    let v = Engine::builtin().decide(cmd, &Context::example());
+    (v.decision, v.findings.into_iter().map(|f| f.rule).collect())
+}
+
+fn assert_verdict(cmds: &[&str], want: Decision, rule: &str) {
+    let mut bad = Vec::new();
+    for c in cmds {
+        let (d, rules) = decide(c);
+        if d != want || !rules.iter().any(|r| r == rule) {
+            bad.push(format!("{c:?} gave {d:?} {rules:?}, want {want:?} by {rule}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+fn assert_passes(cmds: &[&str]) {
+    let mut bad = Vec::new();
+    for c in cmds {
+        let (d, rules) = decide(c);
+        if d != Decision::Allow {
+            bad.push(format!("{c:?} was stopped by {rules:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+#[test]
+fn host_directories_mounted_in_are_judged_as_the_host_paths() {
+    assert_verdict(
+        &[
+            "docker run -v /:/host alpine rm -rf /host/home",
+            "docker run --rm -v /:/host alpine rm -rf /host",
+            "docker run -v $HOME:/h alpine rm -rf /h",
+            "docker run -v ~:/h alpine sh -c 'rm -rf /h'",
+            "docker run -v /home/user:/data -w /data alpine rm -rf .",
+            "podman run --rm -v /etc:/mnt/etc alpine rm -rf /mnt/etc",
+            "docker run --mount type=bind,source=/,target=/host alpine rm -rf /host/usr",
+            "docker run --mount=type=bind,src=/home/user,dst=/x alpine sh -c 'cd /x && rm -rf *'",
+            "docker container run -v /:/host --entrypoint sh alpine -c 'rm -rf /host/etc'",
+            "nerdctl run -v /:/host alpine rm -rf /host/",
+            "sudo docker run --privileged -v /:/host alpine chroot /host rm -rf /home",
+        ],
+        Decision::Deny,
+        "fs.delete-critical",
+    );
+    // Outside the project on the host: a confirm, as on the host.
+    assert_verdict(
+        &["docker run -v /home/user/other:/o alpine rm -rf /o"],
+        Decision::Confirm,
+        "fs.delete-protected",
+    );
+}
+
+#[test]
+fn named_volumes_hold_data() {
+    assert_verdict(
+        &[
+            "docker run -v pgdata:/var/lib/postgresql/data alpine rm -rf /var/lib/postgresql/data",
+            "docker run --rm -v pgdata:/data alpine sh -c 'rm -rf /data/*'",
+            "docker run --mount type=volume,source=mysql,target=/var/lib/mysql alpine rm -rf /var/lib/mysql/app",
+            "podman run -v redis-data:/data alpine find /data -delete",
+            "docker run --volumes-from db alpine rm -rf /var/lib/postgresql",
+            "docker run -v pgdata:/data alpine rm -rf /",
+        ],
+        Decision::Confirm,
+        "fs.delete-protected",
+    );
+}
+
+#[test]
+fn the_containers_own_files_and_read_only_mounts_pass() {
+    assert_passes(&[
+        "docker run --rm alpine rm -rf /tmp/x",
+        "docker run --rm alpine rm -rf /",
+        "docker run --rm alpine sh -c 'rm -rf /var/cache/apk/*'",
+        "docker run -v /:/host:ro alpine rm -rf /host/home",
+        "docker run --mount type=bind,source=/,target=/host,readonly alpine rm -rf /host/home",
+        "docker run -v $PWD:/src rust cargo build",
+        "docker run --rm -v $PWD:/w alpine rm -rf /w/target",
+        "docker run --rm -v $PWD:/w -w /w node:20 rm -rf node_modules",
+        "docker run -v pgdata:/data alpine ls /data",
+        "docker run -v pgdata:/data alpine rm -rf /tmp/scratch",
+        "docker run --rm -v pgdata:/v -v $PWD:/b alpine tar czf /b/vol.tgz -C /v .",
+        "docker run -d --name db -v pgdata:/var/lib/postgresql/data postgres:16",
+        "docker run --rm -it ubuntu bash",
+        "docker run --rm postgres psql -h db -c 'SELECT 1'",
+    ]);
+}
+
+#[test]
+fn clients_run_from_images_are_judged_like_on_the_host() {
+    assert_verdict(
+        &[
+            "docker run --rm postgres psql -h prod-db -c 'DROP DATABASE prod'",
+            "docker run --rm -e PGPASSWORD=x postgres:16 psql -h prod-db -U app -c 'DROP TABLE users'",
+            "docker exec db psql -c 'DROP TABLE x'",
+            "docker run --rm --network host mysql mysql -h 10.0.0.5 -e 'DROP DATABASE shop'",
+            "podman run --rm postgres sh -c \"psql -h prod -c 'DROP SCHEMA public CASCADE'\"",
+        ],
+        Decision::Confirm,
+        "database.sql-drop",
+    );
+    let (d, _) = decide("docker run --rm mongo mongosh mongodb://prod --eval 'db.dropDatabase()'");
+    assert_ne!(d, Decision::Allow);
+    let (d, _) = decide("docker run --rm redis redis-cli -h prod FLUSHALL");
+    assert_ne!(d, Decision::Allow);
+}
