@@ -284,7 +284,17 @@ impl<'a> Paths<'a> {
                 w.text()
             ));
         };
-        let class = self.classify_path(&path, reach);
+        let mut class = self.classify_path(&path, reach);
+        // The shell expands the pattern first: `.g?t` is `.git` wherever `.git` is.
+        if w.glob && !w.is_dynamic() {
+            let home = self.ctx.home.as_deref();
+            for hit in super::fs_glob::matches(&prefix, |b| resolve(b, self.cwd, home)) {
+                let c = self.classify_path(&hit, Reach::Exact);
+                if c.level() > class.level() || (class.level() == 0 && c.level() > 0) {
+                    class = c;
+                }
+            }
+        }
         // A glob or name whose last component names data (`*.sqlite`) is data.
         if class.level() == 0 && is_data_name(&prefix) {
             return Class::Sensitive(format!("{} holds database files", w.text()));

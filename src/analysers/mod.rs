@@ -4,6 +4,7 @@
 pub mod datastores;
 pub mod exec;
 pub mod fs;
+mod fs_glob;
 pub mod graphql;
 pub mod http;
 pub mod kube;

@@ -582,10 +582,10 @@ impl<'a> Analyzer<'a> {
                 }
                 "ERROR" if fr.text(c).len() == 1 => {}
                 "variable_assignment" => {
-                    let name = c
-                        .child_by_field_name("name")
-                        .map(|x| fr.text(x).to_string())
-                        .unwrap_or_default();
+                    let name = match c.child_by_field_name("name") {
+                        Some(x) => self.assigned_name(x, fr, scope, nd, named),
+                        None => String::new(),
+                    };
                     let value = match c.child_by_field_name("value") {
                         Some(v) => self.expand_joined(v, fr, scope, nd, named),
                         None => Word::literal("", fr.span(c)),
@@ -628,6 +628,16 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                     words.extend(more);
+                }
+            }
+        }
+        // `rm -rf 2>/dev/null /`: the grammar reads every word after a redirection's
+        // target as more targets; the shell reads them as arguments.
+        for r in &redirect_nodes {
+            if matches!(r.kind(), "file_redirect" | "herestring_redirect") {
+                let targets = named_children(*r).filter(|c| c.kind() != "file_descriptor");
+                for extra in targets.skip(1).collect::<Vec<_>>() {
+                    words.extend(self.expand(extra, fr, scope, nd + 1, named));
                 }
             }
         }

@@ -15,7 +15,8 @@ impl Analyzer<'_> {
         let Some(name) = n.child_by_field_name("name") else {
             return;
         };
-        let name = fr.text(name).to_string();
+        let subscripted = name.kind() == "subscript";
+        let name = self.assigned_name(name, fr, scope, nd, named);
         if name.starts_with("INTERLOCK_") {
             self.event(
                 "interlock.env",
@@ -63,7 +64,33 @@ impl Analyzer<'_> {
             }
             (_, _, v) => v,
         };
+        if subscripted {
+            // One element of an array: the array is no longer what it was.
+            scope.set_var(name, Value::Unknown { maybe_empty: true });
+            return;
+        }
         scope.set_var(name, value);
+    }
+
+    /// The variable an assignment names. `arr[$(cmd)]=1`: the subscript is expanded
+    /// (and its substitutions run) before the assignment.
+    pub(super) fn assigned_name(
+        &mut self,
+        name: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) -> String {
+        if name.kind() != "subscript" {
+            return fr.text(name).to_string();
+        }
+        if let Some(index) = name.child_by_field_name("index") {
+            self.expand(index, fr, scope, nd + 1, named);
+        }
+        name.child_by_field_name("name")
+            .map(|b| fr.text(b).to_string())
+            .unwrap_or_default()
     }
 
     pub(super) fn declare(

@@ -116,7 +116,17 @@ impl Analyzer<'_> {
         }
         let mut f = Fields::new(span);
         self.build(n, fr, scope, nd, named, &mut f, false, true);
-        f.finish()
+        let mut words = f.finish();
+        // The grammar splits `r[m]` into several words; the pattern is the whole.
+        if n.kind() == "concatenation"
+            && only_plain_words(n)
+            && unescape_unquoted(fr.text(n)).1
+        {
+            for w in &mut words {
+                w.glob = true;
+            }
+        }
+        words
     }
 
     /// Expand without field splitting (assignment values, redirect targets).
@@ -159,6 +169,25 @@ impl Analyzer<'_> {
                 }
                 let (mut text, glob) = unescape_unquoted(raw);
                 if word_start && !raw.starts_with('\\') {
+                    // `~+` is $PWD and `~-` is $OLDPWD (unknown here).
+                    let dir_tilde = |t: &str, c: char| {
+                        t.strip_prefix('~')
+                            .and_then(|r| r.strip_prefix(c))
+                            .filter(|r| r.is_empty() || r.starts_with('/'))
+                            .map(str::to_string)
+                    };
+                    if let Some(rest) = dir_tilde(&text, '+') {
+                        match scope.cwd.as_ref().and_then(|c| c.to_str()) {
+                            Some(cwd) => text = format!("{cwd}{rest}"),
+                            None => {
+                                f.unknown("PWD", false);
+                                text = rest;
+                            }
+                        }
+                    } else if let Some(rest) = dir_tilde(&text, '-') {
+                        f.unknown("OLDPWD", false);
+                        text = rest;
+                    }
                     if let Some(home) = self.ctx.home.as_ref().and_then(|h| h.to_str()) {
                         if text == "~" || text.starts_with("~/") {
                             text = format!("{home}{}", &text[1..]);

@@ -33,6 +33,10 @@ pub(super) const PREFIX_RUNNERS: &[(&str, &[&str], usize)] = &[
     ("pkexec", &["--user"], 0),
     ("nohup", &[], 0),
     ("coproc", &[], 0),
+    // `time { …; }` and `time ! …` are read by the grammar as a command `time` whose
+    // arguments start with `{` or `!`: the group's commands run.
+    ("{", &[], 0),
+    ("!", &[], 0),
     ("setsid", &[], 0),
     ("time", &["-f", "--format", "-o", "--output"], 0),
     ("nice", &["-n", "--adjustment"], 0),
