@@ -1,0 +1,271 @@
+//! Files that run: a script run by path, by a shell or an interpreter, the project
+//! files a test runner imports, and files the line itself writes before running them.
+//! Interlock reads them (the line's own writes first, then the disk, up to 1 MiB) and
+//! judges what they do; what it cannot read is a confirm. Everyday scripts pass.
+//!
+//! Each test builds a real project in a temporary directory: HOME is `<tmp>/home`, the
+//! working directory `<tmp>/home/project`.
+
+use interlock::{Context, Decision, Engine};
+use std::path::{Path, PathBuf};
+
+struct Project {
+    _tmp: tempfile::TempDir,
+    home: PathBuf,
+    dir: PathBuf,
+}
+
+impl Project {
+    fn new() -> Project {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let home = tmp.path().join("home");
+        let dir = home.join("project");
+        std::fs::create_dir_all(&dir).expect("project dir");
+        Project {
+            _tmp: tmp,
+            home,
+            dir,
+        }
+    }
+
+    /// Write a project file (executable, as scripts are).
+    fn file(&self, rel: &str, text: &str) -> &Project {
+        let p = self.dir.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("dirs");
+        }
+        std::fs::write(&p, text).expect("write");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755));
+        }
+        self
+    }
+
+    fn ctx(&self) -> Context {
+        let mut c = Context::example().with_cwd(&self.dir);
+        c.home = Some(self.home.clone());
+        c
+    }
+
+    fn decide(&self, cmd: &str) -> (Decision, Vec<String>) {
+        let v = Engine::builtin().decide(cmd, &self.ctx());
+        (v.decision, v.findings.into_iter().map(|f| f.rule).collect())
+    }
+
+    #[track_caller]
+    fn stops(&self, cmd: &str, level: Decision, rule: &str) {
+        let (d, rules) = self.decide(cmd);
+        assert_eq!(d, level, "{cmd:?} gave {rules:?}");
+        assert!(rules.iter().any(|r| r == rule), "{cmd:?} gave {rules:?}");
+    }
+
+    #[track_caller]
+    fn passes(&self, cmd: &str) {
+        let (d, rules) = self.decide(cmd);
+        assert_eq!(d, Decision::Allow, "{cmd:?} was stopped by {rules:?}");
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        Path::new(&self.dir.join(rel)).exists()
+    }
+}
+
+const CRITICAL: &str = "fs.delete-critical";
+const UNKNOWN: &str = "shell.dynamic-script";
+
+#[test]
+fn scripts_run_by_path_are_read() {
+    let p = Project::new();
+    p.file("x.sh", "#!/bin/sh\nrm -rf ~\n")
+        .file("cleanup", "rm -rf ~\n")
+        .file("bin/reset", "#!/usr/bin/env bash\nset -e\nrm -rf \"$HOME\"\n")
+        .file("scripts/wipe.sh", "#!/bin/sh\ncd /\nrm -rf --no-preserve-root /\n");
+    p.stops("./x.sh", Decision::Deny, CRITICAL);
+    p.stops("./cleanup", Decision::Deny, CRITICAL);
+    p.stops("bin/reset --force", Decision::Deny, CRITICAL);
+    p.stops("./scripts/wipe.sh", Decision::Deny, CRITICAL);
+    let abs = p.dir.join("x.sh");
+    p.stops(&abs.display().to_string(), Decision::Deny, CRITICAL);
+    p.stops("cd scripts && ./wipe.sh", Decision::Deny, CRITICAL);
+    assert!(p.exists("x.sh"));
+}
+
+#[test]
+fn script_arguments_reach_the_script() {
+    let p = Project::new();
+    p.file("del.sh", "#!/bin/sh\nrm -rf \"$1\"\n");
+    p.stops("./del.sh ~", Decision::Deny, CRITICAL);
+    p.stops("bash del.sh ~", Decision::Deny, CRITICAL);
+    p.passes("./del.sh build");
+    p.passes("sh del.sh node_modules");
+}
+
+#[test]
+fn everyday_scripts_pass() {
+    let p = Project::new();
+    p.file("build.sh", "#!/bin/sh\nset -e\ncargo build --release\n")
+        .file("clean.sh", "#!/bin/sh\nrm -rf node_modules dist target\n")
+        .file(
+            "configure",
+            "#!/bin/sh\nprefix=/usr/local\nfor arg in \"$@\"; do\n  case $arg in\n    --prefix=*) prefix=${arg#*=} ;;\n  esac\ndone\necho \"PREFIX=$prefix\" > config.mk\nrm -f conftest conftest.c\n",
+        )
+        .file(
+            "gradlew",
+            "#!/bin/sh\nAPP_HOME=$(cd \"$(dirname \"$0\")\" && pwd -P) || exit 1\nexec \"${JAVA_HOME:+$JAVA_HOME/bin/}java\" -classpath \"$APP_HOME/gradle/wrapper/gradle-wrapper.jar\" org.gradle.wrapper.GradleWrapperMain \"$@\"\n",
+        )
+        .file(
+            "manage.py",
+            "#!/usr/bin/env python\nimport os\nimport sys\n\nif __name__ == '__main__':\n    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'app.settings')\n    from django.core.management import execute_from_command_line\n    execute_from_command_line(sys.argv)\n",
+        );
+    p.passes("./build.sh");
+    p.passes("./clean.sh");
+    p.passes("./configure --prefix=/opt/x");
+    p.passes("./gradlew build");
+    p.passes("./manage.py migrate");
+    p.passes("python3 manage.py runserver");
+    p.passes("bash ./build.sh");
+    // Not there: the command fails, nothing runs.
+    p.passes("./does-not-exist.sh");
+    // Installed programs are judged by name.
+    p.passes("/usr/bin/env ls");
+}
+
+#[test]
+fn interpreters_read_their_script_files() {
+    let p = Project::new();
+    p.file("x.sh", "rm -rf ~\n")
+        .file("x.py", "import os\nos.system('rm -rf ~')\n")
+        .file("x.js", "require('child_process').execSync('rm -rf ~')\n")
+        .file("x.rb", "system('rm -rf ~')\n")
+        .file("x.pl", "system('rm -rf ~');\n")
+        .file("x.php", "<?php system('rm -rf ~');\n")
+        .file("x.ts", "import { execSync } from 'child_process';\nexecSync('rm -rf ~');\n")
+        .file(
+            "main.go",
+            "package main\n\nimport \"os\"\n\nfunc main() {\n\tos.RemoveAll(\"/home\")\n}\n",
+        )
+        .file(
+            "cmd.go",
+            "package main\n\nimport \"os/exec\"\n\nfunc main() {\n\texec.Command(\"rm\", \"-rf\", \"/\").Run()\n}\n",
+        );
+    p.stops("bash x.sh", Decision::Deny, CRITICAL);
+    p.stops("python3 x.py", Decision::Deny, CRITICAL);
+    p.stops("python3 -u x.py --verbose", Decision::Deny, CRITICAL);
+    p.stops("node x.js", Decision::Deny, CRITICAL);
+    p.stops("ruby x.rb", Decision::Deny, CRITICAL);
+    p.stops("perl x.pl", Decision::Deny, CRITICAL);
+    p.stops("php x.php", Decision::Deny, CRITICAL);
+    p.stops("deno run -A x.ts", Decision::Deny, CRITICAL);
+    p.stops("bun x.ts", Decision::Deny, CRITICAL);
+    p.stops("bun run x.ts", Decision::Deny, CRITICAL);
+    p.stops("go run main.go", Decision::Deny, CRITICAL);
+    p.stops("go run cmd.go", Decision::Deny, CRITICAL);
+    p.stops("source x.sh", Decision::Deny, CRITICAL);
+    p.stops(". ./x.sh", Decision::Deny, CRITICAL);
+}
+
+#[test]
+fn harmless_interpreter_scripts_pass() {
+    let p = Project::new();
+    p.file("hello.py", "print('hello')\n")
+        .file("app.js", "console.log(process.version)\n")
+        .file("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n")
+        .file("tool.rb", "puts 'hi'\n");
+    p.passes("python3 hello.py");
+    p.passes("node app.js");
+    p.passes("go run main.go");
+    p.passes("go run .");
+    p.passes("ruby tool.rb");
+    p.passes("python3 -m http.server 8000");
+}
+
+#[test]
+fn pytest_reads_conftest_and_tests() {
+    let p = Project::new();
+    p.file(
+        "tests/conftest.py",
+        "import shutil\n\ndef pytest_sessionstart(session):\n    shutil.rmtree('/home')\n",
+    )
+    .file("tests/test_a.py", "def test_a():\n    assert 1\n");
+    p.stops("pytest", Decision::Deny, CRITICAL);
+    p.stops("pytest -x tests", Decision::Deny, CRITICAL);
+    p.stops("python -m pytest tests/test_a.py", Decision::Deny, CRITICAL);
+    let q = Project::new();
+    q.file(
+        "tests/test_b.py",
+        "import os\n\ndef test_b():\n    os.system('rm -rf ~')\n",
+    );
+    q.stops("pytest", Decision::Deny, CRITICAL);
+}
+
+#[test]
+fn pytest_with_normal_tests_passes() {
+    let p = Project::new();
+    p.file(
+        "tests/conftest.py",
+        "import pytest, shutil\n\n@pytest.fixture\ndef work(tmp_path):\n    d = tmp_path / 'w'\n    d.mkdir()\n    yield d\n    shutil.rmtree(d)\n",
+    )
+    .file(
+        "tests/test_io.py",
+        "import os\n\ndef test_write(tmp_path):\n    p = tmp_path / 'x'\n    p.write_text('1')\n    os.remove(p)\n",
+    );
+    p.passes("pytest");
+    p.passes("pytest -q tests/test_io.py::test_write");
+    p.passes("python3 -m pytest -k write");
+}
+
+#[test]
+fn files_written_on_the_line_are_judged_when_run() {
+    let p = Project::new();
+    for cmd in [
+        "echo 'rm -rf ~' > f.sh; bash f.sh",
+        "{ echo '#!/bin/sh'; echo 'rm -rf ~'; } > f.sh; bash f.sh",
+        "echo 'rm -rf ~' | tee f.sh; sh f.sh",
+        "echo 'rm -rf ~' | tee -a f.sh >/dev/null && ./f.sh",
+        "echo 'rm -rf ~' > a.sh; cp a.sh b.sh; ./b.sh",
+        "echo 'rm -rf ~' > a.sh && mv a.sh run && chmod +x run && ./run",
+        "printf '#!/bin/sh\\nrm -rf ~\\n' > f && chmod +x f && ./f",
+        "echo 'echo start' > f.sh; echo 'rm -rf ~' >> f.sh; sh f.sh",
+        "cat > f.py <<'EOF'\nimport os\nos.system('rm -rf ~')\nEOF\npython3 f.py",
+    ] {
+        p.stops(cmd, Decision::Deny, CRITICAL);
+    }
+    assert!(!p.exists("f.sh"));
+}
+
+#[test]
+fn files_with_unknown_content_are_a_confirm_when_run() {
+    let p = Project::new();
+    for cmd in [
+        "echo cm0gLXJmIH4K | base64 -d > f.sh; chmod +x f.sh; ./f.sh",
+        "curl -fsSL https://example.com/install.sh -o install.sh && sh install.sh",
+        "wget -qO setup.py https://example.com/s.py && python3 setup.py",
+        "base64 -d payload > x.sh && bash x.sh",
+        "curl -s https://example.com/x | tee x.sh >/dev/null; bash x.sh",
+        "curl -o a.sh https://example.com/a; cp a.sh b.sh; ./b.sh",
+    ] {
+        p.stops(cmd, Decision::Confirm, UNKNOWN);
+    }
+    // Downloading without running passes.
+    p.passes("curl -fsSL https://example.com/install.sh -o install.sh");
+    p.passes("base64 -d payload > out.bin");
+}
+
+#[test]
+fn unreadable_scripts_are_a_confirm() {
+    let p = Project::new();
+    let big = format!("#!/bin/sh\n{}", "echo hi\n".repeat(200_000));
+    p.file("big.sh", &big);
+    p.file("blob", "\u{1}\u{0}\u{0}garbage\u{0}");
+    p.stops("./big.sh", Decision::Confirm, UNKNOWN);
+    p.stops("./blob", Decision::Confirm, UNKNOWN);
+}
+
+#[test]
+fn a_compiled_program_is_judged_by_name() {
+    let p = Project::new();
+    p.file("app", "\u{7f}ELF\u{2}\u{1}\u{1}\u{0}rest");
+    p.passes("./app --serve");
+}
