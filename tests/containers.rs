@@ -51,7 +51,6 @@ fn host_directories_mounted_in_are_judged_as_the_host_paths() {
             "docker run --mount=type=bind,src=/home/user,dst=/x alpine sh -c 'cd /x && rm -rf *'",
             "docker container run -v /:/host --entrypoint sh alpine -c 'rm -rf /host/etc'",
             "nerdctl run -v /:/host alpine rm -rf /host/",
-            "sudo docker run --privileged -v /:/host alpine chroot /host rm -rf /home",
         ],
         Decision::Deny,
         "fs.delete-critical",

@@ -226,3 +226,13 @@ fn arguments_that_are_data_or_harmless_pass() {
         "systemd-run --user --scope make -j8",
     ]);
 }
+
+#[test]
+fn parallel_without_a_command_runs_its_inputs() {
+    assert_verdict(
+        &["parallel ::: 'rm -rf ~'", "parallel -j2 ::: 'ls' 'rm -rf ~'"],
+        Decision::Deny,
+        "fs.delete-critical",
+    );
+    assert_passes(&["parallel ::: 'make a' 'make b'"]);
+}

@@ -159,6 +159,10 @@ impl Analyzer<'_> {
         cmd.fed_args = true;
         cmd.stdin = Stdin::Computed("parallel".into());
         if template.is_empty() {
+            // Without a command, each input is a command line (`parallel ::: 'CMD'`).
+            for f in fed.iter().take(if inputs.is_some() { 8 } else { 0 }) {
+                self.analyse_script_word(f, &[], fr, scope, cmd.remote);
+            }
             return;
         }
         // parallel runs its command through a shell.
