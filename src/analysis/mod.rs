@@ -10,6 +10,7 @@
 pub mod interp;
 pub use crate::model::invocation;
 mod functions;
+mod programs;
 mod redirects;
 mod runners;
 pub mod scope;
@@ -115,6 +116,9 @@ pub struct Analyzer<'a> {
     /// Files written with known content so far on the line (`echo … > x.sh`). Not part
     /// of a scope: a file a subshell or a substitution writes stays written.
     written: Rc<HashMap<PathBuf, String>>,
+    /// Links and copies of programs made on the line (`ln -s /bin/rm ./x`): path →
+    /// the program it is. Like `written`, kept for the whole line.
+    copies: Rc<HashMap<PathBuf, String>>,
     /// Bumped whenever `written` changes (part of a function call's memo key).
     written_generation: u64,
     /// Function calls already judged, by the state they were judged in.
@@ -134,6 +138,7 @@ impl<'a> Analyzer<'a> {
             steps: STEP_BUDGET,
             gave_up: false,
             written: Rc::default(),
+            copies: Rc::default(),
             written_generation: 0,
             calls_judged: HashSet::new(),
             started: Instant::now(),
