@@ -10,6 +10,7 @@
 pub mod interp;
 pub use crate::model::invocation;
 mod functions;
+mod later;
 mod programs;
 mod redirects;
 mod runners;
@@ -119,6 +120,8 @@ pub struct Analyzer<'a> {
     /// Links and copies of programs made on the line (`ln -s /bin/rm ./x`): path →
     /// the program it is. Like `written`, kept for the whole line.
     copies: Rc<HashMap<PathBuf, String>>,
+    /// git aliases set with `git config alias.NAME VALUE` on the line.
+    git_aliases: HashMap<String, String>,
     /// Bumped whenever `written` changes (part of a function call's memo key).
     written_generation: u64,
     /// Function calls already judged, by the state they were judged in.
@@ -139,6 +142,7 @@ impl<'a> Analyzer<'a> {
             gave_up: false,
             written: Rc::default(),
             copies: Rc::default(),
+            git_aliases: HashMap::new(),
             written_generation: 0,
             calls_judged: HashSet::new(),
             started: Instant::now(),
@@ -641,6 +645,7 @@ impl<'a> Analyzer<'a> {
             other => other,
         };
         self.record_written_files(&words, &redirects, &stdin, scope);
+        self.judge_startup_appends(&words, &redirects, &stdin, fr, scope);
         self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);
         out
     }

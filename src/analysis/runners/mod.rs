@@ -212,6 +212,10 @@ impl Analyzer<'_> {
                     }
                 }
             }
+            if super::later::is_editor(&name) {
+                let stdin = cmd.stdin.clone();
+                self.editor_escapes(&name, &args, &stdin, fr, scope, cmd.remote);
+            }
             if matches!(name.as_str(), "ln" | "cp" | "install") && !cmd.remote {
                 self.note_program_copy(&args, cmd.cwd.as_deref());
             }
