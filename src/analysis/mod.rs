@@ -10,6 +10,8 @@
 pub mod interp;
 pub use crate::model::invocation;
 mod functions;
+mod later;
+mod programs;
 mod redirects;
 mod runners;
 pub mod scope;
@@ -120,6 +122,11 @@ pub struct Analyzer<'a> {
     unknown_files: HashMap<PathBuf, String>,
     /// Inside `{ …; } > FILE`: the file the group's commands print into.
     capture: Option<PathBuf>,
+    /// Links and copies of programs made on the line (`ln -s /bin/rm ./x`): path →
+    /// the program it is. Like `written`, kept for the whole line.
+    copies: Rc<HashMap<PathBuf, String>>,
+    /// git aliases set with `git config alias.NAME VALUE` on the line.
+    git_aliases: HashMap<String, String>,
     /// Bumped whenever `written` changes (part of a function call's memo key).
     written_generation: u64,
     /// Function calls already judged, by the state they were judged in.
@@ -147,6 +154,8 @@ impl<'a> Analyzer<'a> {
             written: Rc::default(),
             unknown_files: HashMap::new(),
             capture: None,
+            copies: Rc::default(),
+            git_aliases: HashMap::new(),
             written_generation: 0,
             calls_judged: HashSet::new(),
             started: Instant::now(),
@@ -655,6 +664,7 @@ impl<'a> Analyzer<'a> {
         };
         self.record_written_files(&words, &redirects, &stdin, scope);
         self.capture_output(&words, &redirects, &stdin);
+        self.judge_startup_appends(&words, &redirects, &stdin, fr, scope);
         self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);
         out
     }

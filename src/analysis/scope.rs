@@ -54,6 +54,9 @@ pub struct Scope {
     /// Directories that exist whenever this point runs: made by a `mkdir` whose success
     /// gates it (`mkdir -p d && …`). A `mkdir d;` that may have failed does not count.
     pub made_dirs: Rc<HashSet<PathBuf>>,
+    /// Entries put before the old `PATH` by an assignment on this line (`PATH=.:$PATH`):
+    /// they decide what a plain name runs.
+    pub path_prepends: Rc<Vec<String>>,
     /// Inside a loop that runs an unknown number of times (`for f in *`, `while`).
     pub repeats: bool,
     /// `$1`, `$2`, … inside a function call or `sh -c STRING NAME ARGS`.

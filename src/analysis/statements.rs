@@ -69,6 +69,12 @@ impl Analyzer<'_> {
             scope.set_var(name, Value::Unknown { maybe_empty: true });
             return;
         }
+        if name == "PATH" {
+            scope.path_prepends = Rc::new(match &value {
+                Value::Known(v) => super::programs::prepended(v, self.ctx.env.get("PATH")),
+                _ => Vec::new(),
+            });
+        }
         scope.set_var(name, value);
     }
 

@@ -19,6 +19,10 @@ pub struct CheckArgs {
     /// the current directory).
     #[arg(long, value_name = "DIR")]
     cwd: Option<PathBuf>,
+    /// The shell the command is written for: bash (default), zsh or fish. zsh and
+    /// fish lines are also read with their own substitutions and expansions.
+    #[arg(long, value_name = "SHELL", value_parser = ["bash", "sh", "zsh", "fish"])]
+    shell: Option<String>,
     /// Read commands from stdin, one per line (or NUL-separated with -0) instead of
     /// taking one COMMAND.
     #[arg(long, conflicts_with = "command")]
@@ -125,7 +129,14 @@ pub fn run_check(a: CheckArgs) -> i32 {
     if let Err(code) = check_cwd("check", &a.cwd).and_then(|_| stdout_open("check")) {
         return code;
     }
-    let (engine, ctx) = engine_and_context(a.cwd);
+    let (engine, mut ctx) = engine_and_context(a.cwd);
+    if let Some(d) = a
+        .shell
+        .as_deref()
+        .and_then(interlock::syntax::dialect::Dialect::from_name)
+    {
+        ctx.dialect = d;
+    }
     if a.batch {
         return run_batch(&engine, &ctx, a.null, a.json);
     }

@@ -50,6 +50,30 @@ impl Engine {
     /// `bash script.sh ARGS…`): `$1…` and `"$@"` take these values. `None` leaves
     /// them unknown, as for a line typed at a prompt.
     pub fn decide_with_args(&self, line: &str, args: Option<&[String]>, ctx: &Context) -> Verdict {
+        let v = self.decide_as_bash(line, args, ctx);
+        // A fish or zsh line is also read as the bash it amounts to (fish's `(cmd)`,
+        // zsh's `${~x}`, …); those findings cover the whole line, and the stricter
+        // reading wins.
+        let Some(bash) = crate::syntax::dialect::as_bash(line, ctx.dialect) else {
+            return v;
+        };
+        let mut findings = v.findings;
+        let mut programs = v.programs;
+        let other = self.decide_as_bash(&bash, args, ctx);
+        findings.extend(other.findings.into_iter().map(|mut f| {
+            f.start = 0;
+            f.end = line.len();
+            f
+        }));
+        for p in other.programs {
+            if !programs.contains(&p) {
+                programs.push(p);
+            }
+        }
+        Verdict::new(findings, programs)
+    }
+
+    fn decide_as_bash(&self, line: &str, args: Option<&[String]>, ctx: &Context) -> Verdict {
         let mut findings = Vec::new();
         let mut programs = Vec::new();
         if line.len() > MAX_INPUT_BYTES {

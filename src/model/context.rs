@@ -14,6 +14,9 @@ pub struct Context {
     pub container_build: bool,
     /// Hosts that count as loopback for HTTP rules (besides localhost, 127/8, ::1).
     pub local_hosts: Vec<String>,
+    /// The shell the line is written for: fish and zsh lines are also read as the bash
+    /// they amount to (`crate::syntax::dialect`).
+    pub dialect: crate::syntax::dialect::Dialect,
 }
 
 impl Context {
@@ -29,6 +32,7 @@ impl Context {
             env,
             container_build: false,
             local_hosts: Vec::new(),
+            dialect: Default::default(),
         }
     }
 
@@ -41,6 +45,7 @@ impl Context {
             env: HashMap::from([("HOME".to_string(), "/home/user".to_string())]),
             container_build: false,
             local_hosts: Vec::new(),
+            dialect: Default::default(),
         }
     }
 

@@ -90,6 +90,14 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
     let engine = Engine::new(loaded.policy);
     let mut ctx = Context::from_process();
     ctx.cwd = Some(cwd.clone());
+    // `interlock-zsh` runs zsh: its lines are read with zsh's own expansions too.
+    if let Some(d) = std::path::Path::new(&want)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(crate::syntax::dialect::Dialect::from_name)
+    {
+        ctx.dialect = d;
+    }
     if let Some(h) = &settings.local_hosts {
         ctx.local_hosts.clone_from(h);
     }

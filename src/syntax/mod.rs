@@ -4,6 +4,7 @@
 //! See `grammars/bash.md` for the node kinds the analyser relies on and the known gaps
 //! of the grammar.
 
+pub mod dialect;
 pub mod word;
 
 use std::cell::RefCell;

@@ -11,7 +11,6 @@
 mod card;
 mod client;
 mod complete;
-mod dialect;
 mod guard;
 mod keys;
 mod modes;
@@ -43,6 +42,16 @@ impl ShellKind {
             ShellKind::Bash => "bash",
             ShellKind::Zsh => "zsh",
             ShellKind::Fish => "fish",
+        }
+    }
+
+    /// How the engine reads this shell's lines.
+    pub fn dialect(self) -> crate::syntax::dialect::Dialect {
+        use crate::syntax::dialect::Dialect;
+        match self {
+            ShellKind::Bash => Dialect::Bash,
+            ShellKind::Zsh => Dialect::Zsh,
+            ShellKind::Fish => Dialect::Fish,
         }
     }
 

@@ -4,7 +4,6 @@
 //! and shows the card.
 
 use super::card::{CardView, Origin};
-use super::dialect;
 use super::guard;
 use super::ShellKind;
 use crate::approval::RuleSummary;
@@ -210,24 +209,13 @@ fn judge(shared: &Shared, req: Request) -> Step {
     match req {
         Request::Check { line, cwd, pid, .. } => {
             let (engine, settings, ctx) = shared.engines.get(&cwd);
+            // fish and zsh lines are read in their own dialect (the engine also reads
+            // them as the bash they amount to).
+            let mut ctx = ctx.clone();
+            ctx.dialect = shared.shell.map(ShellKind::dialect).unwrap_or_default();
             let v = engine.decide(&line, &ctx);
             let mut findings = v.findings;
             findings.extend(guard::check(&line, shared.shell));
-            // fish and zsh forms the bash reading would miss, judged as their bash
-            // equivalent; their findings cover the whole line.
-            if let Some(bash) = shared.shell.and_then(|k| dialect::as_bash(&line, k)) {
-                findings.extend(
-                    engine
-                        .decide(&bash, &ctx)
-                        .findings
-                        .into_iter()
-                        .map(|mut f| {
-                            f.start = 0;
-                            f.end = line.len();
-                            f
-                        }),
-                );
-            }
             let v = Verdict::new(findings, v.programs);
             let audit = settings.mode.as_deref() == Some("audit");
             if v.decision != Decision::Allow && audit {

@@ -39,7 +39,15 @@ impl Analyzer<'_> {
             }
         }
         let sub = args.get(i)?.lit()?;
-        let (_, value) = aliases.iter().rev().find(|(k, _)| *k == sub)?;
+        if sub == "config" {
+            self.note_git_config(&args[i + 1..], fr, scope);
+            return None;
+        }
+        let value = match aliases.iter().rev().find(|(k, _)| *k == sub) {
+            Some((_, v)) => v.clone(),
+            // Set earlier on the line with `git config alias.NAME …`.
+            None => Word::literal(self.git_aliases.get(&sub)?.clone(), cmd.span.clone()),
+        };
         let v = value.text();
         if let Some(shell) = v.strip_prefix('!') {
             let w = Word::literal(shell, value.span.clone());

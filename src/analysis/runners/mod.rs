@@ -30,6 +30,7 @@ mod wrappers;
 use interpreters::*;
 use prefix::*;
 use tasks::*;
+use super::programs::PathLookup;
 
 pub(crate) use fed::{found_words, is_find_test};
 pub(crate) use files::Runnable;
@@ -182,6 +183,14 @@ impl Analyzer<'_> {
                 return;
             };
             if first.glob {
+                // The shell expands it first: one match is that program.
+                let found = (!cmd.remote)
+                    .then(|| self.program_glob(&raw_name, cmd.cwd.as_deref()))
+                    .flatten();
+                if let Some([only]) = found.as_deref() {
+                    cmd.words[0] = Word::literal(only.clone(), first.span.clone());
+                    continue;
+                }
                 self.event(
                     "shell.glob-command",
                     first.span.clone(),
@@ -189,8 +198,32 @@ impl Analyzer<'_> {
                 );
                 return;
             }
-            let name = program_name(&raw_name);
+            let mut name = self
+                .copied_program(&raw_name, cmd.cwd.as_deref())
+                .unwrap_or_else(|| program_name(&raw_name));
             let args: Vec<Word> = cmd.words[1..].to_vec();
+            if !raw_name.contains('/') && !cmd.remote && !is_builtin(&name) {
+                let cwd = cmd.cwd.clone();
+                match self.path_lookup(&name, &cmd.env, scope, cwd.as_deref()) {
+                    PathLookup::Usual => {}
+                    PathLookup::Copy(p) => name = p,
+                    PathLookup::Written(p) => {
+                        // A script written earlier on the line runs: judge its text.
+                        let span = cmd.words[0].span.clone();
+                        return self.analyse_file_path(&p, span, &cmd, fr, scope);
+                    }
+                    PathLookup::Unknown(why) => {
+                        self.event("shell.path-hijack", cmd.words[0].span.clone(), Some(why))
+                    }
+                }
+            }
+            if super::later::is_editor(&name) {
+                let stdin = cmd.stdin.clone();
+                self.editor_escapes(&name, &args, &stdin, fr, scope, cmd.remote);
+            }
+            if matches!(name.as_str(), "ln" | "cp" | "install") && !cmd.remote {
+                self.note_program_copy(&args, cmd.cwd.as_deref());
+            }
 
             if rounds == 1 && raw_name == name {
                 if let Some(value) = Rc::make_mut(&mut scope.aliases).remove(&name) {
@@ -874,4 +907,16 @@ fn word_after(w: &Word, n: usize) -> Word {
         *t = t.get(n..).unwrap_or_default().to_string();
     }
     w
+}
+
+/// Shell builtins: `PATH` does not change what they run.
+fn is_builtin(name: &str) -> bool {
+    matches!(
+        name,
+        "cd" | "echo" | "printf" | "export" | "set" | "unset" | "eval" | "source" | "."
+            | "exec" | "command" | "builtin" | "alias" | "read" | "test" | "[" | "[["
+            | "true" | "false" | "shift" | "local" | "declare" | "type" | "wait" | "trap"
+            | "pwd" | "return" | "exit" | "let" | "ulimit" | "umask" | "hash" | "{" | "}"
+            | "!" | ":" | "time" | "coproc" | "pushd" | "popd" | "readonly" | "typeset"
+    )
 }

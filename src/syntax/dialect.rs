@@ -7,14 +7,33 @@
 //! `$~x` flags, and zsh's `=cmd` (the path of `cmd`). Each is rewritten to its bash
 //! equivalent; the original line is judged as well, and the stricter answer wins.
 
-use super::ShellKind;
+/// The shell a line is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Dialect {
+    /// `bash`, `zsh`, `fish` (and `sh`, read as bash).
+    pub fn from_name(name: &str) -> Option<Dialect> {
+        match name {
+            "bash" | "sh" => Some(Dialect::Bash),
+            "zsh" => Some(Dialect::Zsh),
+            "fish" => Some(Dialect::Fish),
+            _ => None,
+        }
+    }
+}
 
 /// The line rewritten for the bash reading, or `None` when nothing differs.
-pub fn as_bash(line: &str, shell: ShellKind) -> Option<String> {
+pub fn as_bash(line: &str, shell: Dialect) -> Option<String> {
     let out = match shell {
-        ShellKind::Bash => return None,
-        ShellKind::Fish => rewrite(line, true),
-        ShellKind::Zsh => rewrite(line, false),
+        Dialect::Bash => return None,
+        Dialect::Fish => rewrite(line, true),
+        Dialect::Zsh => rewrite(line, false),
     };
     (out != line).then_some(out)
 }
@@ -141,10 +160,10 @@ mod tests {
     use super::*;
 
     fn fish(s: &str) -> String {
-        as_bash(s, ShellKind::Fish).unwrap_or_else(|| s.to_string())
+        as_bash(s, Dialect::Fish).unwrap_or_else(|| s.to_string())
     }
     fn zsh(s: &str) -> String {
-        as_bash(s, ShellKind::Zsh).unwrap_or_else(|| s.to_string())
+        as_bash(s, Dialect::Zsh).unwrap_or_else(|| s.to_string())
     }
 
     #[test]
@@ -162,7 +181,7 @@ mod tests {
         assert_eq!(fish("echo 'it\\'s (x)'"), "echo 'it\\'s (x)'");
         // Words that merely start like keywords are left alone.
         assert_eq!(fish("order now"), "order now");
-        assert_eq!(as_bash("ls -la", ShellKind::Fish), None);
+        assert_eq!(as_bash("ls -la", Dialect::Fish), None);
     }
 
     #[test]
@@ -173,7 +192,7 @@ mod tests {
         assert_eq!(zsh("=rm -rf ~"), "rm -rf ~");
         assert_eq!(zsh("echo a=b x==y"), "echo a=b x==y");
         assert_eq!(zsh("echo '${~HOME}'"), "echo '${~HOME}'");
-        assert_eq!(as_bash("git status", ShellKind::Zsh), None);
-        assert_eq!(as_bash("rm -rf (echo ~)", ShellKind::Bash), None);
+        assert_eq!(as_bash("git status", Dialect::Zsh), None);
+        assert_eq!(as_bash("rm -rf (echo ~)", Dialect::Bash), None);
     }
 }

@@ -1,0 +1,243 @@
+//! Code a command stores for later, and code that editors run through their shell
+//! escapes.
+//!
+//! Text appended to a shell's startup file (`echo 'rm -rf ~' >> ~/.bashrc`) or a git
+//! alias set with `git config alias.x '!…'` does nothing now, but runs the next time a
+//! shell starts or the alias is used: it is judged as the shell code it is, capped at a
+//! confirm (nothing is lost yet; the person decides). An editor's `!cmd` (`ed`, `ex`,
+//! `vim -c ':!cmd'`) runs the command now, at full weight.
+
+use super::invocation::{Redirect, Stdin};
+use super::redirects::output_of;
+use super::scope::{self, Scope};
+use super::{Analyzer, Frame, Origin};
+use crate::model::Decision;
+use crate::syntax::word::Word;
+use std::ops::Range;
+use std::path::Path;
+
+/// Startup files under HOME that a new shell reads.
+const HOME_RC_FILES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".zlogout",
+    ".kshrc",
+    ".mkshrc",
+    ".config/fish/config.fish",
+];
+/// System-wide startup files and directories.
+const SYSTEM_RC: &[&str] = &[
+    "/etc/profile",
+    "/etc/bash.bashrc",
+    "/etc/bashrc",
+    "/etc/zsh/zshrc",
+    "/etc/zshrc",
+    "/etc/zsh/zshenv",
+    "/etc/environment",
+];
+
+/// Whether a new shell runs this file when it starts.
+pub(crate) fn is_startup_file(p: &Path, home: Option<&Path>) -> bool {
+    if SYSTEM_RC.iter().any(|s| p == Path::new(s)) || p.starts_with("/etc/profile.d") {
+        return true;
+    }
+    let Some(rel) = home.and_then(|h| p.strip_prefix(h).ok()) else {
+        return false;
+    };
+    HOME_RC_FILES.iter().any(|f| rel == Path::new(f))
+        || (rel.starts_with(".config/fish/conf.d")
+            && rel.extension().is_some_and(|e| e == "fish"))
+}
+
+/// The editors whose commands can escape to a shell with `!`.
+pub(crate) fn is_editor(name: &str) -> bool {
+    matches!(
+        name,
+        "ed" | "red" | "ex" | "vi" | "vim" | "nvim" | "view" | "vimdiff" | "gvim" | "rvim"
+    )
+}
+
+/// The shell command an editor command line runs: `!cmd`, `:!cmd`, `:r !cmd`,
+/// `:w !cmd`, `:silent !cmd`, `:.!cmd` (ranges and `:` prefixes are skipped).
+pub(crate) fn editor_shell_escape(line: &str) -> Option<&str> {
+    let mut t = line.trim_start_matches([':', ' ', '\t']);
+    // A range: `%`, `.`, `$`, numbers, `,`, `'a`.
+    t = t.trim_start_matches(|c: char| c.is_ascii_digit() || ",.%$;+-".contains(c));
+    for prefix in ["silent!", "silent", "r", "read", "w", "write"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            // `:w !cmd` pipes to cmd; `:w! file` only forces the write.
+            let blank = rest.starts_with([' ', '\t']) || !prefix.starts_with('w');
+            if blank && rest.trim_start().starts_with('!') {
+                t = rest.trim_start();
+                break;
+            }
+        }
+    }
+    let code = t.strip_prefix('!')?;
+    // `!!` repeats the last command; `w!` forces a write (handled above as prefix).
+    Some(code.trim_start_matches('!'))
+}
+
+impl Analyzer<'_> {
+    /// Judge code that runs later, capped at a confirm.
+    pub(crate) fn judge_later(
+        &mut self,
+        code: &str,
+        span: Range<usize>,
+        fr: &Frame,
+        scope: &Scope,
+        remote: bool,
+    ) {
+        let start = self.findings.len();
+        let mut child = scope.child();
+        self.analyse_source(code, Origin::Fixed(span), &mut child, fr.depth + 1, remote);
+        for f in &mut self.findings[start..] {
+            if f.decision == Decision::Deny {
+                f.decision = Decision::Confirm;
+                f.reason = format!("written to run later: {}", f.reason);
+            }
+        }
+    }
+
+    /// `echo CODE >> ~/.bashrc`: the appended text runs in every new shell.
+    pub(super) fn judge_startup_appends(
+        &mut self,
+        words: &[Word],
+        redirects: &[Redirect],
+        stdin: &Stdin,
+        fr: &Frame,
+        scope: &Scope,
+    ) {
+        for r in redirects {
+            if !(r.overwrites() || r.op == ">>") || r.fd.is_some_and(|f| f != 1) {
+                continue;
+            }
+            let Some(t) = r.target.lit() else { continue };
+            let home = self.ctx.home.as_deref();
+            let Some(path) = scope::resolve(&t, scope.cwd.as_deref(), home) else {
+                continue;
+            };
+            if !is_startup_file(&path, home) {
+                continue;
+            }
+            if let Stdin::Text { text, .. } = output_of(words, stdin) {
+                self.judge_later(&text, r.target.span.clone(), fr, scope, fr.remote);
+            }
+        }
+    }
+
+    /// `git config [--global] alias.NAME VALUE`: remember the alias for a later
+    /// `git NAME` on the line; a `!` alias is shell code that runs whenever it is used.
+    pub(super) fn note_git_config(&mut self, rest: &[Word], fr: &Frame, scope: &Scope) {
+        let mut i = 0;
+        while i < rest.len() {
+            let t = rest[i].text();
+            match t.as_str() {
+                "-f" | "--file" | "--blob" | "--type" => i += 2,
+                "set" | "--add" | "--replace-all" => i += 1,
+                _ if t.starts_with('-') => i += 1,
+                _ => break,
+            }
+        }
+        let (Some(key), Some(value)) = (rest.get(i), rest.get(i + 1)) else {
+            return;
+        };
+        let Some(name) = key
+            .lit()
+            .and_then(|k| k.to_ascii_lowercase().strip_prefix("alias.").map(str::to_string))
+        else {
+            return;
+        };
+        let v = value.text();
+        if let Some(code) = v.strip_prefix('!') {
+            self.judge_later(code, value.span.clone(), fr, scope, fr.remote);
+        }
+        self.git_aliases.insert(name, v);
+    }
+
+    /// Editor commands given on the command line (`-c CMD`, `+CMD`) or fed on stdin
+    /// (`ed file <<< '!cmd'`): their shell escapes are analysed as shell code.
+    pub(super) fn editor_escapes(
+        &mut self,
+        name: &str,
+        args: &[Word],
+        stdin: &Stdin,
+        fr: &Frame,
+        scope: &mut Scope,
+        remote: bool,
+    ) {
+        let mut cmds: Vec<(String, Range<usize>)> = Vec::new();
+        let mut i = 0;
+        while i < args.len() {
+            let t = args[i].text();
+            if t == "-c" || t == "--cmd" {
+                if let Some(w) = args.get(i + 1) {
+                    cmds.push((w.text(), w.span.clone()));
+                }
+                i += 2;
+                continue;
+            }
+            if let Some(c) = t.strip_prefix('+').filter(|c| !c.is_empty()) {
+                cmds.push((c.to_string(), args[i].span.clone()));
+            }
+            i += 1;
+        }
+        // ed and ex read their commands from stdin; so does vim with `-s` or `-e`.
+        let reads_stdin = matches!(name, "ed" | "red" | "ex")
+            || args.iter().any(|w| matches!(w.text().as_str(), "-e" | "-es" | "-s" | "-E"));
+        if let (true, Stdin::Text { text, .. }) = (reads_stdin, stdin) {
+            let span = args.first().map(|w| w.span.clone()).unwrap_or(0..0);
+            for l in text.lines() {
+                cmds.push((l.to_string(), span.clone()));
+            }
+        }
+        for (c, span) in cmds {
+            for part in c.split('|') {
+                if let Some(code) = editor_shell_escape(part) {
+                    if !code.trim().is_empty() {
+                        let origin = Origin::Fixed(span.clone());
+                        self.analyse_source(code, origin, scope, fr.depth + 1, remote);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(editor_shell_escape("!rm -rf ~"), Some("rm -rf ~"));
+        assert_eq!(editor_shell_escape(":!rm -rf ~"), Some("rm -rf ~"));
+        assert_eq!(editor_shell_escape(":r !ls"), Some("ls"));
+        assert_eq!(editor_shell_escape(":%!sort"), Some("sort"));
+        assert_eq!(editor_shell_escape(":silent !make"), Some("make"));
+        assert_eq!(editor_shell_escape(":wq"), None);
+        assert_eq!(editor_shell_escape("w"), None);
+        assert_eq!(editor_shell_escape(":w! out.txt"), None);
+        assert_eq!(editor_shell_escape(":w !sh"), Some("sh"));
+        assert_eq!(editor_shell_escape("1,$s/a/b/"), None);
+    }
+
+    #[test]
+    fn startup_files() {
+        let h = Path::new("/home/u");
+        assert!(is_startup_file(Path::new("/home/u/.bashrc"), Some(h)));
+        assert!(is_startup_file(
+            Path::new("/home/u/.config/fish/conf.d/x.fish"),
+            Some(h)
+        ));
+        assert!(is_startup_file(Path::new("/etc/profile.d/x.sh"), Some(h)));
+        assert!(!is_startup_file(Path::new("/home/u/notes.txt"), Some(h)));
+    }
+}
