@@ -1,5 +1,6 @@
 //! Interpreters' `-c`/`-e` code (python, node, perl, ruby, php, awk): scanned by
-//! `analysers::interp` for shell calls, deletes and requests.
+//! `analysis::interp` for the shell commands, deletes, writes, SQL and requests they
+//! make, each judged as the command line that does the same.
 
 use super::*;
 
@@ -139,6 +140,9 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Each effect found in interpreter code, judged as the command line that does the
+    /// same: a shell command, `rm`, a `>` redirection, the SQL client with the SQL,
+    /// the `curl` that sends the request; what cannot be known is an event.
     pub(super) fn apply_extracted(
         &mut self,
         items: Vec<Extracted>,
@@ -149,29 +153,83 @@ impl Analyzer<'_> {
         scope: &mut Scope,
     ) {
         let _ = dynamic;
+        let lit = |t: &str| Word::literal(t, span.clone());
         for item in items {
-            match item {
+            let inv = match item {
                 Extracted::Shell(code) => {
-                    let w = Word::literal(code, span.clone());
-                    self.analyse_script_word(&w, &[], fr, scope, cmd.remote);
+                    self.analyse_script_word(&lit(&code), &[], fr, scope, cmd.remote);
+                    continue;
+                }
+                Extracted::Dynamic(what) => {
+                    self.event("shell.interpreter-exec", span.clone(), Some(what));
+                    continue;
+                }
+                Extracted::Destroy(what) => {
+                    self.event("database.library-destroy", span.clone(), Some(what));
+                    continue;
                 }
                 Extracted::Delete { path, recursive } => {
                     let mut a = Vec::new();
                     if recursive {
-                        a.push(Word::literal("-r", span.clone()));
+                        a.push(lit("-r"));
                     }
                     a.push(match path {
-                        Some(p) => Word::literal(p, span.clone()),
+                        Some(p) => lit(&p),
                         None => Word::unknown("path", false, span.clone()),
                     });
-                    let mut inv = self.invocation("rm".into(), a, cmd);
-                    inv.span = span.clone();
-                    self.judge(&inv);
+                    self.invocation("rm".into(), a, cmd)
                 }
-                Extracted::Dynamic(what) => {
-                    self.event("shell.interpreter-exec", span.clone(), Some(what))
+                Extracted::Write { path, append } => {
+                    let mut inv = self.invocation(String::new(), Vec::new(), cmd);
+                    inv.redirects = vec![Redirect {
+                        op: if append { ">>" } else { ">" }.into(),
+                        fd: None,
+                        target: lit(&path),
+                    }];
+                    inv
                 }
-            }
+                Extracted::Sql {
+                    client,
+                    database,
+                    sql,
+                } => {
+                    let mut a = Vec::new();
+                    if client != "sqlite3" {
+                        a.push(lit(if client == "mysql" { "-e" } else { "-c" }));
+                    }
+                    let sql = match sql {
+                        Some(q) => lit(&q),
+                        None => Word::unknown("sql", false, span.clone()),
+                    };
+                    match (client, database) {
+                        ("sqlite3", db) => {
+                            a.push(lit(db.as_deref().unwrap_or("")));
+                            a.push(sql);
+                        }
+                        (_, Some(db)) => {
+                            a.push(sql);
+                            a.push(lit(&db));
+                        }
+                        (_, None) => a.push(sql),
+                    }
+                    self.invocation(client.into(), a, cmd)
+                }
+                Extracted::Http { method, url, body } => {
+                    let mut a = vec![lit("-X"), lit(&method)];
+                    a.push(match url {
+                        Some(u) => lit(&u),
+                        None => Word::unknown("url", false, span.clone()),
+                    });
+                    if let Some(b) = body {
+                        a.push(lit("--data-raw"));
+                        a.push(lit(&b));
+                    }
+                    self.invocation("curl".into(), a, cmd)
+                }
+            };
+            let mut inv = inv;
+            inv.span = span.clone();
+            self.judge(&inv);
         }
     }
 }
