@@ -33,6 +33,9 @@ pub(super) struct Client {
     pub(super) readonly: &'static [&'static str],
     pub(super) operands: Operands,
     pub(super) meta: Meta,
+    /// When not empty, stdin is SQL only with one of these options (`prisma db
+    /// execute --stdin`); otherwise the client reads stdin when given no SQL.
+    pub(super) stdin_with: &'static [&'static str],
 }
 
 const PSQL: Client = Client {
@@ -77,6 +80,7 @@ const PSQL: Client = Client {
     readonly: &[],
     operands: Operands::Database,
     meta: Meta::Backslash,
+    stdin_with: &[],
 };
 
 const MYSQL: Client = Client {
@@ -117,6 +121,7 @@ const MYSQL: Client = Client {
     readonly: &[],
     operands: Operands::Database,
     meta: Meta::MySql,
+    stdin_with: &[],
 };
 
 const SQLITE: Client = Client {
@@ -156,6 +161,7 @@ const SQLITE: Client = Client {
     readonly: &["-readonly", "--readonly"],
     operands: Operands::DatabaseThenSql,
     meta: Meta::Dot,
+    stdin_with: &[],
 };
 
 const DUCKDB: Client = Client {
@@ -181,6 +187,7 @@ const DUCKDB: Client = Client {
     readonly: &["-readonly"],
     operands: Operands::DatabaseThenSql,
     meta: Meta::Dot,
+    stdin_with: &[],
 };
 
 const CLICKHOUSE: Client = Client {
@@ -217,6 +224,7 @@ const CLICKHOUSE: Client = Client {
     readonly: &["--readonly=1", "--readonly"],
     operands: Operands::Sql,
     meta: Meta::None,
+    stdin_with: &[],
 };
 
 const CQLSH: Client = Client {
@@ -251,6 +259,7 @@ const CQLSH: Client = Client {
     readonly: &[],
     operands: Operands::Host,
     meta: Meta::None,
+    stdin_with: &[],
 };
 
 const SQLCMD: Client = Client {
@@ -270,6 +279,7 @@ const SQLCMD: Client = Client {
     readonly: &[],
     operands: Operands::Ignored,
     meta: Meta::None,
+    stdin_with: &[],
 };
 
 const COCKROACH: Client = Client {
@@ -301,7 +311,249 @@ const COCKROACH: Client = Client {
     readonly: &[],
     operands: Operands::Ignored,
     meta: Meta::Backslash,
+    stdin_with: &[],
 };
+
+/// pgcli: psql's options and meta-commands (`-e`/`--execute` in recent versions).
+const PGCLI: Client = Client {
+    dialect: Dialect::Postgres,
+    spec: Spec {
+        with_value: &[
+            "-c",
+            "--command",
+            "-e",
+            "--execute",
+            "-d",
+            "--dbname",
+            "-h",
+            "--host",
+            "-p",
+            "--port",
+            "-U",
+            "--username",
+            "-u",
+            "--user",
+            "-D",
+            "--dsn",
+            "--prompt",
+            "--prompt-dsn",
+            "--row-limit",
+            "--pgclirc",
+            "--init-command",
+            "-l",
+            "--log-file",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &["-c", "--command", "-e", "--execute", "--init-command"],
+    files: &["-f", "--file"],
+    database: &["-d", "--dbname"],
+    host: &["-h", "--host"],
+    readonly: &[],
+    operands: Operands::Database,
+    meta: Meta::Backslash,
+    stdin_with: &[],
+};
+
+/// MySQL Shell: `-e` runs code in the session's language (SQL with `--sql`; JavaScript
+/// or Python otherwise, whose `session.runSql('DROP …')` is caught by the keyword scan
+/// of text that does not parse).
+const MYSQLSH: Client = Client {
+    dialect: Dialect::MySql,
+    spec: Spec {
+        with_value: &[
+            "-e",
+            "--execute",
+            "-f",
+            "--file",
+            "-D",
+            "--schema",
+            "--database",
+            "-h",
+            "--host",
+            "-u",
+            "--user",
+            "--dbuser",
+            "-P",
+            "--port",
+            "-S",
+            "--socket",
+            "--uri",
+            "-i",
+            "--interactive",
+            "--name",
+            "--log-level",
+            "--ssl-mode",
+            "--ssl-ca",
+        ],
+        attached_only: &["-p"],
+        single_dash_long: false,
+    },
+    sql: &["-e", "--execute"],
+    files: &["-f", "--file"],
+    database: &["-D", "--schema", "--database"],
+    host: &["-h", "--host", "--uri"],
+    readonly: &[],
+    operands: Operands::Ignored,
+    meta: Meta::MySql,
+    stdin_with: &[],
+};
+
+/// Snowflake's SnowSQL (`-q`) and the newer `snow sql` (`-q`, `-f`).
+const SNOWSQL: Client = Client {
+    dialect: Dialect::Generic,
+    spec: Spec {
+        with_value: &[
+            "-q",
+            "--query",
+            "-f",
+            "--filename",
+            "-d",
+            "--dbname",
+            "--database",
+            "-s",
+            "--schemaname",
+            "--schema",
+            "-a",
+            "--accountname",
+            "--account",
+            "-u",
+            "--username",
+            "--user",
+            "-w",
+            "--warehousename",
+            "--warehouse",
+            "-r",
+            "--rolename",
+            "--role",
+            "-c",
+            "--connection",
+            "-o",
+            "--option",
+            "-D",
+            "--variable",
+            "--config",
+            "--authenticator",
+            "--format",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &["-q", "--query"],
+    files: &["-f", "--filename"],
+    database: &["-d", "--dbname", "--database"],
+    host: &["-a", "--accountname", "--account"],
+    readonly: &[],
+    operands: Operands::Ignored,
+    meta: Meta::Bang,
+    stdin_with: &[],
+};
+
+/// Hive's beeline: `-e SQL`, `-f FILE`, `-u JDBC-URL`.
+const BEELINE: Client = Client {
+    dialect: Dialect::Generic,
+    spec: Spec {
+        with_value: &[
+            "-e",
+            "-f",
+            "-i",
+            "-u",
+            "-n",
+            "-p",
+            "-d",
+            "-w",
+            "--hivevar",
+            "--hiveconf",
+            "--property-file",
+            "--outputformat",
+            "--delimiterForDSV",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &["-e"],
+    files: &["-f", "-i"],
+    database: &[],
+    host: &["-u"],
+    readonly: &[],
+    operands: Operands::Ignored,
+    meta: Meta::Bang,
+    stdin_with: &[],
+};
+
+/// `heroku pg:psql [DATABASE] -c SQL -a APP`: psql against an app's database.
+const HEROKU_PSQL: Client = Client {
+    dialect: Dialect::Postgres,
+    spec: Spec {
+        with_value: &[
+            "-c",
+            "--command",
+            "-f",
+            "--file",
+            "-a",
+            "--app",
+            "-r",
+            "--remote",
+            "--credential",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &["-c", "--command"],
+    files: &["-f", "--file"],
+    database: &[],
+    host: &["-a", "--app"],
+    readonly: &[],
+    operands: Operands::Database,
+    meta: Meta::Backslash,
+    stdin_with: &[],
+};
+
+/// `prisma db execute --stdin | --file F [--url U | --schema S]`.
+const PRISMA_EXECUTE: Client = Client {
+    dialect: Dialect::Generic,
+    spec: Spec {
+        with_value: &["--file", "--url", "--schema", "--config"],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &[],
+    files: &["--file"],
+    database: &[],
+    host: &["--url"],
+    readonly: &[],
+    operands: Operands::Ignored,
+    meta: Meta::None,
+    stdin_with: &["--stdin"],
+};
+
+/// The SQL argument of an MCP tool call, as the engine hands it over
+/// (`interlock-mcp-sql SQL`, see `engine::mcp`), in the dialect the server suggests.
+const fn mcp(dialect: Dialect) -> Client {
+    Client {
+        dialect,
+        spec: Spec {
+            with_value: &[],
+            attached_only: &[],
+            single_dash_long: false,
+        },
+        sql: &[],
+        files: &[],
+        database: &[],
+        host: &[],
+        readonly: &[],
+        operands: Operands::Sql,
+        meta: Meta::None,
+        stdin_with: &["--stdin"],
+    }
+}
+const MCP_PG: Client = mcp(Dialect::Postgres);
+const MCP_MYSQL: Client = mcp(Dialect::MySql);
+const MCP_SQLITE: Client = mcp(Dialect::Sqlite);
+const MCP_CLICKHOUSE: Client = mcp(Dialect::ClickHouse);
+const MCP_DUCKDB: Client = mcp(Dialect::DuckDb);
+const MCP_MSSQL: Client = mcp(Dialect::MsSql);
 
 /// The client an invocation runs, and where its own arguments start.
 pub(super) fn client(inv: &Invocation) -> Option<(&'static Client, &[Word])> {
@@ -321,6 +573,26 @@ pub(super) fn client(inv: &Invocation) -> Option<(&'static Client, &[Word])> {
         "cqlsh" => (&CQLSH, args),
         "sqlcmd" => (&SQLCMD, args),
         "cockroach" => (&COCKROACH, sub(&["sql", "demo"])?),
+        "pgcli" => (&PGCLI, args),
+        "interlock-mcp-sql" => (&MCP_PG, args),
+        "interlock-mcp-mysql" => (&MCP_MYSQL, args),
+        "interlock-mcp-sqlite" => (&MCP_SQLITE, args),
+        "interlock-mcp-clickhouse" => (&MCP_CLICKHOUSE, args),
+        "interlock-mcp-duckdb" => (&MCP_DUCKDB, args),
+        "interlock-mcp-mssql" => (&MCP_MSSQL, args),
+        "mysqlsh" => (&MYSQLSH, args),
+        "snowsql" => (&SNOWSQL, args),
+        "snow" => (&SNOWSQL, sub(&["sql"])?),
+        "beeline" => (&BEELINE, args),
+        "heroku" => (&HEROKU_PSQL, sub(&["pg:psql", "psql"])?),
+        "prisma" => {
+            let rest = sub(&["db"])?;
+            let at = rest.iter().position(|w| !w.text().starts_with('-'))?;
+            if rest[at].lit().as_deref() != Some("execute") {
+                return None;
+            }
+            (&PRISMA_EXECUTE, &rest[at + 1..])
+        }
         _ => return None,
     };
     Some(c)
@@ -354,4 +626,3 @@ pub(super) fn conninfo(t: &str) -> (Option<String>, Option<String>) {
     }
     (Some(t.to_string()), None)
 }
-

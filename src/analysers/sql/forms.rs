@@ -2,33 +2,56 @@
 //! data (`DROP`, `TRUNCATE`, `DELETE`/`UPDATE` of every row), parsed with sqlparser
 //! statement by statement so that one bad statement does not hide the next.
 
+use super::meta::{self, Escape};
 use super::{Dialect, Issue, Kind, Meta, MAX_PARSE_BYTES};
 use sqlparser::ast::{
-    AlterTableOperation, BinaryOperator, Expr, FromTable, ObjectType, Statement, Value,
+    AlterColumnOperation, AlterTableOperation, BinaryOperator, Expr, FromTable, ObjectType,
+    Statement, Value,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, GenericDialect};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use std::collections::HashSet;
 
 /// Analyse SQL text as the given client would send it.
 pub fn analyse(text: &str, dialect: Dialect, meta: Meta) -> Vec<Issue> {
-    let sql = strip_meta(text, meta);
+    let (sql, escapes) = meta::strip(text, meta);
+    let mut out: Vec<Issue> = escapes
+        .into_iter()
+        .filter_map(|e| match e {
+            Escape::Shell(cmd) => Some(issue(
+                Kind::Shell,
+                format!("the client runs the shell command `{cmd}`"),
+            )),
+            Escape::Include(_) => None,
+        })
+        .collect();
+    out.extend(statements(&sql, dialect, 0));
+    out
+}
+
+/// DO blocks hold code, which may hold SQL in turn: analysed at most this deep.
+const MAX_DEPTH: usize = 4;
+
+/// The issues of plain SQL text (no client commands).
+fn statements(sql: &str, dialect: Dialect, depth: usize) -> Vec<Issue> {
     if sql.len() > MAX_PARSE_BYTES {
-        return keyword_scan_text(&sql, "too large to parse");
+        return keyword_scan_text(sql, "too large to parse");
     }
     let d = dialect.get();
-    let tokens = match Tokenizer::new(d.as_ref(), &sql).tokenize_with_location() {
+    let tokens = match Tokenizer::new(d.as_ref(), sql).tokenize_with_location() {
         Ok(t) => t,
-        Err(_) => match Tokenizer::new(&GenericDialect {}, &sql).tokenize_with_location() {
+        Err(_) => match Tokenizer::new(&GenericDialect {}, sql).tokenize_with_location() {
             Ok(t) => t,
-            Err(_) => return keyword_scan_text(&sql, "could not be parsed"),
+            Err(_) => return keyword_scan_text(sql, "could not be parsed"),
         },
     };
+    let mut temp = HashSet::new();
     // Fast path: the whole text parses.
     let mut parser = Parser::new(d.as_ref()).with_tokens_with_locations(tokens.clone());
     if let Ok(stmts) = parser.parse_statements() {
         if parser.peek_token_ref().token == Token::EOF {
-            return stmts.iter().flat_map(judge).collect();
+            return stmts.iter().flat_map(|s| judge(s, &mut temp)).collect();
         }
     }
     // Statement by statement, skipping past what does not parse.
@@ -41,8 +64,99 @@ pub fn analyse(text: &str, dialect: Dialect, meta: Meta) -> Vec<Issue> {
             continue;
         }
         match parse_one(chunk, d.as_ref()).or_else(|| parse_one(chunk, &GenericDialect {})) {
-            Some(stmt) => out.extend(judge(&stmt)),
-            None => out.extend(keyword_scan_tokens(chunk)),
+            Some(stmt) => out.extend(judge(&stmt, &mut temp)),
+            None => match do_block(chunk) {
+                Some(body) => out.extend(code_block(&body, dialect, depth)),
+                None => out.extend(keyword_scan_tokens(chunk)),
+            },
+        }
+    }
+    out
+}
+
+/// The body of a PostgreSQL `DO [LANGUAGE x] $$ … $$` block.
+fn do_block(chunk: &[TokenWithSpan]) -> Option<String> {
+    let mut words = chunk
+        .iter()
+        .filter(|t| !matches!(t.token, Token::Whitespace(_)));
+    match &words.next()?.token {
+        Token::Word(w) if w.value.eq_ignore_ascii_case("do") => {}
+        _ => return None,
+    }
+    words.find_map(|t| match &t.token {
+        Token::DollarQuotedString(s) => Some(s.value.clone()),
+        Token::SingleQuotedString(s) => Some(s.clone()),
+        _ => None,
+    })
+}
+
+/// PL/pgSQL code run in place (a DO block): its SQL statements are judged as SQL,
+/// and so is the text of every `EXECUTE 'literal'`; an `EXECUTE` of text built at
+/// run time (`format(…)`, `||`) whose literal parts hold a destructive keyword
+/// cannot be read.
+fn code_block(body: &str, dialect: Dialect, depth: usize) -> Vec<Issue> {
+    if depth >= MAX_DEPTH {
+        return keyword_scan_text(body, "is nested too deep to read");
+    }
+    let d = dialect.get();
+    let Ok(tokens) = Tokenizer::new(d.as_ref(), body).tokenize_with_location() else {
+        return keyword_scan_text(body, "could not be parsed");
+    };
+    let mut out = Vec::new();
+    for chunk in tokens.split(|t| t.token == Token::SemiColon) {
+        let solid: Vec<&TokenWithSpan> = chunk
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .collect();
+        // The statement starts at its first SQL keyword (after BEGIN, THEN, LOOP …).
+        let start = solid.iter().position(|t| match &t.token {
+            Token::Word(w) => matches!(
+                w.value.to_ascii_uppercase().as_str(),
+                "EXECUTE" | "DELETE" | "UPDATE" | "DROP" | "TRUNCATE" | "ALTER" | "PERFORM"
+            ),
+            _ => false,
+        });
+        let Some(start) = start else { continue };
+        let first = match &solid[start].token {
+            Token::Word(w) => w.value.to_ascii_uppercase(),
+            _ => continue,
+        };
+        let rest: Vec<TokenWithSpan> = solid[start..].iter().map(|t| (*t).clone()).collect();
+        if first == "EXECUTE" {
+            let literal = match rest.get(1).map(|t| &t.token) {
+                Some(Token::SingleQuotedString(s)) => Some(s.clone()),
+                Some(Token::DollarQuotedString(s)) => Some(s.value.clone()),
+                _ => None,
+            };
+            let computed = rest.get(2).is_some_and(|t| {
+                !matches!(&t.token, Token::Word(w) if w.value.eq_ignore_ascii_case("using")
+                    || w.value.eq_ignore_ascii_case("into"))
+            });
+            match literal {
+                Some(sql) if !computed => out.extend(statements(&sql, dialect, depth + 1)),
+                _ => {
+                    let text: String = rest
+                        .iter()
+                        .filter_map(|t| match &t.token {
+                            Token::SingleQuotedString(s) => Some(s.clone()),
+                            Token::DollarQuotedString(s) => Some(s.value.clone()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    out.extend(keyword_scan_text(&text, "is built at run time by EXECUTE"));
+                }
+            }
+            continue;
+        }
+        let spaced: Vec<TokenWithSpan> = chunk
+            .iter()
+            .skip_while(|t| !std::ptr::eq(*t, solid[start]))
+            .cloned()
+            .collect();
+        match parse_one(&spaced, d.as_ref()) {
+            Some(stmt) => out.extend(judge(&stmt, &mut HashSet::new())),
+            None => out.extend(keyword_scan_tokens(&spaced)),
         }
     }
     out
@@ -126,9 +240,15 @@ fn issue(kind: Kind, what: String) -> Issue {
     }
 }
 
-fn judge(stmt: &Statement) -> Vec<Issue> {
+/// The issues of one statement. `temp` holds the temporary tables created earlier in
+/// the same text: dropping one of those destroys nothing that was there before.
+fn judge(stmt: &Statement, temp: &mut HashSet<String>) -> Vec<Issue> {
     let mut out = Vec::new();
     match stmt {
+        Statement::CreateTable(c) if c.temporary && !c.if_not_exists => {
+            temp.insert(c.name.to_string().to_ascii_lowercase());
+        }
+        Statement::Prepare { statement, .. } => out.extend(judge(statement, temp)),
         Statement::Drop {
             object_type,
             names,
@@ -137,7 +257,10 @@ fn judge(stmt: &Statement) -> Vec<Issue> {
         } if matches!(
             object_type,
             ObjectType::Table | ObjectType::Schema | ObjectType::Database
-        ) =>
+        ) && !(*object_type == ObjectType::Table
+            && names
+                .iter()
+                .all(|n| temp.contains(&n.to_string().to_ascii_lowercase()))) =>
         {
             let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
             out.push(issue(
@@ -161,9 +284,13 @@ fn judge(stmt: &Statement) -> Vec<Issue> {
             };
             let names = names.join(", ");
             match &d.selection {
-                None if d.using.is_none() && d.limit.is_none() && !joined => out.push(issue(
+                None if d.limit.is_none() && !joined => out.push(issue(
                     Kind::Unfiltered,
-                    format!("DELETE FROM {names} without WHERE"),
+                    match &d.using {
+                        // Every row, as soon as the other table has one.
+                        Some(_) => format!("DELETE FROM {names} USING … without WHERE"),
+                        None => format!("DELETE FROM {names} without WHERE"),
+                    },
                 )),
                 Some(e) if always_true(e) => out.push(issue(
                     Kind::Unfiltered,
@@ -201,6 +328,19 @@ fn judge(stmt: &Statement) -> Vec<Issue> {
                         Kind::Drop,
                         format!("ALTER TABLE {} DROP PARTITION", a.name),
                     )),
+                    AlterTableOperation::AlterColumn {
+                        column_name,
+                        op:
+                            AlterColumnOperation::SetDataType {
+                                using: Some(using), ..
+                            },
+                    } if !mentions(using, &column_name.value) => out.push(issue(
+                        Kind::Drop,
+                        format!(
+                            "ALTER TABLE {} ALTER COLUMN {column_name} TYPE … USING {using}, which replaces every value of the column",
+                            a.name
+                        ),
+                    )),
                     _ => {}
                 }
             }
@@ -215,6 +355,15 @@ fn judge(stmt: &Statement) -> Vec<Issue> {
         _ => {}
     }
     out
+}
+
+/// Does a conversion expression read the column it converts? (`USING x::int` keeps
+/// the data; `USING NULL` or `USING 0` replaces it.)
+fn mentions(e: &Expr, column: &str) -> bool {
+    let text = e.to_string().to_ascii_lowercase();
+    let column = column.to_ascii_lowercase();
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w == column)
 }
 
 /// A WHERE that every row satisfies: `1=1`, `TRUE`, `1`, `x = x`, `… OR 1=1`.
@@ -236,130 +385,6 @@ fn always_true(e: &Expr) -> bool {
         },
         _ => false,
     }
-}
-
-/// Remove what the client handles itself, so the parser sees only SQL.
-fn strip_meta(text: &str, meta: Meta) -> String {
-    match meta {
-        Meta::Backslash => strip_psql(text),
-        Meta::Dot => text
-            .lines()
-            .filter(|l| !l.trim_start().starts_with('.'))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Meta::MySql => strip_mysql(text),
-        Meta::None => text.to_string(),
-    }
-}
-
-/// psql: a backslash outside quotes starts a meta-command that runs to the end of
-/// the line; `:var`, `:'var'` and `:"var"` are variables psql substitutes.
-fn strip_psql(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.char_indices().peekable();
-    let mut quote: Option<char> = None;
-    let mut dollar: Option<String> = None;
-    let mut prev = '\0';
-    while let Some((i, c)) = chars.next() {
-        if let Some(tag) = &dollar {
-            if text[i..].starts_with(tag.as_str()) {
-                out.push_str(tag);
-                for _ in 1..tag.chars().count() {
-                    chars.next();
-                }
-                dollar = None;
-            } else {
-                out.push(c);
-            }
-            prev = c;
-            continue;
-        }
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            prev = c;
-            continue;
-        }
-        match c {
-            '\'' | '"' => {
-                quote = Some(c);
-                out.push(c);
-            }
-            '$' => {
-                let rest = &text[i + 1..];
-                let end = rest.find(|x: char| !(x.is_alphanumeric() || x == '_'));
-                match end {
-                    Some(e) if rest[e..].starts_with('$') && !prev.is_alphanumeric() => {
-                        let tag = format!("${}$", &rest[..e]);
-                        out.push_str(&tag);
-                        for _ in 0..tag.chars().count() - 1 {
-                            chars.next();
-                        }
-                        dollar = Some(tag);
-                    }
-                    _ => out.push(c),
-                }
-            }
-            '-' if text[i..].starts_with("--") => {
-                for (_, x) in chars.by_ref() {
-                    if x == '\n' {
-                        break;
-                    }
-                }
-                out.push('\n');
-            }
-            '\\' => {
-                for (_, x) in chars.by_ref() {
-                    if x == '\n' {
-                        break;
-                    }
-                }
-                // A meta-command ends the statement, as `;` would.
-                out.push_str(";\n");
-            }
-            ':' if prev != ':' => match chars.peek().map(|(_, x)| *x) {
-                Some('\'') | Some('"') => {}
-                Some(x) if x.is_alphabetic() || x == '_' => out.push_str("__psql_var_"),
-                _ => out.push(c),
-            },
-            _ => out.push(c),
-        }
-        prev = c;
-    }
-    out
-}
-
-/// mysql: `\G` and `\g` end a statement; `DELIMITER x` changes the terminator;
-/// `source`, `use` and other client commands on their own line are not SQL.
-fn strip_mysql(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut delimiter = ";".to_string();
-    for line in text.lines() {
-        let t = line.trim_start();
-        let lower: String = t.chars().take(10).collect::<String>().to_ascii_lowercase();
-        if lower.starts_with("delimiter")
-            && t.as_bytes().get(9).is_none_or(|b| b.is_ascii_whitespace())
-        {
-            delimiter = t[9..].trim().to_string();
-            if delimiter.is_empty() {
-                delimiter = ";".into();
-            }
-            out.push_str(";\n");
-            continue;
-        }
-        if lower.starts_with("source ") || lower.starts_with("\\.") {
-            continue;
-        }
-        let mut l = line.replace("\\G", ";").replace("\\g", ";");
-        if delimiter != ";" {
-            l = l.replace(delimiter.as_str(), ";");
-        }
-        out.push_str(&l);
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]

@@ -9,17 +9,18 @@
 
 mod clients;
 mod forms;
+mod meta;
 
 pub use forms::analyse;
 
 use super::opts::{self, Item};
 use super::Hit;
-use clients::{client, conninfo, Operands};
 use crate::model::invocation::{FileText, Invocation, Stdin};
 use crate::model::paths::resolve;
 use crate::model::Context;
 use crate::specs::args::ArgView;
 use crate::syntax::word::Word;
+use clients::{client, conninfo, Operands};
 use sqlparser::dialect::{
     ClickHouseDialect, Dialect as SqlDialect, DuckDbDialect, GenericDialect, MsSqlDialect,
     MySqlDialect, PostgreSqlDialect, SQLiteDialect,
@@ -70,6 +71,8 @@ pub enum Kind {
     Unfiltered,
     /// Could not be parsed, and holds a destructive keyword.
     Unparsed,
+    /// A client command that runs a shell command (`\!`, `.shell`, `system`).
+    Shell,
 }
 
 impl Kind {
@@ -78,6 +81,7 @@ impl Kind {
             "drop" => Some(Kind::Drop),
             "unfiltered" => Some(Kind::Unfiltered),
             "unparsed" => Some(Kind::Unparsed),
+            "shell" => Some(Kind::Shell),
             _ => None,
         }
     }
@@ -99,6 +103,8 @@ pub enum Meta {
     Dot,
     /// mysql: `\G`, `DELIMITER //`, `source f`.
     MySql,
+    /// snowsql, beeline: `!set`, `!source f`, `!system cmd` at the start of a line.
+    Bang,
     None,
 }
 
@@ -183,10 +189,49 @@ fn find_sql(inv: &Invocation, ctx: &Context) -> Option<Found> {
         Operands::Host => found.host = operands.first().map(|w| w.text()),
         Operands::Ignored => {}
     }
-    if reads_stdin {
+    if reads_stdin && (c.stdin_with.is_empty() || items.iter().any(|i| i.is(c.stdin_with))) {
         stdin_sql(inv, &mut found);
     }
+    included_sql(inv, ctx, &mut found);
     Some(found)
+}
+
+/// Files of SQL read at most through includes, per invocation (`\i a.sql` in a.sql).
+const MAX_INCLUDES: usize = 16;
+
+/// The files the SQL reads in turn (`\i f`, `source f`, `.read f`, `!source f`) are
+/// SQL the client runs too. One that cannot be read here cannot be judged.
+fn included_sql(inv: &Invocation, ctx: &Context, found: &mut Found) {
+    let mut next = 0;
+    let mut read = 0;
+    while next < found.sources.len() {
+        let (_, escapes) = meta::strip(&found.sources[next].0, found.meta);
+        next += 1;
+        for e in escapes {
+            let meta::Escape::Include(name) = e else {
+                continue;
+            };
+            read += 1;
+            if read > MAX_INCLUDES {
+                found.unreadable.push(format!(
+                    "more than {MAX_INCLUDES} files of SQL are read in turn (next: {name})"
+                ));
+                return;
+            }
+            let path = (!inv.remote)
+                .then(|| resolve(&name, inv.cwd.as_deref(), ctx.home.as_deref()))
+                .flatten();
+            let before = found.sources.len() + found.unreadable.len();
+            if let Some(p) = &path {
+                read_file(p, inv, found);
+            }
+            if found.sources.len() + found.unreadable.len() == before {
+                found.unreadable.push(format!(
+                    "the SQL runs the file {name}, which cannot be read here"
+                ));
+            }
+        }
+    }
 }
 
 fn stdin_sql(inv: &Invocation, found: &mut Found) {
@@ -315,4 +360,3 @@ fn where_(found: &Found) -> String {
     }
     s
 }
-
