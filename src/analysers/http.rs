@@ -238,10 +238,17 @@ fn curl_config(name: &str, inv: &Invocation, ctx: &Context, req: &mut Request) -
         if l.starts_with('#') || l.is_empty() {
             continue;
         }
-        let (k, v) = match l.split_once(|c: char| c == '=' || c == ':' || c.is_whitespace()) {
-            Some((k, v)) => (k.trim().trim_start_matches('-'), v.trim().trim_matches('"')),
-            None => continue,
-        };
+        // `key = value`, `key: value`, `key value`, `-X value`, `--request value`.
+        let l = l.trim_start_matches('-');
+        let end = l
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(l.len());
+        let k = &l[..end];
+        let v = l[end..]
+            .trim_start()
+            .trim_start_matches(['=', ':'])
+            .trim()
+            .trim_matches('"');
         match k {
             "X" | "request" => method = Some(v.to_ascii_uppercase()),
             "url" => req.urls.push(Url::parse(v, "http")),

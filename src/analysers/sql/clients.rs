@@ -356,9 +356,8 @@ const PGCLI: Client = Client {
     stdin_with: &[],
 };
 
-/// MySQL Shell: `-e` runs code in the session's language (SQL with `--sql`; JavaScript
-/// or Python otherwise, whose `session.runSql('DROP …')` is caught by the keyword scan
-/// of text that does not parse).
+/// MySQL Shell: `-e` runs code in the session's language, read here as SQL (`--sql`;
+/// JavaScript's `session.runSql('…')` is not read yet).
 const MYSQLSH: Client = Client {
     dialect: Dialect::MySql,
     spec: Spec {
