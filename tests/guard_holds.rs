@@ -627,7 +627,7 @@ fn install_wires_the_file_tools_and_managed_settings_hold() {
     assert_eq!(
         user.pointer("/hooks/PreToolUse/0/matcher")
             .and_then(|m| m.as_str()),
-        Some("Bash|Write|Edit|MultiEdit|NotebookEdit")
+        Some("Bash|Write|Edit|MultiEdit|NotebookEdit|mcp__.*")
     );
     let out = run(&["install", "claude", "--managed"]);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));

@@ -713,7 +713,7 @@ fn our_entry(agent: &str) -> (&'static str, Value) {
         // Claude Code and Gemini CLI: the file tools too (they write unconfined).
         "claude" => (
             "/hooks/PreToolUse",
-            json!({"matcher": "Bash|Write|Edit|MultiEdit|NotebookEdit", "hooks": [{"type": "command", "command": c, "timeout": 30}]}),
+            json!({"matcher": "Bash|Write|Edit|MultiEdit|NotebookEdit|mcp__.*", "hooks": [{"type": "command", "command": c, "timeout": 30}]}),
         ),
         "codex" => (
             "/hooks/PreToolUse",

@@ -180,3 +180,238 @@ fn precise_rules_keep_their_findings() {
         );
     }
 }
+
+/// Stopped by exactly this rule (and confirmed).
+#[track_caller]
+fn rule_stops(cmd: &str, rule: &str) {
+    let v = verdict(cmd);
+    assert_eq!(v.decision, Decision::Confirm, "{cmd}: {v:?}");
+    assert!(
+        v.findings.iter().any(|f| f.rule == rule),
+        "{cmd}: expected {rule} in {:?}",
+        v.findings
+    );
+}
+
+#[test]
+fn sql_clients_beyond_psql_are_read() {
+    for cmd in [
+        "pgcli -c 'DROP TABLE users' prod",
+        "pgcli prod -e 'TRUNCATE orders'",
+        "mysqlsh --sql -e 'DROP DATABASE shop' --uri root@db",
+        "snowsql -a acct -q 'DROP TABLE analytics.events'",
+        "snow sql -q 'DROP SCHEMA raw'",
+        "beeline -u jdbc:hive2://h:10000 -e 'DROP TABLE logs'",
+        "heroku pg:psql -c 'DROP TABLE users' -a shop",
+        "heroku pg:psql DATABASE_URL --command 'TRUNCATE sessions' --app shop",
+        "prisma db execute --stdin --url \"$DATABASE_URL\" <<< 'DROP TABLE users'",
+        "echo 'DROP TABLE users;' > q.sql; npx prisma db execute --file q.sql",
+    ] {
+        let v = verdict(cmd);
+        assert_eq!(v.decision, Decision::Confirm, "{cmd}: {v:?}");
+        assert!(
+            v.findings
+                .iter()
+                .any(|f| f.rule.starts_with("database.sql-")),
+            "{cmd}: {:?}",
+            v.findings
+        );
+    }
+    for cmd in [
+        "pgcli -c 'SELECT count(*) FROM users' prod",
+        "mysqlsh --sql -e 'SHOW DATABASES'",
+        "snowsql -q 'SELECT 1'",
+        "beeline -u jdbc:hive2://h:10000 -e 'SHOW TABLES'",
+        "heroku pg:psql -c 'SELECT 1' -a shop",
+        "heroku pg:info -a shop",
+        "heroku logs --tail -a shop",
+        "prisma db execute --stdin <<< 'CREATE INDEX i ON users(email)'",
+        "prisma migrate status",
+    ] {
+        passes(cmd);
+    }
+}
+
+#[test]
+fn sql_forms_that_hide_what_they_destroy() {
+    rule_stops(
+        "psql -c \"DO \\$\\$ BEGIN EXECUTE 'DROP TABLE users'; END \\$\\$\"",
+        "database.sql-drop",
+    );
+    rule_stops(
+        "psql <<'SQL'\nDO $$\nBEGIN\n  DELETE FROM users;\nEND $$;\nSQL",
+        "database.sql-unfiltered",
+    );
+    rule_stops(
+        "psql -c \"DO \\$\\$ BEGIN EXECUTE 'TRUNCATE ' || 'users'; END \\$\\$\"",
+        "database.sql-unparsed",
+    );
+    rule_stops(
+        "psql -c 'PREPARE wipe AS DELETE FROM users; EXECUTE wipe'",
+        "database.sql-unfiltered",
+    );
+    rule_stops(
+        "psql -c 'DELETE FROM users USING orders'",
+        "database.sql-unfiltered",
+    );
+    rule_stops(
+        "psql -c 'ALTER TABLE users ALTER COLUMN email TYPE text USING NULL'",
+        "database.sql-drop",
+    );
+    rule_stops("psql -c '\\! rm -rf data'", "database.sql-shell-escape");
+    rule_stops(
+        "mysql <<< 'system rm -rf data'",
+        "database.sql-shell-escape",
+    );
+    rule_stops(
+        "sqlite3 app.db '.shell rm -rf data'",
+        "database.sql-shell-escape",
+    );
+    rule_stops(
+        "echo 'DROP TABLE users;' > d.sql; psql prod -c '\\i d.sql'",
+        "database.sql-drop",
+    );
+    rule_stops(
+        "echo 'DROP TABLE users;' > d.sql; sqlite3 app.db '.read d.sql'",
+        "database.sql-drop",
+    );
+    rule_stops("psql -c '\\ir never-written.sql'", "database.sql-unparsed");
+    rule_stops(
+        "redis-cli EVAL \"redis.call('FLUSHDB')\" 0",
+        "database.redis-flush",
+    );
+    rule_stops(
+        "mongosh shop --eval 'db.users.bulkWrite([{deleteMany: {filter: {}}}])'",
+        "database.mongo-drop",
+    );
+    for cmd in [
+        "psql -c \"DO \\$\\$ BEGIN RAISE NOTICE 'DROP TABLE x'; END \\$\\$\"",
+        "psql -c \"DO \\$\\$ BEGIN DELETE FROM users WHERE id = 3; END \\$\\$\"",
+        "psql -c 'PREPARE q AS SELECT * FROM users WHERE id = $1; EXECUTE q(3)'",
+        "psql -c 'DELETE FROM users USING orders WHERE users.id = orders.user_id'",
+        "psql -c 'ALTER TABLE users ALTER COLUMN id TYPE bigint USING id::bigint'",
+        "psql -c 'CREATE TEMP TABLE t AS SELECT 1; DROP TABLE t'",
+        "sqlite3 :memory: 'DROP TABLE t'",
+        "echo 'SELECT 1;' > ok.sql; psql -c '\\i ok.sql'",
+        "psql -c '\\dt'",
+        "redis-cli EVAL \"return redis.call('GET', KEYS[1])\" 1 user:1",
+        "mongosh shop --eval 'db.users.updateMany({ id: 3 }, { $set: { a: 1 } })'",
+    ] {
+        passes(cmd);
+    }
+}
+
+#[test]
+fn http_methods_given_indirectly() {
+    for cmd in [
+        "curl -X POST -H 'X-HTTP-Method-Override: DELETE' https://api.example.com/users/1",
+        "curl -H 'x-http-method: delete' -d '' https://api.example.com/users/1",
+        "curl -X \"$METHOD\" https://api.example.com/users/1",
+        "printf 'request = DELETE\\n' > c.cfg; curl -K c.cfg https://api.example.com/users/1",
+        "printf 'url = https://api.example.com/users/1\\n-X DELETE\\n' > c.cfg; curl --config c.cfg",
+        "curl -K never-written.cfg https://api.example.com/users/1",
+        "printf 'DELETE /users/1 HTTP/1.1\\r\\nHost: api.example.com\\r\\n\\r\\n' | nc api.example.com 80",
+        "printf 'DELETE /x HTTP/1.1\\r\\n\\r\\n' | openssl s_client -connect api.example.com:443 -quiet",
+        "curl -X DELETE http://search.test:9200/logs",
+    ] {
+        rule_stops(cmd, "http.delete-remote");
+    }
+    for cmd in [
+        "curl -H 'X-Request-Id: 7' https://api.example.com/users/1",
+        "curl -X \"$METHOD\" http://localhost:3000/users/1",
+        "printf 'request = GET\\n' > c.cfg; curl -K c.cfg https://api.example.com/users/1",
+        "printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc api.example.com 80",
+        "nc -zv api.example.com 443",
+        "curl -X DELETE http://app.test/users/1",
+        "curl -X DELETE http://web.localhost/users/1",
+    ] {
+        passes(cmd);
+    }
+}
+
+#[test]
+fn git_discards_and_their_look_alikes() {
+    rule_stops("git read-tree -u --reset HEAD~2", "git.read-tree-reset");
+    rule_stops(
+        "echo 'delete refs/heads/main' | git update-ref --stdin",
+        "git.update-ref-delete",
+    );
+    rule_stops(
+        "git worktree remove --force ../hotfix",
+        "git.worktree-remove-force",
+    );
+    rule_stops("git restore -SW src", "git.discard-worktree");
+    rule_stops("git restore --source=HEAD~3 .", "git.discard-worktree");
+    rule_stops(
+        "git config remote.origin.push '+refs/heads/*:refs/heads/*'",
+        "git.push-refspec-config",
+    );
+    rule_stops("git reflog expire --expire=now --all", "git.prune-reflog");
+    for cmd in [
+        "git restore --help",
+        "git restore",
+        "git restore --staged src/a.rs",
+        "git reflog expire",
+        "git reflog expire --expire=90.days.ago --all",
+        "git worktree remove ../hotfix",
+        "git read-tree HEAD",
+        "git config --get remote.origin.push",
+        "git checkout -bfeature",
+        "git switch -cfeature",
+        "git clean -fd -- build/",
+        "git branch -d merged-feature",
+    ] {
+        passes(cmd);
+    }
+}
+
+#[test]
+fn mcp_calls_are_judged_at_the_engine() {
+    use interlock::engine::mcp::McpCall;
+    use serde_json::json;
+    let ctx = Context::example();
+    let decide = |server: &str, tool: &str, args: serde_json::Value| {
+        engine().decide_mcp(
+            &McpCall {
+                server,
+                tool,
+                args: &args,
+            },
+            &ctx,
+        )
+    };
+    let v = decide(
+        "supabase",
+        "execute_sql",
+        json!({"query": "DROP TABLE users"}),
+    );
+    assert_eq!(v.decision, Decision::Confirm);
+    assert!(v.findings.iter().any(|f| f.rule == "database.sql-drop"));
+    let v = decide("render", "delete_database", json!({"id": "db-1"}));
+    assert!(
+        v.findings.iter().any(|f| f.rule == "verbs.destructive"),
+        "{v:?}"
+    );
+    let v = decide("turso", "run_query", json!({"sql": "DELETE FROM sessions"}));
+    assert!(v
+        .findings
+        .iter()
+        .any(|f| f.rule == "database.sql-unfiltered"));
+    for (server, tool, args) in [
+        (
+            "supabase",
+            "execute_sql",
+            json!({"query": "SELECT * FROM users"}),
+        ),
+        ("supabase", "list_tables", json!({})),
+        ("render", "get_database", json!({"id": "db-1"})),
+        ("kubernetes", "delete_pod", json!({"name": "web-1"})),
+        ("docker", "remove_container", json!({"id": "c1"})),
+        ("aws", "s3_list_objects", json!({"bucket": "logs"})),
+        ("github", "list_releases", json!({"repo": "r"})),
+        ("fetch", "fetch", json!({"url": "https://example.com/docs"})),
+    ] {
+        let v = decide(server, tool, args.clone());
+        assert_eq!(v.decision, Decision::Allow, "{server} {tool} {args}: {v:?}");
+    }
+}

@@ -151,6 +151,8 @@ pub fn mongo_calls(js: &str) -> Vec<String> {
             ("remove()", "deletes every document"),
             ("remove({},", "deletes every document"),
             ("dropAllUsers(", "drops every user"),
+            ("updateMany({},", "updates every document"),
+            ("updateMany({}),", "updates every document"),
         ]
         .iter()
         .find(|(pat, _)| rest.starts_with(pat));
@@ -160,6 +162,20 @@ pub fn mongo_calls(js: &str) -> Vec<String> {
             out.push(format!("{receiver}.{name}() {what}"));
         }
         i = at + 1;
+    }
+    // bulkWrite([{deleteMany: {filter: {}}}]): the operation is a key, not a call.
+    for key in [
+        "deleteMany:{filter:{}",
+        "\"deleteMany\":{\"filter\":{}",
+        "'deleteMany':{'filter':{}",
+        "deleteMany:{\"filter\":{}",
+        "updateMany:{filter:{}",
+        "\"updateMany\":{\"filter\":{}",
+    ] {
+        if code.contains(key) {
+            out.push("bulkWrite with a filter that matches every document".to_string());
+            break;
+        }
     }
     for key in ["{drop:", "{dropDatabase:", "{\"drop\":", "{'drop':"] {
         if code.contains(&format!("runCommand({key}")) {
@@ -223,14 +239,33 @@ const REDIS_SPEC: Spec = Spec {
 
 const FLUSHES: &[&str] = &["flushall", "flushdb"];
 
+/// What a Lua script sent with EVAL empties: `redis.call('FLUSHALL')`, or every key
+/// a pattern matches deleted in a loop (`KEYS` with `DEL`/`UNLINK`).
+fn lua_flush(script: &str) -> Vec<String> {
+    let s = script.to_ascii_lowercase();
+    let called = |name: &str| {
+        ["'", "\""]
+            .iter()
+            .any(|q| s.contains(&format!("{q}{name}{q}")))
+    };
+    let mut out = Vec::new();
+    for f in FLUSHES {
+        if called(f) {
+            out.push(format!(
+                "EVAL of a script that calls {}",
+                f.to_ascii_uppercase()
+            ));
+        }
+    }
+    if called("keys") && (called("del") || called("unlink")) {
+        out.push("EVAL of a script that deletes every key a pattern matches".to_string());
+    }
+    out
+}
+
 /// `redis.flush`: redis-cli would send FLUSHALL or FLUSHDB (in any case, as an
 /// argument anywhere or as a command on stdin).
-pub fn redis(
-    inv: &Invocation,
-    _view: &ArgView,
-    _ctx: &Context,
-    _params: super::Params,
-) -> Vec<Hit> {
+pub fn redis(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::Params) -> Vec<Hit> {
     let items = opts::scan(&inv.args, &REDIS_SPEC);
     let host = opts::values(&items, &["-h", "-u"]).last().map(|w| w.text());
     let db = opts::values(&items, &["-n"]).last().map(|w| w.text());
@@ -245,6 +280,22 @@ pub fn redis(
         .cloned()
         .into_iter()
         .collect();
+    // EVAL / EVAL_RO SCRIPT …: the Lua script's own calls.
+    if command.is_some_and(|c| matches!(c.to_ascii_lowercase().as_str(), "eval" | "eval_ro")) {
+        if let Some(script) = operands.iter().skip_while(|o| Some(*o) != command).nth(1) {
+            found.extend(lua_flush(script));
+        }
+    }
+    for w in opts::values(&items, &["--eval"]) {
+        if let Some(p) = w
+            .lit()
+            .and_then(|t| crate::model::paths::resolve(&t, inv.cwd.as_deref(), ctx.home.as_deref()))
+        {
+            if let FileText::Text(script) = inv.file_text(&p, MAX_SCRIPT_BYTES) {
+                found.extend(lua_flush(&script));
+            }
+        }
+    }
     let text = match &inv.stdin {
         Stdin::Text { text, .. } => Some(text.clone()),
         Stdin::File(p) if !inv.remote => match inv.file_text(p, MAX_SCRIPT_BYTES) {

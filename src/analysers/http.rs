@@ -25,6 +25,17 @@ const MAX_BODY_BYTES: u64 = 8 * 1024 * 1024;
 const UNKNOWN_URL: &str = "\u{1}";
 /// Stands for a value only known at run time inside a body.
 const UNKNOWN_BODY: &str = "__unknown__";
+/// The method of a request whose method is only known at run time (`-X "$M"`, a
+/// `curl -K` config file that cannot be read).
+pub const COMPUTED_METHOD: &str = "(computed)";
+/// Config files (`curl -K`) above this size are not read.
+const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// Headers that make a server treat a POST as another method.
+const OVERRIDE_HEADERS: &[&str] = &[
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+];
 
 /// One request as far as the arguments tell.
 #[derive(Debug, Default)]
@@ -101,6 +112,13 @@ pub fn is_local(host: &str, ctx: &Context) -> bool {
     if h == "localhost" || h.ends_with(".localhost") || h == "ip6-localhost" || h == "0.0.0.0" {
         return true;
     }
+    // `.test` is reserved for local testing (RFC 6761): dev hosts, so ordinary app
+    // endpoints there are local (data store ports still count). `.internal` is not:
+    // cloud providers' private DNS uses it for real machines (`ec2.internal`), so it
+    // is local only when `local_hosts` says so.
+    if h.ends_with(".test") {
+        return true;
+    }
     if let Ok(ip) = h.parse::<IpAddr>() {
         return ip.is_loopback();
     }
@@ -151,8 +169,102 @@ pub fn request(inv: &Invocation, ctx: &Context) -> Option<Request> {
         "http" | "https" | "xh" | "xhs" => Some(httpie(inv, ctx)),
         "gh" | "glab" => gh_api(inv, ctx),
         "railway" => railway_api(inv, ctx),
+        "nc" | "ncat" | "netcat" | "telnet" => raw_request(inv, false),
+        "openssl" => raw_request(inv, true),
         _ => None,
     }
+}
+
+/// A request written by hand to a socket (`printf 'DELETE /x HTTP/1.1…' | nc host
+/// 80`, `openssl s_client -connect host:443`): its method and path come from the
+/// request line on stdin, its host from the arguments.
+fn raw_request(inv: &Invocation, tls: bool) -> Option<Request> {
+    let host_port = if tls {
+        if inv.args.first()?.lit()? != "s_client" {
+            return None;
+        }
+        let at = inv
+            .args
+            .iter()
+            .position(|w| w.lit().as_deref() == Some("-connect"))?;
+        inv.args.get(at + 1)?.text()
+    } else {
+        let ops: Vec<String> = inv
+            .args
+            .iter()
+            .filter(|w| !w.text().starts_with('-'))
+            .map(|w| w.text())
+            .collect();
+        match ops.as_slice() {
+            [h, p, ..] => format!("{h}:{p}"),
+            [h] => h.clone(),
+            [] => return None,
+        }
+    };
+    let text = match &inv.stdin {
+        Stdin::Text { text, .. } => text.clone(),
+        _ => return None,
+    };
+    let line = text.lines().next()?.trim();
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_ascii_uppercase();
+    let path = parts.next()?;
+    if !parts.next()?.starts_with("HTTP/") || !method.chars().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let scheme = if tls { "https" } else { "http" };
+    Some(Request {
+        method,
+        urls: vec![Url::parse(&format!("{scheme}://{host_port}{path}"), scheme)],
+        bodies: Vec::new(),
+        unreadable: Vec::new(),
+    })
+}
+
+/// A `curl -K FILE` config: `request = M`/`-X M`, `url = U`, `header = H` lines.
+fn curl_config(name: &str, inv: &Invocation, ctx: &Context, req: &mut Request) -> Option<String> {
+    let text = resolve(name, inv.cwd.as_deref(), ctx.home.as_deref())
+        .filter(|_| !inv.remote && name != "-")
+        .and_then(|p| match inv.file_text(&p, MAX_CONFIG_BYTES) {
+            FileText::Text(t) => Some(t),
+            _ => None,
+        });
+    let Some(text) = text else {
+        return Some(COMPUTED_METHOD.to_string());
+    };
+    let mut method = None;
+    for line in text.lines() {
+        let l = line.trim();
+        if l.starts_with('#') || l.is_empty() {
+            continue;
+        }
+        // `key = value`, `key: value`, `key value`, `-X value`, `--request value`.
+        let l = l.trim_start_matches('-');
+        let end = l
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(l.len());
+        let k = &l[..end];
+        let v = l[end..]
+            .trim_start()
+            .trim_start_matches(['=', ':'])
+            .trim()
+            .trim_matches('"');
+        match k {
+            "X" | "request" => method = Some(v.to_ascii_uppercase()),
+            "url" => req.urls.push(Url::parse(v, "http")),
+            "H" | "header" => method = method.or(override_of(v)),
+            _ => {}
+        }
+    }
+    method
+}
+
+/// The method a `X-HTTP-Method-Override: M` header asks for.
+fn override_of(header: &str) -> Option<String> {
+    let (name, value) = header.split_once(':')?;
+    OVERRIDE_HEADERS
+        .contains(&name.trim().to_ascii_lowercase().as_str())
+        .then(|| value.trim().to_ascii_uppercase())
 }
 
 fn url_text(w: &Word) -> String {
@@ -201,6 +313,7 @@ fn curl(inv: &Invocation, ctx: &Context) -> Request {
     let items = opts::scan(&inv.args, &CURL);
     let mut req = Request::default();
     let mut explicit = None;
+    let mut overridden = None;
     let mut data = false;
     let (mut head, mut upload, mut get) = (false, false, false);
     for it in &items {
@@ -209,7 +322,25 @@ fn curl(inv: &Invocation, ctx: &Context) -> Request {
             Item::Opt { name, value } => {
                 let v = value.as_ref();
                 match name.as_str() {
-                    "-X" | "--request" => explicit = v.map(|w| w.text().to_ascii_uppercase()),
+                    "-X" | "--request" => {
+                        explicit = v.map(|w| match w.lit() {
+                            Some(t) => t.to_ascii_uppercase(),
+                            None => COMPUTED_METHOD.to_string(),
+                        })
+                    }
+                    "-H" | "--header" => {
+                        if let Some(m) = v.and_then(|w| w.lit()).and_then(|t| override_of(&t)) {
+                            overridden = Some(m);
+                        }
+                    }
+                    "-K" | "--config" => {
+                        if let Some(m) = v
+                            .map(|w| w.text())
+                            .and_then(|f| curl_config(&f, inv, ctx, &mut req))
+                        {
+                            explicit = Some(m);
+                        }
+                    }
                     "--url" => req.urls.extend(v.map(|w| Url::parse(&url_text(w), "http"))),
                     "-I" | "--head" => head = true,
                     "-T" | "--upload-file" => upload = true,
@@ -264,7 +395,7 @@ fn curl(inv: &Invocation, ctx: &Context) -> Request {
             }
         }
     }
-    req.method = explicit.unwrap_or_else(|| {
+    req.method = overridden.or(explicit).unwrap_or_else(|| {
         if head {
             "HEAD".into()
         } else if upload {
@@ -647,16 +778,22 @@ pub fn delete(
     let Some(req) = request(inv, ctx) else {
         return Vec::new();
     };
-    if req.method != "DELETE" {
+    let computed = req.method == COMPUTED_METHOD;
+    if req.method != "DELETE" && !computed {
         return Vec::new();
     }
+    let what = if computed {
+        "a method only known at run time"
+    } else {
+        "DELETE"
+    };
     if req.urls.is_empty() {
-        return vec![hit("DELETE to a URL Interlock cannot see".into())];
+        return vec![hit(format!("{what} to a URL Interlock cannot see"))];
     }
     req.urls
         .iter()
         .filter(|u| reaches_data(u, ctx))
-        .map(|u| hit(format!("DELETE {}", with_port(u))))
+        .map(|u| hit(format!("{what} {}", with_port(u))))
         .collect()
 }
 

@@ -106,6 +106,7 @@ const NOUNS: &[&str] = &[
     "gist",
     "parameter",
     "issue",
+    "function",
 ];
 
 /// Words that make the whole command read-only.
@@ -160,6 +161,7 @@ const PROGRAM_NOUNS: &[(&str, &str)] = &[
     ("turso", "database"),
     ("pscale", "database"),
     ("azcopy", "blob storage"),
+    ("hub", "repository"),
 ];
 
 /// Short verbs that only some tools define (`mc rb` is remove-bucket; `doctl d` is
@@ -246,7 +248,7 @@ fn identifier(t: &str) -> bool {
         && t.len() <= 64
         && t.chars().any(|c| c.is_ascii_alphabetic())
         && t.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':'))
 }
 
 fn base(program: &str) -> &str {

@@ -4,6 +4,8 @@
 //! else decides. The engine never runs anything and never touches the network: it only
 //! reads the syntax tree, the policy, and (for scripts fed to a shell) local files.
 
+pub mod mcp;
+
 pub use crate::model::{Context, Decision, Finding, Verdict, MAX_INPUT_BYTES};
 
 use crate::analysis::Analyzer;

@@ -15,8 +15,11 @@ use serde_json::{json, Value};
 pub(super) fn parse(input: &Value) -> Result<Call, String> {
     let obj = super::object(input)?;
     let tool = obj.get("tool_name").and_then(Value::as_str);
-    let command = obj.get("tool_input").and_then(|t| t.get("command"));
-    super::tool_call(tool, command, super::path_field(obj.get("cwd")))
+    let args = obj.get("tool_input");
+    let command = args.and_then(|t| t.get("command"));
+    let cwd = super::path_field(obj.get("cwd"));
+    let call = super::tool_call(tool, command, cwd.clone());
+    super::with_mcp(call, tool, None, args, cwd)
 }
 
 pub(super) fn render(reply: &Reply) -> Answer {

@@ -16,10 +16,36 @@ pub(super) fn parse(input: &Value) -> Result<Call, String> {
     let obj = super::object(input)?;
     let cwd =
         super::path_field(obj.get("cwd")).or_else(|| super::first_root(obj.get("workspace_roots")));
-    if obj.get("hook_event_name").and_then(Value::as_str) == Some("preToolUse") {
+    let event = obj.get("hook_event_name").and_then(Value::as_str);
+    if event == Some("beforeMCPExecution") {
+        // `tool_input` is the arguments (JSON, or JSON as text); the server is named by
+        // its `url` or its `command`.
+        let tool = obj
+            .get("tool_name")
+            .and_then(Value::as_str)
+            .unwrap_or("tool");
+        let args = match obj.get("tool_input") {
+            Some(Value::String(t)) => serde_json::from_str(t).unwrap_or(Value::String(t.clone())),
+            Some(v) => v.clone(),
+            None => Value::Null,
+        };
+        let server = ["server", "server_name", "url", "command"]
+            .iter()
+            .find_map(|k| obj.get(*k).and_then(Value::as_str))
+            .unwrap_or("mcp");
+        return Ok(Call::Mcp {
+            server: server.to_string(),
+            tool: tool.to_string(),
+            args,
+            cwd,
+        });
+    }
+    if event == Some("preToolUse") {
         let tool = obj.get("tool_name").and_then(Value::as_str);
-        let command = obj.get("tool_input").and_then(|t| t.get("command"));
-        return super::tool_call(tool, command, cwd);
+        let args = obj.get("tool_input");
+        let command = args.and_then(|t| t.get("command"));
+        let call = super::tool_call(tool, command, cwd.clone());
+        return super::with_mcp(call, tool, None, args, cwd);
     }
     super::tool_call(Some("shell"), obj.get("command"), cwd)
 }

@@ -23,7 +23,17 @@ pub(super) fn parse(input: &Value) -> Result<Call, String> {
         (Some(base), Some(d)) => Some(base.join(d)),
         (base, d) => d.or(base),
     };
-    super::tool_call(tool, args.and_then(|a| a.get("command")), cwd)
+    let call = super::tool_call(tool, args.and_then(|a| a.get("command")), cwd.clone());
+    // An MCP tool's call carries `mcp_context` with the server's and the tool's names.
+    let mcp = obj.get("mcp_context");
+    let server = mcp
+        .and_then(|m| m.get("server_name"))
+        .and_then(Value::as_str);
+    let mcp_tool = mcp
+        .and_then(|m| m.get("tool_name"))
+        .and_then(Value::as_str)
+        .or(tool);
+    super::with_mcp(call, mcp_tool, server, args, cwd)
 }
 
 pub(super) fn render(reply: &Reply) -> Answer {

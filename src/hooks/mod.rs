@@ -28,6 +28,7 @@ pub mod wiring;
 
 use crate::approval;
 use crate::audit_log;
+use crate::engine::mcp::McpCall;
 use crate::engine::{Context, Decision, Engine};
 use crate::policy::layers;
 use serde_json::Value;
@@ -174,6 +175,14 @@ pub enum Call {
         cwd: Option<PathBuf>,
         why: String,
     },
+    /// A tool of an MCP server (`mcp__SERVER__TOOL`): judged with the same rules as
+    /// the shell commands it amounts to (`engine::mcp`).
+    Mcp {
+        server: String,
+        tool: String,
+        args: Value,
+        cwd: Option<PathBuf>,
+    },
     /// A tool that runs no shell command (reads, edits, searches): not Interlock's call.
     NotShell,
 }
@@ -281,6 +290,22 @@ fn answer_inner(agent: Agent, input: &[u8], opts: Options) -> Answer {
         Ok(Call::Shell { command, cwd }) => decide(agent, &command, cwd, true, opts),
         Ok(Call::ShellSomewhere { command, cwd }) => decide(agent, &command, cwd, false, opts),
         Ok(Call::Refuse { command, cwd, why }) => refuse_call(agent, &command, cwd, &why),
+        Ok(Call::Mcp {
+            server,
+            tool,
+            args,
+            cwd,
+        }) => {
+            let call = McpCall {
+                server: &server,
+                tool: &tool,
+                args: &args,
+            };
+            let shown = call.describe();
+            decide_with(agent, &shown, cwd, true, opts, |engine, ctx| {
+                engine.decide_mcp(&call, ctx)
+            })
+        }
         Err(why) => message::cannot_check(&why),
     };
     agent.render(&reply, Some(&value))
@@ -295,6 +320,21 @@ fn decide(
     dir_known: bool,
     opts: Options,
 ) -> Reply {
+    decide_with(agent, command, cwd, dir_known, opts, |engine, ctx| {
+        engine.decide(command, ctx)
+    })
+}
+
+/// [`decide`] with the verdict given by `judge` (a shell command, an MCP call);
+/// `command` is what approvals bind to and the log records.
+fn decide_with(
+    agent: Agent,
+    command: &str,
+    cwd: Option<PathBuf>,
+    dir_known: bool,
+    opts: Options,
+    judge: impl FnOnce(&Engine, &Context) -> crate::engine::Verdict,
+) -> Reply {
     let cwd = resolve_cwd(cwd);
     let loaded = layers::load(Some(&cwd));
     for w in &loaded.warnings {
@@ -306,7 +346,7 @@ fn decide(
         ctx.local_hosts.clone_from(h);
     }
     let engine = Engine::new(loaded.policy);
-    let verdict = engine.decide(command, &ctx);
+    let verdict = judge(&engine, &ctx);
     // The process ends right after answering: freeing the policy is wasted time.
     std::mem::forget(engine);
     let source = format!("hook:{}", agent.name());
@@ -440,6 +480,34 @@ fn tool_call(
             )),
             Some(_) => Ok(Call::NotShell),
         },
+    }
+}
+
+/// A call that [`tool_call`] found to run no shell command, made an MCP call when the
+/// tool is one (`mcp__SERVER__TOOL`, or named by the agent's `server`).
+fn with_mcp(
+    call: Result<Call, String>,
+    tool: Option<&str>,
+    server: Option<&str>,
+    args: Option<&Value>,
+    cwd: Option<PathBuf>,
+) -> Result<Call, String> {
+    if !matches!(call, Ok(Call::NotShell)) {
+        return call;
+    }
+    let named = match (server, tool) {
+        (Some(s), Some(t)) if !s.is_empty() && !t.is_empty() => Some((s, t)),
+        (_, Some(t)) => McpCall::split_name(t),
+        _ => None,
+    };
+    match named {
+        Some((server, tool)) => Ok(Call::Mcp {
+            server: server.to_string(),
+            tool: tool.to_string(),
+            args: args.cloned().unwrap_or(Value::Null),
+            cwd,
+        }),
+        None => call,
     }
 }
 

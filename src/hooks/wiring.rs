@@ -116,10 +116,12 @@ struct Layout {
 
 fn layout(agent: Agent) -> Option<Layout> {
     Some(match agent {
-        // The file tools too: they write outside any confinement (hooks/file_tools.rs).
+        // The file tools too: they write outside any confinement (hooks/file_tools.rs);
+        // and every MCP tool (`mcp__.*`: a matcher holding other characters than
+        // letters, digits, `_` and `|` is a regular expression to Claude Code).
         Agent::Claude => Layout {
             event: "PreToolUse",
-            matcher: Some("Bash|Write|Edit|MultiEdit|NotebookEdit"),
+            matcher: Some("Bash|Write|Edit|MultiEdit|NotebookEdit|mcp__.*"),
             command_key: "command",
             entry: |c| json!({"type": "command", "command": c, "timeout": 30}),
             versioned: false,
