@@ -443,7 +443,7 @@ fn syslog_over_udp_is_rfc5424_with_the_fields_as_structured_data() {
 
     // Another policy, another digest.
     sb.config(&format!(
-        "[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n\n[[rule]]\nid = \"site.no-frobnicate\"\ndecision = \"deny\"\nreason = \"frobnicate wipes the cache server\"\n[[rule.match]]\nprogram = \"frobnicate\"\n"
+        "[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n\n[[rule]]\nid = \"site.no-frobnicate\"\ndecision = \"deny\"\nreason = \"frobnicate wipes the cache server\"\n[[rule.match]]\nprogram = [\"frobnicate\"]\n"
     ));
     let (out, _) = sb.hook("frobnicate --all");
     assert_eq!(claude_decision(&out), "deny");
