@@ -10,15 +10,18 @@
 //! every later hash and the head. A process running as the same user can do that;
 //! the `interlock.state` rule (through the `interlock.self` check) stops commands that
 //! touch the state directory, and
-//! `settings.syslog` sends every entry (with its hash) off the machine's user account.
+//! `settings.syslog` sends every entry (with its hash) off the machine's user account,
+//! and `[settings.ship]` to the fleet's collectors (`ship`).
 
 mod redact;
+pub mod ship;
 pub mod syslog;
 pub mod time;
 
 pub use redact::redact;
 
 use crate::approval::state_dir;
+use crate::policy::layers::Settings;
 use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -113,8 +116,9 @@ fn cut(command: &str) -> String {
     )
 }
 
-/// Append one entry (and send it to syslog when asked). Returns the entry written.
-pub fn append(rec: Record, to_syslog: bool) -> io::Result<Entry> {
+/// Append one entry, then send it where the settings say (the local syslog, the
+/// fleet's collectors). Returns the entry written.
+pub fn append(rec: Record, settings: &Settings) -> io::Result<Entry> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = state_dir()
         .ok_or_else(|| io::Error::other("no state directory: set HOME or INTERLOCK_STATE_DIR"))?;
@@ -171,8 +175,11 @@ pub fn append(rec: Record, to_syslog: bool) -> io::Result<Entry> {
         &serde_json::to_vec(&new_head).map_err(io::Error::other)?,
     )?;
     drop(file);
-    if to_syslog {
+    if settings.syslog.unwrap_or(false) {
         syslog::send(&e);
+    }
+    if let Some(s) = settings.ship.as_ref().filter(|s| s.is_on()) {
+        ship::ship(&e, s, settings.policy_digest.as_deref());
     }
     Ok(e)
 }

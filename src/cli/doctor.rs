@@ -88,6 +88,7 @@ pub fn run(a: DoctorArgs) -> i32 {
         }
     };
     let support = confinement(&project);
+    super::shipping::report(&project);
     let mut seen = 0;
     let (mut passed, mut failed) = (0, 0);
     for agent in Agent::ALL {

@@ -9,6 +9,7 @@ mod hook;
 mod install;
 mod log;
 mod policy_cmd;
+mod shipping;
 mod uninstall;
 mod wrap;
 

@@ -351,7 +351,6 @@ fn decide_with(
     std::mem::forget(engine);
     let source = format!("hook:{}", agent.name());
     let cwd_text = cwd.to_string_lossy().into_owned();
-    let syslog = loaded.settings.syslog.unwrap_or(false);
     let log = |outcome: &str, channel: Option<String>, code: Option<String>| {
         let rec = audit_log::Record {
             source: &source,
@@ -363,7 +362,7 @@ fn decide_with(
             channel,
             code,
         };
-        if let Err(e) = audit_log::append(rec, syslog) {
+        if let Err(e) = audit_log::append(rec, &loaded.settings) {
             eprintln!("interlock: warning: cannot write the audit log: {e}");
         }
     };
@@ -414,7 +413,7 @@ fn refuse_call(agent: Agent, command: &str, cwd: Option<PathBuf>, why: &str) -> 
         channel: None,
         code: None,
     };
-    if let Err(e) = audit_log::append(rec, loaded.settings.syslog.unwrap_or(false)) {
+    if let Err(e) = audit_log::append(rec, &loaded.settings) {
         eprintln!("interlock: warning: cannot write the audit log: {e}");
     }
     message::refused(command, why)

@@ -61,6 +61,46 @@ pub struct Settings {
     /// Run the agent's commands in the kernel confinement (default: true). Off, a
     /// command could write an approval, so only the wrap card can approve.
     pub confine: Option<bool>,
+    /// Copies of every logged decision to the fleet's collectors (docs/fleet.md).
+    pub ship: Option<Ship>,
+    /// The digest of the policy these settings came with (`Policy::digest`), computed
+    /// by `load` when shipping is configured, since shipped records carry it. Never
+    /// read from a file.
+    #[serde(skip)]
+    pub policy_digest: Option<String>,
+}
+
+/// `[settings.ship]`: where logged decisions are sent besides the local log. Set only
+/// in the system and user layers (an agent can write the project file).
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Ship {
+    /// OTLP/HTTP (JSON) base URL, `http://host:port`; records go to `<it>/v1/logs`.
+    pub otlp_endpoint: Option<String>,
+    /// RFC 5424 syslog collector: `udp://host:514` or `tcp://host:514`.
+    pub syslog: Option<String>,
+    /// The most a decision waits for the collectors, in milliseconds (default 200).
+    pub timeout_ms: Option<u64>,
+}
+
+impl Ship {
+    fn merge(&mut self, other: &Ship) {
+        if other.otlp_endpoint.is_some() {
+            self.otlp_endpoint.clone_from(&other.otlp_endpoint);
+        }
+        if other.syslog.is_some() {
+            self.syslog.clone_from(&other.syslog);
+        }
+        if other.timeout_ms.is_some() {
+            self.timeout_ms = other.timeout_ms;
+        }
+    }
+
+    /// Whether any collector is named (empty strings switch one off).
+    pub fn is_on(&self) -> bool {
+        let named = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        named(&self.otlp_endpoint) || named(&self.syslog)
+    }
 }
 
 impl Settings {
@@ -85,6 +125,9 @@ impl Settings {
         }
         if other.confine.is_some() {
             self.confine = other.confine;
+        }
+        if let Some(ship) = &other.ship {
+            self.ship.get_or_insert_with(Ship::default).merge(ship);
         }
     }
 }
@@ -184,6 +227,9 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
     // The base came indexed; only a layer that touched rules needs a new index.
     if changed {
         loaded.policy.reindex();
+    }
+    if loaded.settings.ship.as_ref().is_some_and(Ship::is_on) {
+        loaded.settings.policy_digest = Some(loaded.policy.digest());
     }
     loaded
 }
@@ -290,6 +336,7 @@ fn has_settings(s: &Settings) -> bool {
         || s.syslog.is_some()
         || s.shell.is_some()
         || s.confine.is_some()
+        || s.ship.is_some()
 }
 
 /// A rule must stop something, say why, and name only checks that exist.

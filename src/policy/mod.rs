@@ -2,6 +2,7 @@
 //! into the binary; config layers can add rules and change decisions (see `layers`).
 
 mod defs;
+mod digest;
 pub mod layers;
 pub mod matcher;
 

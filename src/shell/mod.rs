@@ -148,7 +148,7 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             channel: rec.channel.clone(),
             code: rec.code.clone(),
         };
-        if let Err(e) = audit_log::append(rec, settings.syslog.unwrap_or(false)) {
+        if let Err(e) = audit_log::append(rec, settings) {
             // Inside a wrap session's confinement the log is read-only: the wrapper,
             // outside, writes it.
             if !(nested && log_through_wrap(record)) {

@@ -252,7 +252,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
                 channel: record.channel.clone(),
                 code: record.code.clone(),
             };
-            match crate::audit_log::append(rec, settings.syslog.unwrap_or(false)) {
+            match crate::audit_log::append(rec, &settings) {
                 Ok(_) => Step::Reply(Response {
                     decision: Answer::Allow,
                     message: None,
@@ -311,7 +311,7 @@ fn log_line(
     };
     // The card already told the human; a log that cannot be written must not break
     // the session.
-    let _ = crate::audit_log::append(rec, settings.syslog.unwrap_or(false));
+    let _ = crate::audit_log::append(rec, settings);
 }
 
 /// The strictest of what the agent shell reported and what this engine finds; an

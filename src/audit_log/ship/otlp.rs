@@ -1,0 +1,171 @@
+//! OpenTelemetry log records over OTLP/HTTP with the JSON encoding: one
+//! `ExportLogsServiceRequest` per decision, POSTed to `<endpoint>/v1/logs` as
+//! `application/json`. Per the OTLP JSON mapping, keys are lowerCamelCase, enums
+//! (`severityNumber`) are integers and 64-bit integers (`timeUnixNano`) are decimal
+//! strings. Plain `http://` only: for TLS or authentication, ship to a local
+//! OpenTelemetry Collector that forwards (docs/fleet.md).
+
+use super::{clip, connect, left, Fields};
+use serde_json::{json, Value};
+use std::io::{Read, Write};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Commands longer than this are cut in shipped records.
+const MAX_COMMAND: usize = 16 * 1024;
+/// Enough of the answer to read its status line.
+const MAX_STATUS: usize = 4096;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Endpoint {
+    /// As configured.
+    pub url: String,
+    /// `host:port` to connect to and send as `Host`.
+    pub addr: String,
+    /// The request path: the endpoint's path with `/v1/logs` appended.
+    pub path: String,
+}
+
+impl Endpoint {
+    pub fn parse(url: &str) -> Result<Endpoint, String> {
+        let Some(rest) = url.strip_prefix("http://") else {
+            return Err(if url.starts_with("https://") {
+                "https is not supported: ship to a local OpenTelemetry Collector over http:// and let it forward with TLS".into()
+            } else {
+                "the OTLP endpoint must start with http://".into()
+            });
+        };
+        let (addr, path) = super::authority(rest, 80)?;
+        let base = path.trim_end_matches('/');
+        let path = if base.ends_with("/v1/logs") {
+            base.to_string()
+        } else {
+            format!("{base}/v1/logs")
+        };
+        Ok(Endpoint {
+            url: url.to_string(),
+            addr,
+            path,
+        })
+    }
+}
+
+fn attr(key: &str, value: &str) -> Value {
+    json!({"key": key, "value": {"stringValue": value}})
+}
+
+/// OTLP severity: allow INFO (9), confirm WARN (13), deny ERROR (17).
+fn severity(decision: &str) -> (u8, &'static str) {
+    match decision {
+        "allow" => (9, "INFO"),
+        "confirm" => (13, "WARN"),
+        _ => (17, "ERROR"),
+    }
+}
+
+/// The JSON body: resource (service, host), scope `interlock`, one log record.
+pub fn body(f: &Fields) -> Value {
+    let e = f.entry;
+    let (number, text) = severity(&e.decision);
+    let command = clip(&e.command, MAX_COMMAND);
+    let observed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    json!({
+        "resourceLogs": [{
+            "resource": {"attributes": [
+                attr("service.name", "interlock"),
+                attr("service.version", env!("CARGO_PKG_VERSION")),
+                attr("host.name", &f.host),
+            ]},
+            "scopeLogs": [{
+                "scope": {"name": "interlock", "version": env!("CARGO_PKG_VERSION")},
+                "logRecords": [{
+                    "timeUnixNano": (u128::from(e.ts) * 1_000_000_000).to_string(),
+                    "observedTimeUnixNano": observed.to_string(),
+                    "severityNumber": number,
+                    "severityText": text,
+                    "body": {"stringValue": format!("{} ({}): {command}", e.decision, e.outcome)},
+                    "attributes": [
+                        attr("user.name", &f.user),
+                        attr("process.pid", &e.pid.to_string()),
+                        attr("interlock.time", &e.time),
+                        attr("interlock.door", &f.door),
+                        attr("interlock.agent", &f.agent),
+                        attr("interlock.cwd", &e.cwd),
+                        attr("interlock.command", &command),
+                        attr("interlock.decision", &e.decision),
+                        attr("interlock.rules", &e.rules.join(",")),
+                        attr("interlock.outcome", &e.outcome),
+                        attr("interlock.approver", &f.approver),
+                        attr("interlock.policy_digest", &f.policy_digest),
+                        attr("interlock.entry_hash", &e.hash),
+                    ],
+                }],
+            }],
+        }],
+    })
+}
+
+/// The whole HTTP/1.1 request.
+pub fn request(ep: &Endpoint, f: &Fields) -> Vec<u8> {
+    let body = serde_json::to_vec(&body(f)).unwrap_or_default();
+    let mut out = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: interlock/{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        ep.path,
+        ep.addr,
+        env!("CARGO_PKG_VERSION"),
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// Send the request; sent only when the collector answers 2xx before the deadline.
+pub fn send(ep: &Endpoint, request: &[u8], deadline: Instant) -> Result<(), String> {
+    let mut s = connect(&ep.addr, deadline)?;
+    s.write_all(request)
+        .map_err(|e| format!("cannot send to {}: {e}", ep.addr))?;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !got.windows(2).any(|w| w == b"\r\n") && got.len() < MAX_STATUS {
+        s.set_read_timeout(Some(left(deadline)?))
+            .map_err(|e| e.to_string())?;
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => return Err(format!("no answer from {}: {e}", ep.addr)),
+        }
+    }
+    let text = String::from_utf8_lossy(&got);
+    let status = text.lines().next().unwrap_or("");
+    let mut parts = status.split_whitespace();
+    match (parts.next(), parts.next().and_then(|c| c.parse::<u16>().ok())) {
+        (Some(v), Some(code)) if v.starts_with("HTTP/") && (200..300).contains(&code) => Ok(()),
+        (Some(v), Some(_)) if v.starts_with("HTTP/") => Err(format!(
+            "the collector answered {}",
+            crate::render::visible(status.trim(), false)
+        )),
+        _ => Err(format!("{} did not answer HTTP", ep.addr)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_get_the_logs_path_and_only_plain_http() {
+        let e = Endpoint::parse("http://127.0.0.1:4318").expect("parse");
+        assert_eq!((e.addr.as_str(), e.path.as_str()), ("127.0.0.1:4318", "/v1/logs"));
+        let e = Endpoint::parse("http://otel/base/").expect("parse");
+        assert_eq!((e.addr.as_str(), e.path.as_str()), ("otel:80", "/base/v1/logs"));
+        let e = Endpoint::parse("http://otel:4318/v1/logs").expect("parse");
+        assert_eq!(e.path, "/v1/logs");
+        assert!(Endpoint::parse("https://otel:4318")
+            .unwrap_err()
+            .contains("https is not supported"));
+        assert!(Endpoint::parse("otel:4318").is_err());
+    }
+}

@@ -1,0 +1,625 @@
+//! Audit into the fleet's pipeline, end to end: the real binary's doors (hooks, the
+//! agent shell) decide, and copies of their logged decisions reach real collectors
+//! started here on 127.0.0.1: an OTLP/HTTP endpoint that parses the POST and checks
+//! the JSON field by field, and syslog receivers over UDP and TCP that parse RFC 5424.
+//! A collector that never answers or is not there never changes a decision nor holds
+//! it up beyond the bound; lost records are counted and `interlock doctor` shows them.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_interlock");
+/// A command every door denies (judged only: the hook never runs it).
+const DENY: &str = "rm -rf ~";
+/// A command that needs a confirm.
+const CONFIRM: &str = "git push --force origin main";
+/// How long a test waits for a record that should come.
+const WAIT: Duration = Duration::from_secs(10);
+
+/// A scratch HOME with `project/`, a state directory and a user config file.
+struct Sandbox {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Sandbox {
+    fn new(config: &str) -> Sandbox {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().canonicalize().expect("canonical");
+        for d in ["home/project", "state", "bin"] {
+            std::fs::create_dir_all(root.join(d)).expect("mkdir");
+        }
+        std::os::unix::fs::symlink(BIN, root.join("bin/interlock-bash")).expect("link");
+        let sb = Sandbox { _dir: dir, root };
+        sb.config(config);
+        sb
+    }
+
+    fn config(&self, text: &str) {
+        std::fs::write(self.root.join("config.toml"), text).expect("config");
+    }
+
+    fn project(&self) -> PathBuf {
+        self.root.join("home/project")
+    }
+
+    fn command(&self, program: &Path) -> Command {
+        let mut c = Command::new(program);
+        c.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.root.join("home"))
+            .env("LANG", "C")
+            .env("INTERLOCK_STATE_DIR", self.root.join("state"))
+            .env("INTERLOCK_CONFIG", self.root.join("config.toml"))
+            .env("INTERLOCK_SYSTEM_CONFIG", self.root.join("no-system.toml"))
+            .current_dir(self.project())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// Claude Code's PreToolUse hook for a Bash command; the answer and the time taken.
+    fn hook(&self, command: &str) -> (Output, Duration) {
+        let input = json!({
+            "session_id": "s1",
+            "cwd": self.project(),
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+        });
+        let mut c = self.command(Path::new(BIN));
+        c.args(["hook", "claude"]);
+        let start = Instant::now();
+        let mut child = c.spawn().expect("spawn");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.to_string().as_bytes())
+            .expect("write");
+        let out = child.wait_with_output().expect("wait");
+        (out, start.elapsed())
+    }
+
+    fn run(&self, program: &Path, args: &[&str]) -> Output {
+        let mut c = self.command(program);
+        c.args(args).stdin(Stdio::null());
+        c.output().expect("run")
+    }
+
+    /// `ship.json`: per collector, sent and lost.
+    fn counts(&self) -> Value {
+        let p = self.root.join("state/ship.json");
+        std::fs::read(&p)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null)
+    }
+
+    /// The local log's last entry.
+    fn last_logged(&self) -> Value {
+        let text =
+            std::fs::read_to_string(self.root.join("state/audit.jsonl")).expect("audit log");
+        serde_json::from_str(text.lines().last().expect("an entry")).expect("entry")
+    }
+}
+
+/// The permission decision of a Claude hook answer (`allow`: an empty answer).
+fn claude_decision(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    if out.stdout.is_empty() {
+        return "allow".into();
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).expect("hook answer is JSON");
+    v.pointer("/hookSpecificOutput/permissionDecision")
+        .and_then(Value::as_str)
+        .unwrap_or("no decision")
+        .to_string()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .expect("hostname")
+        .trim()
+        .to_string()
+}
+
+fn is_digest(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+// ---------------------------------------------------------------------------------
+// Collectors
+
+/// One HTTP request as the OTLP endpoint received it.
+struct Posted {
+    request_line: String,
+    headers: BTreeMap<String, String>,
+    body: Value,
+}
+
+/// An OTLP/HTTP endpoint: parses each POST, answers 200 with an empty
+/// ExportLogsServiceResponse.
+fn otlp_collector() -> (u16, Receiver<Posted>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let _ = s.set_read_timeout(Some(WAIT));
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            let head_end = loop {
+                if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+                    break i;
+                }
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            };
+            let head = text(&got[..head_end]);
+            let mut lines = head.split("\r\n");
+            let request_line = lines.next().unwrap_or("").to_string();
+            let headers: BTreeMap<String, String> = lines
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+                .collect();
+            let len: usize = headers
+                .get("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = got[head_end + 4..].to_vec();
+            while body.len() < len {
+                match s.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => body.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+            );
+            let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let _ = tx.send(Posted {
+                request_line,
+                headers,
+                body,
+            });
+        }
+    });
+    (port, rx)
+}
+
+fn udp_collector() -> (u16, UdpSocket) {
+    let s = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    s.set_read_timeout(Some(WAIT)).expect("timeout");
+    (s.local_addr().expect("addr").port(), s)
+}
+
+fn udp_message(s: &UdpSocket) -> String {
+    let mut buf = vec![0u8; 65536];
+    let (n, _) = s.recv_from(&mut buf).expect("a syslog datagram");
+    text(&buf[..n])
+}
+
+/// A TCP syslog receiver: the bytes of each connection, read to its end.
+fn tcp_collector() -> (u16, Receiver<Vec<u8>>) {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let _ = s.set_read_timeout(Some(WAIT));
+            let mut all = Vec::new();
+            let _ = s.read_to_end(&mut all);
+            let _ = tx.send(all);
+        }
+    });
+    (port, rx)
+}
+
+/// Accepts connections and never reads nor answers (kept open for a minute).
+fn silent_collector() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut held: Vec<TcpStream> = Vec::new();
+        for s in l.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    port
+}
+
+/// A port nothing listens on.
+fn dead_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// An RFC 5424 message, split into its parts.
+#[derive(Debug)]
+struct Syslog {
+    pri: u32,
+    version: String,
+    timestamp: String,
+    host: String,
+    app: String,
+    procid: String,
+    msgid: String,
+    sd_id: String,
+    params: BTreeMap<String, String>,
+    msg: String,
+}
+
+/// Parse `<PRI>1 TS HOST APP PROCID MSGID [ID k="v" …] MSG` (one SD element, with
+/// `\"`, `\\` and `\]` escapes in values).
+fn parse_5424(m: &str) -> Syslog {
+    let rest = m.strip_prefix('<').expect("<PRI>");
+    let (pri, rest) = rest.split_once('>').expect("PRI>");
+    let mut head = rest.splitn(7, ' ');
+    let mut next = || head.next().expect("header field").to_string();
+    let (version, timestamp, host, app, procid, msgid) =
+        (next(), next(), next(), next(), next(), next());
+    let sd = next();
+    let sd = sd.strip_prefix('[').expect("structured data");
+    let (sd_id, mut body) = sd.split_once(' ').expect("SD-ID");
+    let mut params = BTreeMap::new();
+    loop {
+        if let Some(after) = body.strip_prefix(']') {
+            body = after;
+            break;
+        }
+        let (name, after) = body.split_once("=\"").expect("PARAM-NAME=\"");
+        let mut value = String::new();
+        let mut chars = after.char_indices();
+        let end = loop {
+            match chars.next().expect("closing quote") {
+                (_, '\\') => value.push(chars.next().expect("escaped").1),
+                (i, '"') => break i,
+                (_, c) => value.push(c),
+            }
+        };
+        params.insert(name.trim().to_string(), value);
+        body = after[end + 1..].trim_start_matches(' ');
+    }
+    Syslog {
+        pri: pri.parse().expect("PRI number"),
+        version,
+        timestamp,
+        host,
+        app,
+        procid,
+        msgid,
+        sd_id: sd_id.to_string(),
+        params,
+        msg: body.strip_prefix(' ').unwrap_or(body).to_string(),
+    }
+}
+
+fn assert_header(s: &Syslog) {
+    assert_eq!(s.version, "1");
+    let t = s.timestamp.as_bytes();
+    assert!(
+        t.len() == 20 && t[4] == b'-' && t[10] == b'T' && t[19] == b'Z',
+        "RFC 3339 UTC timestamp: {}",
+        s.timestamp
+    );
+    assert_eq!(s.host, host_name());
+    assert_eq!(s.app, "interlock");
+    assert!(s.procid.parse::<u32>().is_ok(), "PROCID {}", s.procid);
+    assert_eq!(s.msgid, "decision");
+    assert_eq!(s.sd_id, "interlock@32473");
+}
+
+/// An OTLP attribute list as a map of string values.
+fn attrs(list: &Value) -> BTreeMap<String, String> {
+    list.as_array()
+        .expect("attributes")
+        .iter()
+        .map(|a| {
+            (
+                a["key"].as_str().expect("key").to_string(),
+                a["value"]["stringValue"]
+                    .as_str()
+                    .expect("stringValue")
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------
+// Records arrive with their fields
+
+#[test]
+fn otlp_records_of_a_hook_decision_carry_every_field() {
+    let (port, rx) = otlp_collector();
+    let sb = Sandbox::new(&format!(
+        "[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{port}\"\n"
+    ));
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let posted = rx.recv_timeout(WAIT).expect("an OTLP request");
+    assert_eq!(posted.request_line, "POST /v1/logs HTTP/1.1");
+    assert_eq!(posted.headers["content-type"], "application/json");
+    assert_eq!(posted.headers["host"], format!("127.0.0.1:{port}"));
+    let rl = &posted.body["resourceLogs"][0];
+    let resource = attrs(&rl["resource"]["attributes"]);
+    assert_eq!(resource["service.name"], "interlock");
+    assert_eq!(resource["host.name"], host_name());
+    assert_eq!(rl["scopeLogs"][0]["scope"]["name"], "interlock");
+    let records = rl["scopeLogs"][0]["logRecords"].as_array().expect("records");
+    assert_eq!(records.len(), 1);
+    let r = &records[0];
+    // 64-bit integers are decimal strings in OTLP JSON; enums are numbers.
+    let nanos: u128 = r["timeUnixNano"]
+        .as_str()
+        .expect("timeUnixNano is a string")
+        .parse()
+        .expect("digits");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_nanos();
+    assert!(now.abs_diff(nanos) < 120 * 1_000_000_000, "{nanos} vs {now}");
+    assert!(r["observedTimeUnixNano"].is_string());
+    assert_eq!(r["severityNumber"], json!(17));
+    assert_eq!(r["severityText"], "ERROR");
+    assert!(r["body"]["stringValue"]
+        .as_str()
+        .expect("body")
+        .contains(DENY));
+    let a = attrs(&r["attributes"]);
+    let logged = sb.last_logged();
+    assert_eq!(a["interlock.door"], "hook");
+    assert_eq!(a["interlock.agent"], "claude");
+    assert_eq!(a["interlock.cwd"], sb.project().to_string_lossy());
+    assert_eq!(a["interlock.command"], DENY);
+    assert_eq!(a["interlock.decision"], "deny");
+    assert_eq!(a["interlock.outcome"], "denied");
+    assert_eq!(a["interlock.approver"], "");
+    let rules: Vec<&str> = logged["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(!rules.is_empty());
+    assert_eq!(a["interlock.rules"], rules.join(","));
+    assert_eq!(a["interlock.time"], logged["time"].as_str().expect("time"));
+    assert_eq!(a["interlock.entry_hash"], logged["hash"].as_str().expect("hash"));
+    assert!(is_digest(&a["interlock.policy_digest"]));
+    assert!(!a["user.name"].is_empty());
+    assert_eq!(sb.counts()[format!("otlp http://127.0.0.1:{port}")]["sent"], 1);
+    assert_eq!(sb.counts()[format!("otlp http://127.0.0.1:{port}")]["lost"], 0);
+}
+
+#[test]
+fn syslog_over_udp_is_rfc5424_with_the_fields_as_structured_data() {
+    let (port, sock) = udp_collector();
+    let sb = Sandbox::new(&format!(
+        "[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n"
+    ));
+    let (out, _) = sb.hook(CONFIRM);
+    assert_eq!(claude_decision(&out), "ask");
+    let s = parse_5424(&udp_message(&sock));
+    assert_header(&s);
+    // Facility user (1), severity notice (5) for a confirm.
+    assert_eq!(s.pri, 13);
+    let p = &s.params;
+    assert_eq!(p["door"], "hook");
+    assert_eq!(p["agent"], "claude");
+    assert_eq!(p["command"], CONFIRM);
+    assert_eq!(p["decision"], "confirm");
+    assert_eq!(p["outcome"], "asked");
+    assert_eq!(p["cwd"], sb.project().to_string_lossy());
+    assert!(!p["rules"].is_empty() && !p["user"].is_empty());
+    assert_eq!(p["entry_hash"], sb.last_logged()["hash"].as_str().expect("hash"));
+    assert!(is_digest(&p["policy_digest"]));
+    assert!(s.msg.starts_with("confirm (asked): "), "{}", s.msg);
+    assert!(s.msg.ends_with(CONFIRM));
+
+    // A deny is a warning (4); the same policy gives the same digest.
+    let digest = p["policy_digest"].clone();
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.pri, 12);
+    assert_eq!(s.params["policy_digest"], digest);
+
+    // Another policy, another digest.
+    sb.config(&format!(
+        "[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n\n[[rule]]\nid = \"site.no-frobnicate\"\ndecision = \"deny\"\nreason = \"frobnicate wipes the cache server\"\n[[rule.match]]\nprogram = [\"frobnicate\"]\n"
+    ));
+    let (out, _) = sb.hook("frobnicate --all");
+    assert_eq!(claude_decision(&out), "deny");
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.params["rules"], "site.no-frobnicate");
+    assert_ne!(s.params["policy_digest"], digest);
+}
+
+#[test]
+fn syslog_over_tcp_is_octet_counted_and_agent_shell_decisions_ship_too() {
+    let (port, rx) = tcp_collector();
+    let sb = Sandbox::new(&format!(
+        "[settings]\nlog_all = true\n\n[settings.ship]\nsyslog = \"tcp://127.0.0.1:{port}\"\n"
+    ));
+    let out = sb.run(&sb.root.join("bin/interlock-bash"), &["-c", "echo shipped"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "shipped\n");
+    let bytes = rx.recv_timeout(WAIT).expect("a TCP connection");
+    let all = text(&bytes);
+    // RFC 6587 octet counting: `MSG-LEN SP SYSLOG-MSG`, the length in bytes.
+    let (len, msg) = all.split_once(' ').expect("MSG-LEN SP");
+    assert_eq!(len.parse::<usize>().expect("MSG-LEN"), msg.len());
+    let s = parse_5424(msg);
+    assert_header(&s);
+    assert_eq!(s.pri, 14);
+    assert_eq!(s.params["door"], "shell");
+    assert_eq!(s.params["command"], "echo shipped");
+    assert_eq!(s.params["decision"], "allow");
+    assert_eq!(s.params["outcome"], "ran");
+    assert_eq!(s.params["rules"], "");
+}
+
+#[test]
+fn secrets_are_shipped_redacted() {
+    let secret = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c";
+    let command =
+        format!("curl -X DELETE -H 'Authorization: Bearer {secret}' https://api.example.com/v1/items/7");
+    let (oport, orx) = otlp_collector();
+    let (uport, sock) = udp_collector();
+    let sb = Sandbox::new(&format!(
+        "[settings]\nlog_all = true\n\n[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{oport}\"\nsyslog = \"udp://127.0.0.1:{uport}\"\n"
+    ));
+    let _ = sb.hook(&command);
+    let posted = orx.recv_timeout(WAIT).expect("an OTLP request");
+    let body = posted.body.to_string();
+    let datagram = udp_message(&sock);
+    for (what, shipped) in [("otlp", &body), ("syslog", &datagram)] {
+        assert!(!shipped.contains(secret), "{what} carries the secret: {shipped}");
+        assert!(!shipped.contains("4f9a8b7c6d5e"), "{what}: {shipped}");
+        assert!(shipped.contains("curl -X DELETE"), "{what}: {shipped}");
+        assert!(shipped.contains("api.example.com"), "{what}: {shipped}");
+    }
+    let a = attrs(&posted.body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]);
+    assert_eq!(
+        a["interlock.command"],
+        sb.last_logged()["command"].as_str().expect("command")
+    );
+}
+
+// ---------------------------------------------------------------------------------
+// A slow or dead collector changes nothing but the counts
+
+#[test]
+fn a_collector_that_never_answers_holds_a_decision_only_for_the_bound() {
+    let port = silent_collector();
+    let sb = Sandbox::new("");
+    let (plain, _) = sb.hook(DENY);
+    sb.config(&format!(
+        "[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{port}\"\nsyslog = \"tcp://127.0.0.1:{port}\"\ntimeout_ms = 200\n"
+    ));
+    let (out, elapsed) = sb.hook(DENY);
+    assert_eq!(out.status.code(), plain.status.code());
+    assert_eq!(claude_decision(&out), "deny");
+    assert_eq!(claude_decision(&plain), "deny");
+    // Bound 200 ms; generous against a loaded machine, far below a hung collector.
+    assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    let counts = sb.counts();
+    let otlp = &counts[format!("otlp http://127.0.0.1:{port}")];
+    assert_eq!((otlp["sent"].as_u64(), otlp["lost"].as_u64()), (Some(0), Some(1)));
+    assert!(otlp["last_error"].is_string());
+    // TCP syslog has no acknowledgement: written into the connection is sent.
+    assert_eq!(counts[format!("syslog tcp://127.0.0.1:{port}")]["sent"], 1);
+}
+
+#[test]
+fn a_dead_collector_is_counted_lost_and_doctor_reports_it() {
+    let port = dead_port();
+    let sb = Sandbox::new(&format!(
+        "[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{port}\"\nsyslog = \"tcp://127.0.0.1:{port}\"\ntimeout_ms = 300\n"
+    ));
+    for _ in 0..2 {
+        let (out, elapsed) = sb.hook(DENY);
+        assert_eq!(claude_decision(&out), "deny");
+        assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
+    }
+    let (out, _) = sb.hook("git status");
+    assert_eq!(claude_decision(&out), "allow");
+    let counts = sb.counts();
+    for key in [
+        format!("otlp http://127.0.0.1:{port}"),
+        format!("syslog tcp://127.0.0.1:{port}"),
+    ] {
+        assert_eq!(counts[&key]["lost"], 2, "{key}: {counts}");
+        assert_eq!(counts[&key]["sent"], 0, "{key}: {counts}");
+        assert!(counts[&key]["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot connect")));
+    }
+    let doctor = sb.run(Path::new(BIN), &["doctor"]);
+    let report = text(&doctor.stdout);
+    assert!(report.contains("Shipping"), "{report}");
+    assert!(report.contains("at most 300 ms"), "{report}");
+    assert!(
+        report.contains(&format!("WARN  otlp http://127.0.0.1:{port}: 0 sent, 2 lost")),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("WARN  syslog tcp://127.0.0.1:{port}: 0 sent, 2 lost")),
+        "{report}"
+    );
+    assert!(report.contains("last error"), "{report}");
+}
+
+#[test]
+fn unsupported_addresses_are_reported_and_never_stop_a_decision() {
+    let sb = Sandbox::new(
+        "[settings.ship]\notlp_endpoint = \"https://otel.example.com:4318\"\nsyslog = \"tls://logs.example.com:6514\"\n",
+    );
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let (out, _) = sb.hook(CONFIRM);
+    assert_eq!(claude_decision(&out), "ask");
+    let counts = sb.counts();
+    assert_eq!(counts["otlp https://otel.example.com:4318"]["lost"], 2);
+    assert_eq!(counts["syslog tls://logs.example.com:6514"]["lost"], 2);
+    let report = text(&sb.run(Path::new(BIN), &["doctor"]).stdout);
+    assert!(
+        report.contains("FAIL  otlp https://otel.example.com:4318: 0 sent, 2 lost"),
+        "{report}"
+    );
+    assert!(report.contains("https is not supported"), "{report}");
+    assert!(report.contains("TLS is not supported"), "{report}");
+    let none = Sandbox::new("");
+    let report = text(&none.run(Path::new(BIN), &["doctor"]).stdout);
+    assert!(report.contains("Shipping"), "{report}");
+    assert!(report.contains("not configured"), "{report}");
+}
+
+#[test]
+fn the_project_file_can_neither_ship_nor_stop_shipping() {
+    let (port, sock) = udp_collector();
+    // The agent can write the project file: shipping set there is ignored …
+    let sb = Sandbox::new("");
+    std::fs::write(
+        sb.project().join(".interlock.toml"),
+        format!("[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n"),
+    )
+    .expect("project file");
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    assert!(text(&out.stderr).contains("a project file cannot change settings"));
+    sock.set_read_timeout(Some(Duration::from_millis(700)))
+        .expect("timeout");
+    let mut buf = [0u8; 65536];
+    assert!(sock.recv_from(&mut buf).is_err(), "shipped from the project file");
+    assert_eq!(sb.counts(), Value::Null);
+    // … and so is switching off what the user set.
+    sock.set_read_timeout(Some(WAIT)).expect("timeout");
+    sb.config(&format!("[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n"));
+    std::fs::write(
+        sb.project().join(".interlock.toml"),
+        "[settings.ship]\nsyslog = \"\"\n",
+    )
+    .expect("project file");
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.params["decision"], "deny");
+}
