@@ -296,7 +296,7 @@ impl Reader<'_> {
                 // `from os import *` makes `system` mean `os.system`.
                 for m in &self.stars {
                     let q = format!("{m}.{name}");
-                    if effects::is_known(&q) {
+                    if super::tables::is_known(&q) {
                         return Val::Name(q);
                     }
                 }
