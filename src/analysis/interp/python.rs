@@ -224,12 +224,11 @@ impl Reader<'_> {
                     out.note_module(m);
                 }
             }
-            Some("getattr") => {
+            Some("getattr")
                 if matches!(call.arg(0), Some(Val::Name(_)))
-                    && !matches!(call.arg(1), Some(Val::Str(_)))
-                {
-                    out.dynamic("`getattr` takes a name computed at run time".into());
-                }
+                    && !matches!(call.arg(1), Some(Val::Str(_))) =>
+            {
+                out.dynamic("`getattr` takes a name computed at run time".into());
             }
             _ => {}
         }
