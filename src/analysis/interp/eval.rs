@@ -150,7 +150,6 @@ pub fn join_paths(parts: &[Val]) -> Val {
 /// which stays written as `~` for the path rules to resolve.
 pub fn expand_user(v: &Val) -> Val {
     match v {
-        Val::Str(s) if s == "~" || s.starts_with("~/") => Val::Str(s.clone()),
         Val::Str(s) => Val::Str(s.clone()),
         _ => Val::Unknown,
     }

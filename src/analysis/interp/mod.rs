@@ -15,6 +15,7 @@ mod javascript;
 mod php;
 mod python;
 mod ruby;
+mod tables;
 mod text;
 mod tree;
 

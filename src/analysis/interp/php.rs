@@ -233,8 +233,8 @@ impl Reader<'_> {
                 }
                 let value = named_children(a)
                     .into_iter()
-                    .filter(|c| Some(*c) != field(a, "name"))
-                    .last();
+                    .rev()
+                    .find(|c| Some(*c) != field(a, "name"));
                 let v = value.map_or(Val::Unknown, |v| self.eval(v, depth + 1));
                 match field(a, "name") {
                     Some(k) => call.kwargs.push((self.t(k).to_string(), v)),

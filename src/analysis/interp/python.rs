@@ -224,12 +224,11 @@ impl Reader<'_> {
                     out.note_module(m);
                 }
             }
-            Some("getattr") => {
+            Some("getattr")
                 if matches!(call.arg(0), Some(Val::Name(_)))
-                    && !matches!(call.arg(1), Some(Val::Str(_)))
-                {
-                    out.dynamic("`getattr` takes a name computed at run time".into());
-                }
+                    && !matches!(call.arg(1), Some(Val::Str(_))) =>
+            {
+                out.dynamic("`getattr` takes a name computed at run time".into());
             }
             _ => {}
         }
@@ -296,7 +295,7 @@ impl Reader<'_> {
                 // `from os import *` makes `system` mean `os.system`.
                 for m in &self.stars {
                     let q = format!("{m}.{name}");
-                    if effects::is_known(&q) {
+                    if super::tables::is_known(&q) {
                         return Val::Name(q);
                     }
                 }

@@ -308,12 +308,11 @@ impl Reader<'_> {
             }
             "element_reference" => {
                 let obj = field(n, "object").map_or(Val::Unknown, |o| self.eval(o, d));
+                let object = field(n, "object");
                 let key = named_children(n)
                     .into_iter()
-                    .filter(|c| Some(*c) != field(n, "object"))
-                    .map(|c| self.eval(c, d))
-                    .next()
-                    .unwrap_or(Val::Unknown);
+                    .find(|c| Some(*c) != object)
+                    .map_or(Val::Unknown, |c| self.eval(c, d));
                 match (&obj, &key) {
                     (Val::Name(q), _) if q == "ENV" => eval::env_var(&key),
                     (Val::Name(q), Val::Str(p)) if q == "Dir" => Val::Glob(p.clone()),

@@ -445,7 +445,7 @@ fn perl_fold(code: &str) -> String {
         known.push((form.to_string(), eval::HOME.to_string()));
     }
     // Longest names first, so `$dir2` is not read as `$dir` then `2`.
-    known.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+    known.sort_by_key(|k| std::cmp::Reverse(k.0.len()));
     let mut out = String::with_capacity(code.len());
     let mut quote: Option<char> = None;
     let mut chars = code.char_indices().peekable();
@@ -574,9 +574,7 @@ fn awk_print(keyword: &str, rest: &str, out: &mut Out) {
     };
     let target = target.trim_start();
     let literal = string_literal(target, Lang::Awk).filter(|(_, used)| {
-        target[*used..]
-            .trim_start()
-            .starts_with(|c: char| matches!(c, ';' | '}' | '\n'))
+        target[*used..].trim_start().starts_with([';', '}', '\n'])
             || target[*used..].trim().is_empty()
     });
     match (op, literal) {

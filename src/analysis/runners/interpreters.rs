@@ -155,7 +155,7 @@ impl Analyzer<'_> {
         let _ = dynamic;
         let lit = |t: &str| Word::literal(t, span.clone());
         for item in items {
-            let inv = match item {
+            let mut inv = match item {
                 Extracted::Shell(code) => {
                     self.analyse_script_word(&lit(&code), &[], fr, scope, cmd.remote);
                     continue;
@@ -227,7 +227,6 @@ impl Analyzer<'_> {
                     self.invocation("curl".into(), a, cmd)
                 }
             };
-            let mut inv = inv;
             inv.span = span.clone();
             self.judge(&inv);
         }
