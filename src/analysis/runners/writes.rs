@@ -124,7 +124,15 @@ impl Analyzer<'_> {
                     }
                 }
             }
-            "sed" | "perl" if args.iter().any(|w| w.text().starts_with("-i") || w.text() == "--in-place" || (inv.program == "perl" && w.text().starts_with("-p") && w.text().contains('i'))) => {
+            "sed" | "perl"
+                if args.iter().any(|w| {
+                    w.text().starts_with("-i")
+                        || w.text() == "--in-place"
+                        || (inv.program == "perl"
+                            && w.text().starts_with("-p")
+                            && w.text().contains('i'))
+                }) =>
+            {
                 for w in operands.iter().skip(1) {
                     if let Some(p) = resolve(self, w) {
                         if self.written.contains_key(&p) || p.is_file() {
