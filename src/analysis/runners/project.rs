@@ -550,7 +550,7 @@ impl Analyzer<'_> {
                     for (ph, orig) in &s.placeholders {
                         let inner = orig.trim_start_matches('{').trim_end_matches('}').trim();
                         if let Some(v) = known.get(inner) {
-                            code = code.replacen(ph.as_str(), &shell_words::quote(v), 1);
+                            code = code.replacen(ph.as_str(), v, 1);
                         }
                     }
                     self.task_shell(&code, span.clone(), dir.clone(), fr, scope);
@@ -683,7 +683,7 @@ impl Analyzer<'_> {
                                 .trim()
                                 .trim_start_matches('.');
                             if let Some(v) = tf.vars.get(inner) {
-                                code = code.replacen(&p, &shell_words::quote(v), 1);
+                                code = code.replacen(&p, v, 1);
                             }
                         }
                         self.task_shell(&code, span.clone(), tdir.clone(), fr, scope);

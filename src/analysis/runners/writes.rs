@@ -109,7 +109,13 @@ impl Analyzer<'_> {
                 };
                 for (i, w) in args.iter().enumerate() {
                     let t = w.text();
-                    let target = if flags.contains(&t.as_str()) {
+                    // `-qO FILE`, `-sSLo FILE`: a cluster ending in the flag.
+                    let short = flags[0].trim_start_matches('-');
+                    let cluster = !t.starts_with("--")
+                        && t.len() > 2
+                        && t.ends_with(short)
+                        && t[1..].chars().all(|c| c.is_ascii_alphabetic());
+                    let target = if flags.contains(&t.as_str()) || cluster {
                         args.get(i + 1).cloned()
                     } else {
                         flags
