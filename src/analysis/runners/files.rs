@@ -614,13 +614,12 @@ impl Analyzer<'_> {
                         {
                             stack.push(e);
                         }
-                    } else if name == "conftest.py"
+                    } else if (name == "conftest.py"
                         || (name.ends_with(".py")
-                            && (name.starts_with("test_") || name.ends_with("_test.py")))
+                            && (name.starts_with("test_") || name.ends_with("_test.py"))))
+                        && !files.contains(&e)
                     {
-                        if !files.contains(&e) {
-                            files.push(e);
-                        }
+                        files.push(e);
                     }
                 }
             }

@@ -333,11 +333,9 @@ impl Analyzer<'_> {
                     "make is given Makefile code on its command line".into(),
                 );
                 return true;
-            } else if t.starts_with('-') {
-                if t[1..].contains('n')
-                    && !t.starts_with("--")
-                    && t[1..].chars().all(|c| c.is_ascii_alphabetic())
-                {
+            } else if let Some(flags) = t.strip_prefix('-') {
+                // `-kn`, `-sn`: a cluster holding `-n` (dry run).
+                if flags.contains('n') && flags.chars().all(|c| c.is_ascii_alphabetic()) {
                     return false;
                 }
             } else if let Some((k, v)) = is_assignment(&t) {
@@ -883,7 +881,7 @@ fn ruby_sh_calls(body: &str) -> (Vec<String>, String) {
         if let Some(end) = rest[1..].find(q) {
             let s = &rest[1..1 + end];
             if q == '"' && s.contains("#{") {
-                out.push(s.replace("#{", "${__interlock_unknown").replace('}', "}"));
+                out.push(s.replace("#{", "${__interlock_unknown_"));
             } else {
                 out.push(s.to_string());
             }
