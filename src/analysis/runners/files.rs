@@ -226,6 +226,16 @@ impl Analyzer<'_> {
                 }
                 return false;
             }
+            // `perl -pe CODE`, `ruby -ne CODE`: a cluster holding the code flag;
+            // `php -l`: lint only.
+            if (matches!(family, "perl" | "ruby")
+                && !t.starts_with("--")
+                && t.starts_with('-')
+                && t.contains(['e', 'E']))
+                || (family == "php" && t == "-l")
+            {
+                return false;
+            }
             if !t.starts_with('-') || t == "-" {
                 break;
             }
@@ -271,14 +281,9 @@ impl Analyzer<'_> {
                 }
                 Runnable::Missing | Runnable::Compiled => {}
             },
-            _ => self.event(
-                "shell.dynamic-script",
-                file.span.clone(),
-                Some(format!(
-                    "the script `{}` is only known when it runs",
-                    file.text()
-                )),
-            ),
+            // A script named at run time (`find … -exec python3 {} \;`) is judged as
+            // before: by the interpreter's own rules.
+            _ => return false,
         }
         true
     }

@@ -292,7 +292,7 @@ mod tests {
 
     #[test]
     fn recipes_with_dependencies() {
-        let jf = "dir := \"build\"\ndefault: test\ntest: build\n    cargo test\nbuild:\n    cargo build\nclean env='x':\n    rm -rf {{dir}}/{{env}}\n";
+        let jf = "dir := \"build\"\ndefault: test\ntest: build\n    cargo test\nbuild:\n    cargo build\nclean env:\n    rm -rf {{dir}}/{{env}}\n";
         let j = Justfile::parse(jf);
         assert_eq!(j.default_recipe().map(|r| r.name.as_str()), Some("default"));
         let names: Vec<&str> = j

@@ -189,7 +189,7 @@ impl Makefile {
         }
         let mut out = Vec::new();
         for r in &self.rules {
-            out.extend(self.shells(r, None));
+            out.extend(self.shells(r, None, None));
         }
         out
     }
@@ -284,7 +284,7 @@ impl Makefile {
             }
         }
         for r in rules {
-            out.extend(self.shells(r, Some(target)));
+            out.extend(self.shells(r, Some(target), stem.as_deref()));
         }
         Ok(true)
     }
@@ -310,16 +310,21 @@ impl Makefile {
     }
 
     /// The shell one rule's recipe runs, with `$@`, `$<`, `$^` known when the target is.
-    fn shells(&self, rule: &Rule, target: Option<&str>) -> Vec<Shell> {
+    fn shells(&self, rule: &Rule, target: Option<&str>, stem: Option<&str>) -> Vec<Shell> {
         let mut vars;
         let vars = match target {
             Some(t) => {
                 vars = self.vars.clone();
                 vars.insert("@".into(), t.to_string());
-                if let Some(first) = rule.prereqs.first() {
+                let prereqs: Vec<String> = rule
+                    .prereqs
+                    .iter()
+                    .map(|p| stem.map_or_else(|| p.clone(), |s| p.replace('%', s)))
+                    .collect();
+                if let Some(first) = prereqs.first() {
                     vars.insert("<".into(), first.clone());
                 }
-                vars.insert("^".into(), rule.prereqs.join(" "));
+                vars.insert("^".into(), prereqs.join(" "));
                 &vars
             }
             None => &self.vars,
