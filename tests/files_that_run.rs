@@ -80,8 +80,14 @@ fn scripts_run_by_path_are_read() {
     let p = Project::new();
     p.file("x.sh", "#!/bin/sh\nrm -rf ~\n")
         .file("cleanup", "rm -rf ~\n")
-        .file("bin/reset", "#!/usr/bin/env bash\nset -e\nrm -rf \"$HOME\"\n")
-        .file("scripts/wipe.sh", "#!/bin/sh\ncd /\nrm -rf --no-preserve-root /\n");
+        .file(
+            "bin/reset",
+            "#!/usr/bin/env bash\nset -e\nrm -rf \"$HOME\"\n",
+        )
+        .file(
+            "scripts/wipe.sh",
+            "#!/bin/sh\ncd /\nrm -rf --no-preserve-root /\n",
+        );
     p.stops("./x.sh", Decision::Deny, CRITICAL);
     p.stops("./cleanup", Decision::Deny, CRITICAL);
     p.stops("bin/reset --force", Decision::Deny, CRITICAL);
@@ -171,7 +177,10 @@ fn harmless_interpreter_scripts_pass() {
     let p = Project::new();
     p.file("hello.py", "print('hello')\n")
         .file("app.js", "console.log(process.version)\n")
-        .file("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n")
+        .file(
+            "main.go",
+            "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
+        )
         .file("tool.rb", "puts 'hi'\n");
     p.passes("python3 hello.py");
     p.passes("node app.js");

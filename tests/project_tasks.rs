@@ -125,7 +125,15 @@ fn lifecycle_scripts_run_on_install() {
         "package.json",
         r#"{"scripts":{"preinstall":"rm -rf ~","build":"tsc"}}"#,
     );
-    for cmd in ["npm install", "npm i", "npm ci", "yarn", "yarn install", "pnpm install", "bun install"] {
+    for cmd in [
+        "npm install",
+        "npm i",
+        "npm ci",
+        "yarn",
+        "yarn install",
+        "pnpm install",
+        "bun install",
+    ] {
         p.stops(cmd, Decision::Deny, CRITICAL);
     }
     // Installing a named package runs that package's scripts, not the project's; and
@@ -213,8 +221,16 @@ fn make_targets_are_read() {
         Decision::Deny,
         CRITICAL,
     );
-    p.stops("make -f - <<'EOF'\nall:\n\trm -rf ~\nEOF", Decision::Deny, CRITICAL);
-    p.stops("make -f - nuke <<'EOF'\nnuke:\n\trm -rf ~\nEOF", Decision::Deny, CRITICAL);
+    p.stops(
+        "make -f - <<'EOF'\nall:\n\trm -rf ~\nEOF",
+        Decision::Deny,
+        CRITICAL,
+    );
+    p.stops(
+        "make -f - nuke <<'EOF'\nnuke:\n\trm -rf ~\nEOF",
+        Decision::Deny,
+        CRITICAL,
+    );
 }
 
 #[test]
@@ -236,7 +252,11 @@ fn make_directory_moves_relative_paths_not_the_project() {
     p.file("Makefile", "all:\n\ttrue\n")
         .file("sub/Makefile", "clean:\n\trm -rf ../../keep\n");
     // `make -C sub` runs the recipe in sub: `../../keep` is the home's `keep`.
-    p.stops("make -C sub clean", Decision::Confirm, "fs.delete-protected");
+    p.stops(
+        "make -C sub clean",
+        Decision::Confirm,
+        "fs.delete-protected",
+    );
     p.file("sub2/Makefile", "clean:\n\trm -rf build\n");
     p.passes("make -C sub2 clean");
     p.passes("make --directory=sub2 clean");
@@ -251,7 +271,11 @@ fn make_that_cannot_be_told_is_a_confirm() {
     let q = Project::new();
     q.file("Makefile", MAKEFILE);
     q.stops("make \"$TARGET\"", Decision::Confirm, UNKNOWN_TASK);
-    q.stops("make --eval='x: ; rm -rf ~' x", Decision::Confirm, UNKNOWN_TASK);
+    q.stops(
+        "make --eval='x: ; rm -rf ~' x",
+        Decision::Confirm,
+        UNKNOWN_TASK,
+    );
 }
 
 #[test]

@@ -140,7 +140,11 @@ impl Analyzer<'_> {
     }
 
     /// `{ …; } > FILE`: the file the group prints into (emptied first by `>`).
-    pub(super) fn group_output(&mut self, redirects: &[Redirect], scope: &Scope) -> Option<PathBuf> {
+    pub(super) fn group_output(
+        &mut self,
+        redirects: &[Redirect],
+        scope: &Scope,
+    ) -> Option<PathBuf> {
         let r = redirects
             .iter()
             .rfind(|r| (r.overwrites() || r.op == ">>") && r.fd.is_none_or(|f| f == 1))?;

@@ -54,9 +54,7 @@ impl Analyzer<'_> {
         }
         let bytes = match std::fs::read(p) {
             Ok(b) => b,
-            Err(e) => {
-                return Runnable::Unreadable(format!("{} cannot be read ({e})", p.display()))
-            }
+            Err(e) => return Runnable::Unreadable(format!("{} cannot be read ({e})", p.display())),
         };
         if is_compiled(&bytes) {
             return Runnable::Compiled;
@@ -90,7 +88,10 @@ impl Analyzer<'_> {
         if is_installed(&p, self.ctx.home.as_deref()) && !self.written.contains_key(&p) {
             return;
         }
-        let span = cmd.words.first().map_or(cmd.span.clone(), |w| w.span.clone());
+        let span = cmd
+            .words
+            .first()
+            .map_or(cmd.span.clone(), |w| w.span.clone());
         match self.runnable(&p) {
             Runnable::Missing | Runnable::Compiled => {}
             Runnable::Unreadable(why) => self.event("shell.dynamic-script", span, Some(why)),
@@ -128,7 +129,9 @@ impl Analyzer<'_> {
             "fish" | "pwsh" | "powershell" | "tclsh" | "expect" => self.event(
                 "shell.dynamic-script",
                 span,
-                Some(format!("a {lang} script runs, which Interlock does not read")),
+                Some(format!(
+                    "a {lang} script runs, which Interlock does not read"
+                )),
             ),
             other => {
                 let mut items = interp::extract(interp::language(other), text);
@@ -203,8 +206,10 @@ impl Analyzer<'_> {
                 break;
             }
             // `-c`/`-e`/`-m`: code or a module, not a file (`python -m pytest`).
-            if matches!(t.as_str(), "-c" | "-e" | "-E" | "-p" | "--eval" | "--print" | "-r")
-                && !(family == "ruby" && t == "-r")
+            if matches!(
+                t.as_str(),
+                "-c" | "-e" | "-E" | "-p" | "--eval" | "--print" | "-r"
+            ) && !(family == "ruby" && t == "-r")
                 && !(family == "php" && t != "-r")
             {
                 return false;
@@ -221,10 +226,24 @@ impl Analyzer<'_> {
                 }
                 return false;
             }
+            // `perl -pe CODE`, `ruby -ne CODE`: a cluster holding the code flag;
+            // `php -l`: lint only.
+            if (matches!(family, "perl" | "ruby")
+                && !t.starts_with("--")
+                && t.starts_with('-')
+                && t.contains(['e', 'E']))
+                || (family == "php" && t == "-l")
+            {
+                return false;
+            }
             if !t.starts_with('-') || t == "-" {
                 break;
             }
-            i += if value_opts.contains(&t.as_str()) { 2 } else { 1 };
+            i += if value_opts.contains(&t.as_str()) {
+                2
+            } else {
+                1
+            };
         }
         let Some(file) = rest.get(i) else {
             return false;
@@ -246,28 +265,35 @@ impl Analyzer<'_> {
                     };
                     let lang = if lang == "sh" { "sh".to_string() } else { lang };
                     let params = &rest[i + 1..];
-                    self.judge_code(&lang, &text, params, file.span.clone(), cmd, fr, scope, false);
+                    self.judge_code(
+                        &lang,
+                        &text,
+                        params,
+                        file.span.clone(),
+                        cmd,
+                        fr,
+                        scope,
+                        false,
+                    );
                 }
                 Runnable::Unreadable(why) => {
                     self.event("shell.dynamic-script", file.span.clone(), Some(why))
                 }
                 Runnable::Missing | Runnable::Compiled => {}
             },
-            _ => self.event(
-                "shell.dynamic-script",
-                file.span.clone(),
-                Some(format!(
-                    "the script `{}` is only known when it runs",
-                    file.text()
-                )),
-            ),
+            // A script named at run time (`find … -exec python3 {} \;`) is judged as
+            // before: by the interpreter's own rules.
+            _ => return false,
         }
         true
     }
 
     /// `go run FILE.go|DIR`: the Go source's deletes and commands.
     pub(super) fn go_run(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
-        let start = skip_options(args, &["-C", "-exec", "-tags", "-ldflags", "-gcflags", "-o"]);
+        let start = skip_options(
+            args,
+            &["-C", "-exec", "-tags", "-ldflags", "-gcflags", "-o"],
+        );
         let Some(target) = args.get(start) else {
             return;
         };
@@ -293,9 +319,7 @@ impl Analyzer<'_> {
         };
         for f in files {
             match self.runnable(&f) {
-                Runnable::Text(text) => {
-                    self.judge_go(&text, target.span.clone(), cmd, fr, scope)
-                }
+                Runnable::Text(text) => self.judge_go(&text, target.span.clone(), cmd, fr, scope),
                 Runnable::Unreadable(why) => {
                     self.event("shell.dynamic-script", target.span.clone(), Some(why))
                 }
@@ -307,7 +331,14 @@ impl Analyzer<'_> {
     /// A small reading of Go: `os.RemoveAll("…")`/`os.Remove("…")` are deletes,
     /// `exec.Command("prog", "arg", …)` runs a program; a call whose arguments are not
     /// string literals is judged as a delete or command only known at run time.
-    fn judge_go(&mut self, text: &str, span: Range<usize>, cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
+    fn judge_go(
+        &mut self,
+        text: &str,
+        span: Range<usize>,
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) {
         let mut items = Vec::new();
         for (call, recursive) in [("os.RemoveAll(", true), ("os.Remove(", false)] {
             for (at, _) in text.match_indices(call) {
@@ -447,8 +478,18 @@ fn is_compiled(bytes: &[u8]) -> bool {
 /// program on PATH is (`/usr/bin/rm` is `rm`).
 fn is_installed(p: &Path, home: Option<&Path>) -> bool {
     const SYSTEM: &[&str] = &[
-        "/usr/", "/bin/", "/sbin/", "/lib", "/opt/", "/nix/", "/snap/", "/etc/", "/var/lib/",
-        "/Library/", "/System/", "/Applications/",
+        "/usr/",
+        "/bin/",
+        "/sbin/",
+        "/lib",
+        "/opt/",
+        "/nix/",
+        "/snap/",
+        "/etc/",
+        "/var/lib/",
+        "/Library/",
+        "/System/",
+        "/Applications/",
     ];
     let s = p.to_string_lossy();
     if SYSTEM.iter().any(|d| s.starts_with(d)) {
@@ -484,8 +525,18 @@ impl Analyzer<'_> {
             if t.starts_with('-') {
                 if matches!(
                     t.as_str(),
-                    "-k" | "-m" | "-p" | "-c" | "-o" | "--rootdir" | "--maxfail" | "--tb"
-                        | "-W" | "--deselect" | "--ignore" | "--confcutdir" | "--basetemp"
+                    "-k" | "-m"
+                        | "-p"
+                        | "-c"
+                        | "-o"
+                        | "--rootdir"
+                        | "--maxfail"
+                        | "--tb"
+                        | "-W"
+                        | "--deselect"
+                        | "--ignore"
+                        | "--confcutdir"
+                        | "--basetemp"
                 ) {
                     i += 1;
                 }
@@ -501,11 +552,18 @@ impl Analyzer<'_> {
         if targets.is_empty() {
             targets.push(cwd.clone());
         }
-        let span = cmd.words.first().map_or(cmd.span.clone(), |w| w.span.clone());
+        let span = cmd
+            .words
+            .first()
+            .map_or(cmd.span.clone(), |w| w.span.clone());
         let mut files: Vec<PathBuf> = Vec::new();
         // conftest.py files from the working directory down to each target.
         for t in &targets {
-            let mut dir = if t.is_dir() { t.clone() } else { t.parent().map(Path::to_path_buf).unwrap_or_default() };
+            let mut dir = if t.is_dir() {
+                t.clone()
+            } else {
+                t.parent().map(Path::to_path_buf).unwrap_or_default()
+            };
             loop {
                 let c = dir.join("conftest.py");
                 if !files.contains(&c) && (c.is_file() || self.written.contains_key(&c)) {
@@ -535,26 +593,38 @@ impl Analyzer<'_> {
                     );
                     return;
                 }
-                let Ok(rd) = std::fs::read_dir(&d) else { continue };
-                let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+                let Ok(rd) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                let mut entries: Vec<PathBuf> =
+                    rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
                 entries.sort();
                 for e in entries {
-                    let name = e.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    let name = e
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
                     if e.is_dir() {
                         if !name.starts_with('.')
                             && !matches!(
                                 name.as_str(),
-                                "node_modules" | "venv" | "__pycache__" | "target" | "build" | "dist" | "site-packages"
+                                "node_modules"
+                                    | "venv"
+                                    | "__pycache__"
+                                    | "target"
+                                    | "build"
+                                    | "dist"
+                                    | "site-packages"
                             )
                         {
                             stack.push(e);
                         }
-                    } else if name == "conftest.py"
-                        || (name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py")))
+                    } else if (name == "conftest.py"
+                        || (name.ends_with(".py")
+                            && (name.starts_with("test_") || name.ends_with("_test.py"))))
+                        && !files.contains(&e)
                     {
-                        if !files.contains(&e) {
-                            files.push(e);
-                        }
+                        files.push(e);
                     }
                 }
             }
@@ -588,7 +658,9 @@ impl Analyzer<'_> {
                     c.cwd = cmd.cwd.clone();
                     self.judge_code("python3", &text, &[], span.clone(), &c, fr, scope, true);
                 }
-                Runnable::Unreadable(why) => self.event("shell.dynamic-script", span.clone(), Some(why)),
+                Runnable::Unreadable(why) => {
+                    self.event("shell.dynamic-script", span.clone(), Some(why))
+                }
                 _ => {}
             }
         }

@@ -88,13 +88,27 @@ impl Analyzer<'_> {
     }
 
     /// Judge one piece of a task's shell, run in `cwd` by its own shell.
-    fn task_shell(&mut self, code: &str, span: Range<usize>, cwd: Option<PathBuf>, fr: &Frame, scope: &Scope) {
+    fn task_shell(
+        &mut self,
+        code: &str,
+        span: Range<usize>,
+        cwd: Option<PathBuf>,
+        fr: &Frame,
+        scope: &Scope,
+    ) {
         let mut child = scope.child();
         child.cwd = cwd;
         self.analyse_file_source(code, span, &mut child, fr);
     }
 
-    fn package_script(&mut self, name: &str, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) -> bool {
+    fn package_script(
+        &mut self,
+        name: &str,
+        args: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) -> bool {
         let mut cwd = cmd.cwd.clone();
         let mut i = 0;
         while i < args.len() {
@@ -103,9 +117,15 @@ impl Analyzer<'_> {
                 break;
             }
             if matches!(t.as_str(), "--prefix" | "-C" | "--dir" | "--cwd") {
-                cwd = args.get(i + 1).and_then(|w| self.resolve_word(w, cwd.as_deref()));
+                cwd = args
+                    .get(i + 1)
+                    .and_then(|w| self.resolve_word(w, cwd.as_deref()));
                 i += 1;
-            } else if let Some(d) = t.strip_prefix("--prefix=").or_else(|| t.strip_prefix("--cwd=")).or_else(|| t.strip_prefix("--dir=")) {
+            } else if let Some(d) = t
+                .strip_prefix("--prefix=")
+                .or_else(|| t.strip_prefix("--cwd="))
+                .or_else(|| t.strip_prefix("--dir="))
+            {
                 cwd = scope::resolve(d, cwd.as_deref(), self.ctx.home.as_deref());
             }
             i += 1;
@@ -128,14 +148,23 @@ impl Analyzer<'_> {
                     return false;
                 };
                 let Some(t) = task.lit() else {
-                    self.unknown_task(task.span.clone(), format!("the script `{}` is only known when it runs", task.text()));
+                    self.unknown_task(
+                        task.span.clone(),
+                        format!("the script `{}` is only known when it runs", task.text()),
+                    );
                     return true;
                 };
                 if name == "bun" && !self.has_script(cwd.as_deref(), &t) {
                     return false;
                 }
-                let extra = rest.iter().position(|w| w.text() == "--").map_or(&[][..], |p| &rest[p + 1..]);
-                (vec![format!("pre{t}"), t.clone(), format!("post{t}")], extra)
+                let extra = rest
+                    .iter()
+                    .position(|w| w.text() == "--")
+                    .map_or(&[][..], |p| &rest[p + 1..]);
+                (
+                    vec![format!("pre{t}"), t.clone(), format!("post{t}")],
+                    extra,
+                )
             }
             "test" | "t" | "tst" | "start" | "stop" | "restart" if name != "bun" => {
                 let t = match sub_text.as_str() {
@@ -159,7 +188,14 @@ impl Analyzer<'_> {
                 if other.starts_with('-') || !self.has_script(cwd.as_deref(), other) {
                     return false;
                 }
-                (vec![format!("pre{other}"), other.to_string(), format!("post{other}")], rest)
+                (
+                    vec![
+                        format!("pre{other}"),
+                        other.to_string(),
+                        format!("post{other}"),
+                    ],
+                    rest,
+                )
             }
             _ => return false,
         };
@@ -174,7 +210,10 @@ impl Analyzer<'_> {
         let all = match package_json::scripts(&text) {
             Ok(s) => s,
             Err(e) => {
-                self.unknown_task(span, format!("{} cannot be parsed: {}", path.display(), e.message));
+                self.unknown_task(
+                    span,
+                    format!("{} cannot be parsed: {}", path.display(), e.message),
+                );
                 return true;
             }
         };
@@ -220,8 +259,12 @@ impl Analyzer<'_> {
                 }
                 continue;
             };
-            let Some((key, value)) = t.split_once('=') else { continue };
-            let Some(script) = key.strip_prefix("scripts.") else { continue };
+            let Some((key, value)) = t.split_once('=') else {
+                continue;
+            };
+            let Some(script) = key.strip_prefix("scripts.") else {
+                continue;
+            };
             match package_json::with_script(&text, script, value) {
                 Some(t) => text = t,
                 None => {
@@ -261,12 +304,22 @@ impl Analyzer<'_> {
                     continue;
                 }
                 "-j" | "--jobs" => {
-                    i += if args.get(i + 1).is_some_and(|w| w.text().parse::<u32>().is_ok()) { 2 } else { 1 };
+                    i += if args
+                        .get(i + 1)
+                        .is_some_and(|w| w.text().parse::<u32>().is_ok())
+                    {
+                        2
+                    } else {
+                        1
+                    };
                     continue;
                 }
                 _ => {}
             }
-            if let Some(f) = t.strip_prefix("--file=").or_else(|| t.strip_prefix("--makefile=")) {
+            if let Some(f) = t
+                .strip_prefix("--file=")
+                .or_else(|| t.strip_prefix("--makefile="))
+            {
                 file = Some(Word::literal(f, args[i].span.clone()));
             } else if let Some(d) = t.strip_prefix("--directory=") {
                 cwd = scope::resolve(d, cwd.as_deref(), self.ctx.home.as_deref());
@@ -275,10 +328,14 @@ impl Analyzer<'_> {
             } else if t.starts_with("-f") && t.len() > 2 {
                 file = Some(Word::literal(&t[2..], args[i].span.clone()));
             } else if t.starts_with("--eval") {
-                self.unknown_task(args[i].span.clone(), "make is given Makefile code on its command line".into());
+                self.unknown_task(
+                    args[i].span.clone(),
+                    "make is given Makefile code on its command line".into(),
+                );
                 return true;
-            } else if t.starts_with('-') {
-                if t[1..].contains('n') && !t.starts_with("--") && t[1..].chars().all(|c| c.is_ascii_alphabetic()) {
+            } else if let Some(flags) = t.strip_prefix('-') {
+                // `-kn`, `-sn`: a cluster holding `-n` (dry run).
+                if flags.contains('n') && flags.chars().all(|c| c.is_ascii_alphabetic()) {
                     return false;
                 }
             } else if let Some((k, v)) = is_assignment(&t) {
@@ -299,8 +356,14 @@ impl Analyzer<'_> {
                 }
             },
             Some(f) => {
-                let Some(p) = self.resolve_word(f, cwd.as_deref()).filter(|_| !f.is_dynamic()) else {
-                    self.unknown_task(f.span.clone(), format!("the Makefile `{}` is only known when it runs", f.text()));
+                let Some(p) = self
+                    .resolve_word(f, cwd.as_deref())
+                    .filter(|_| !f.is_dynamic())
+                else {
+                    self.unknown_task(
+                        f.span.clone(),
+                        format!("the Makefile `{}` is only known when it runs", f.text()),
+                    );
                     return true;
                 };
                 match self.runnable(&p) {
@@ -313,7 +376,11 @@ impl Analyzer<'_> {
                     Runnable::Compiled => return false,
                 }
             }
-            None => match self.project_file(cwd.as_deref(), &["GNUmakefile", "makefile", "Makefile"], false) {
+            None => match self.project_file(
+                cwd.as_deref(),
+                &["GNUmakefile", "makefile", "Makefile"],
+                false,
+            ) {
                 ProjectFile::Text(_, t) => t,
                 ProjectFile::Absent => return false,
                 ProjectFile::Unreadable(why) => {
@@ -337,7 +404,10 @@ impl Analyzer<'_> {
                 match t.lit() {
                     Some(n) => names.push(n),
                     None => {
-                        self.unknown_task(t.span.clone(), format!("the make target `{}` is only known when it runs", t.text()));
+                        self.unknown_task(
+                            t.span.clone(),
+                            format!("the make target `{}` is only known when it runs", t.text()),
+                        );
                         return true;
                     }
                 }
@@ -352,7 +422,9 @@ impl Analyzer<'_> {
                 }
             }
             makefile::Plan::NoRule => {}
-            makefile::Plan::Unknown(why) => self.unknown_task(span, format!("what `make` runs cannot be told: {why}")),
+            makefile::Plan::Unknown(why) => {
+                self.unknown_task(span, format!("what `make` runs cannot be told: {why}"))
+            }
         }
         true
     }
@@ -369,12 +441,16 @@ impl Analyzer<'_> {
                 | "--evaluate" | "--variables" | "--help" | "-h" | "--version" | "-V" | "--fmt"
                 | "--init" | "--edit" | "-e" => return false,
                 "-f" | "--justfile" => {
-                    file = args.get(i + 1).and_then(|w| self.resolve_word(w, cwd.as_deref()));
+                    file = args
+                        .get(i + 1)
+                        .and_then(|w| self.resolve_word(w, cwd.as_deref()));
                     i += 2;
                     continue;
                 }
                 "-d" | "--working-directory" => {
-                    cwd = args.get(i + 1).and_then(|w| self.resolve_word(w, cwd.as_deref()));
+                    cwd = args
+                        .get(i + 1)
+                        .and_then(|w| self.resolve_word(w, cwd.as_deref()));
                     i += 2;
                     continue;
                 }
@@ -383,7 +459,10 @@ impl Analyzer<'_> {
                     continue;
                 }
                 "--choose" => {
-                    self.unknown_task(args[i].span.clone(), "the recipe is chosen when just runs".into());
+                    self.unknown_task(
+                        args[i].span.clone(),
+                        "the recipe is chosen when just runs".into(),
+                    );
                     return true;
                 }
                 _ => {}
@@ -424,7 +503,10 @@ impl Analyzer<'_> {
         }
         while k < rest.len() {
             let Some(n) = rest[k].lit() else {
-                self.unknown_task(rest[k].span.clone(), format!("the recipe `{}` is only known when it runs", rest[k].text()));
+                self.unknown_task(
+                    rest[k].span.clone(),
+                    format!("the recipe `{}` is only known when it runs", rest[k].text()),
+                );
                 return true;
             };
             k += 1;
@@ -446,7 +528,13 @@ impl Analyzer<'_> {
                 if let Some(lang) = &r.other_language {
                     let lang = match lang.as_str() {
                         "script" | "shell" => {
-                            self.unknown_task(span.clone(), format!("the recipe `{}` runs in a shell Interlock does not read", r.name));
+                            self.unknown_task(
+                                span.clone(),
+                                format!(
+                                    "the recipe `{}` runs in a shell Interlock does not read",
+                                    r.name
+                                ),
+                            );
                             continue;
                         }
                         l => super::files::shebang_language(&format!("#!{l}\n")),
@@ -460,7 +548,7 @@ impl Analyzer<'_> {
                     for (ph, orig) in &s.placeholders {
                         let inner = orig.trim_start_matches('{').trim_end_matches('}').trim();
                         if let Some(v) = known.get(inner) {
-                            code = code.replacen(ph.as_str(), &shell_words::quote(v), 1);
+                            code = code.replacen(ph.as_str(), v, 1);
                         }
                     }
                     self.task_shell(&code, span.clone(), dir.clone(), fr, scope);
@@ -478,14 +566,19 @@ impl Analyzer<'_> {
         while i < args.len() {
             let t = args[i].text();
             match t.as_str() {
-                "-n" | "--dry" | "-l" | "--list" | "-a" | "--list-all" | "--summary" | "-h" | "--help" | "--version" | "-i" | "--init" => return false,
+                "-n" | "--dry" | "-l" | "--list" | "-a" | "--list-all" | "--summary" | "-h"
+                | "--help" | "--version" | "-i" | "--init" => return false,
                 "-d" | "--dir" => {
-                    cwd = args.get(i + 1).and_then(|w| self.resolve_word(w, cwd.as_deref()));
+                    cwd = args
+                        .get(i + 1)
+                        .and_then(|w| self.resolve_word(w, cwd.as_deref()));
                     i += 2;
                     continue;
                 }
                 "-t" | "--taskfile" => {
-                    file = args.get(i + 1).and_then(|w| self.resolve_word(w, cwd.as_deref()));
+                    file = args
+                        .get(i + 1)
+                        .and_then(|w| self.resolve_word(w, cwd.as_deref()));
                     i += 2;
                     continue;
                 }
@@ -504,7 +597,16 @@ impl Analyzer<'_> {
                 Runnable::Unreadable(why) => ProjectFile::Unreadable(why),
                 _ => ProjectFile::Absent,
             },
-            None => self.project_file(cwd.as_deref(), &["Taskfile.yml", "taskfile.yml", "Taskfile.yaml", "taskfile.yaml"], true),
+            None => self.project_file(
+                cwd.as_deref(),
+                &[
+                    "Taskfile.yml",
+                    "taskfile.yml",
+                    "Taskfile.yaml",
+                    "taskfile.yaml",
+                ],
+                true,
+            ),
         };
         let (path, text) = match found {
             ProjectFile::Text(p, t) => (p, t),
@@ -517,7 +619,10 @@ impl Analyzer<'_> {
         let tf = match taskfile::parse(&text) {
             Ok(t) => t,
             Err(e) => {
-                self.unknown_task(span, format!("{} cannot be parsed: {}", path.display(), e.message));
+                self.unknown_task(
+                    span,
+                    format!("{} cannot be parsed: {}", path.display(), e.message),
+                );
                 return true;
             }
         };
@@ -530,7 +635,10 @@ impl Analyzer<'_> {
             match n.lit() {
                 Some(t) => queue.push(t),
                 None => {
-                    self.unknown_task(n.span.clone(), format!("the task `{}` is only known when it runs", n.text()));
+                    self.unknown_task(
+                        n.span.clone(),
+                        format!("the task `{}` is only known when it runs", n.text()),
+                    );
                     return true;
                 }
             }
@@ -545,12 +653,17 @@ impl Analyzer<'_> {
             }
             let Some(task) = tf.tasks.get(&n) else {
                 if tf.includes {
-                    self.unknown_task(span.clone(), format!("the task `{n}` may come from an included Taskfile"));
+                    self.unknown_task(
+                        span.clone(),
+                        format!("the task `{n}` may come from an included Taskfile"),
+                    );
                 }
                 continue;
             };
             let tdir = match &task.dir {
-                Some(d) => dir.as_deref().and_then(|b| scope::resolve(d, Some(b), self.ctx.home.as_deref())),
+                Some(d) => dir
+                    .as_deref()
+                    .and_then(|b| scope::resolve(d, Some(b), self.ctx.home.as_deref())),
                 None => dir.clone(),
             };
             queue.extend(task.deps.iter().cloned());
@@ -562,9 +675,13 @@ impl Analyzer<'_> {
                         let ph = crate::specs::tasks::mask_templates(&mut m, "{{", "}}");
                         let mut code = m.text;
                         for (p, orig) in ph {
-                            let inner = orig.trim_start_matches('{').trim_end_matches('}').trim().trim_start_matches('.');
+                            let inner = orig
+                                .trim_start_matches('{')
+                                .trim_end_matches('}')
+                                .trim()
+                                .trim_start_matches('.');
                             if let Some(v) = tf.vars.get(inner) {
-                                code = code.replacen(&p, &shell_words::quote(v), 1);
+                                code = code.replacen(&p, v, 1);
                             }
                         }
                         self.task_shell(&code, span.clone(), tdir.clone(), fr, scope);
@@ -576,12 +693,36 @@ impl Analyzer<'_> {
     }
 
     fn rake(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) -> bool {
-        if args.iter().any(|w| matches!(w.text().as_str(), "-T" | "--tasks" | "-D" | "--describe" | "-n" | "--dry-run" | "-P" | "--prereqs" | "-W" | "--where" | "-h" | "--help" | "-V" | "--version")) {
+        if args.iter().any(|w| {
+            matches!(
+                w.text().as_str(),
+                "-T" | "--tasks"
+                    | "-D"
+                    | "--describe"
+                    | "-n"
+                    | "--dry-run"
+                    | "-P"
+                    | "--prereqs"
+                    | "-W"
+                    | "--where"
+                    | "-h"
+                    | "--help"
+                    | "-V"
+                    | "--version"
+            )
+        }) {
             return false;
         }
-        let names: Vec<&Word> = args.iter().filter(|w| !w.text().starts_with('-') && !w.text().contains('=')).collect();
+        let names: Vec<&Word> = args
+            .iter()
+            .filter(|w| !w.text().starts_with('-') && !w.text().contains('='))
+            .collect();
         let span = names.first().map_or(cmd.span.clone(), |w| w.span.clone());
-        let (path, text) = match self.project_file(cmd.cwd.as_deref(), &["Rakefile", "rakefile", "Rakefile.rb", "rakefile.rb"], true) {
+        let (path, text) = match self.project_file(
+            cmd.cwd.as_deref(),
+            &["Rakefile", "rakefile", "Rakefile.rb", "rakefile.rb"],
+            true,
+        ) {
             ProjectFile::Text(p, t) => (p, t),
             ProjectFile::Absent => return false,
             ProjectFile::Unreadable(why) => {
@@ -600,7 +741,10 @@ impl Analyzer<'_> {
                 // `rake db:seed[arg]`: the arguments in brackets are not the name.
                 Some(t) => queue.push(t.split('[').next().unwrap_or(&t).to_string()),
                 None => {
-                    self.unknown_task(n.span.clone(), format!("the task `{}` is only known when it runs", n.text()));
+                    self.unknown_task(
+                        n.span.clone(),
+                        format!("the task `{}` is only known when it runs", n.text()),
+                    );
                     return true;
                 }
             }
@@ -631,7 +775,9 @@ impl Analyzer<'_> {
         while i < args.len() {
             let t = args[i].text();
             if t == "-d" || t == "--working-dir" {
-                cwd = args.get(i + 1).and_then(|w| self.resolve_word(w, cwd.as_deref()));
+                cwd = args
+                    .get(i + 1)
+                    .and_then(|w| self.resolve_word(w, cwd.as_deref()));
                 i += 2;
                 continue;
             }
@@ -642,7 +788,9 @@ impl Analyzer<'_> {
             }
             i += 1;
         }
-        let Some(first) = ops.first() else { return false };
+        let Some(first) = ops.first() else {
+            return false;
+        };
         let (task, span) = match first.text().as_str() {
             "run-script" | "run" => match ops.get(1) {
                 Some(w) => (w.lit(), w.span.clone()),
@@ -659,13 +807,19 @@ impl Analyzer<'_> {
             }
         };
         let Some(task) = task else {
-            self.unknown_task(span, "the composer script is only known when it runs".into());
+            self.unknown_task(
+                span,
+                "the composer script is only known when it runs".into(),
+            );
             return true;
         };
         let scripts = match composer::scripts(&text) {
             Ok(s) => s,
             Err(e) => {
-                self.unknown_task(span, format!("{} cannot be parsed: {}", path.display(), e.message));
+                self.unknown_task(
+                    span,
+                    format!("{} cannot be parsed: {}", path.display(), e.message),
+                );
                 return true;
             }
         };
@@ -727,7 +881,7 @@ fn ruby_sh_calls(body: &str) -> (Vec<String>, String) {
         if let Some(end) = rest[1..].find(q) {
             let s = &rest[1..1 + end];
             if q == '"' && s.contains("#{") {
-                out.push(s.replace("#{", "${__interlock_unknown").replace('}', "}"));
+                out.push(s.replace("#{", "${__interlock_unknown_"));
             } else {
                 out.push(s.to_string());
             }

@@ -254,7 +254,10 @@ impl Analyzer<'_> {
             return self.analyse_text(&text, span, fr, scope, cmd.remote);
         }
         if let Some(how) = self.unknown_files.get(p) {
-            let why = format!("{} is {how} earlier on the line, so its content is not known", p.display());
+            let why = format!(
+                "{} is {how} earlier on the line, so its content is not known",
+                p.display()
+            );
             return self.event("shell.dynamic-script", span, Some(why));
         }
         if cmd.remote || is_device_stdin(p) {
@@ -312,10 +315,19 @@ impl Analyzer<'_> {
             return;
         }
         match self.runnable(&p) {
-            Runnable::Text(text) => {
-                self.judge_code("sh", &text, params, file.span.clone(), cmd, fr, scope, false)
+            Runnable::Text(text) => self.judge_code(
+                "sh",
+                &text,
+                params,
+                file.span.clone(),
+                cmd,
+                fr,
+                scope,
+                false,
+            ),
+            Runnable::Unreadable(why) => {
+                self.event("shell.dynamic-script", file.span.clone(), Some(why))
             }
-            Runnable::Unreadable(why) => self.event("shell.dynamic-script", file.span.clone(), Some(why)),
             Runnable::Missing | Runnable::Compiled => {}
         }
     }

@@ -109,7 +109,13 @@ impl Analyzer<'_> {
                 };
                 for (i, w) in args.iter().enumerate() {
                     let t = w.text();
-                    let target = if flags.contains(&t.as_str()) {
+                    // `-qO FILE`, `-sSLo FILE`: a cluster ending in the flag.
+                    let short = flags[0].trim_start_matches('-');
+                    let cluster = !t.starts_with("--")
+                        && t.len() > 2
+                        && t.ends_with(short)
+                        && t[1..].chars().all(|c| c.is_ascii_alphabetic());
+                    let target = if flags.contains(&t.as_str()) || cluster {
                         args.get(i + 1).cloned()
                     } else {
                         flags
@@ -124,7 +130,15 @@ impl Analyzer<'_> {
                     }
                 }
             }
-            "sed" | "perl" if args.iter().any(|w| w.text().starts_with("-i") || w.text() == "--in-place" || (inv.program == "perl" && w.text().starts_with("-p") && w.text().contains('i'))) => {
+            "sed" | "perl"
+                if args.iter().any(|w| {
+                    w.text().starts_with("-i")
+                        || w.text() == "--in-place"
+                        || (inv.program == "perl"
+                            && w.text().starts_with("-p")
+                            && w.text().contains('i'))
+                }) =>
+            {
                 for w in operands.iter().skip(1) {
                     if let Some(p) = resolve(self, w) {
                         if self.written.contains_key(&p) || p.is_file() {

@@ -4,8 +4,8 @@
 //! stage's `WORKDIR`. A `SHELL` that is not a POSIX shell turns the shell form off.
 
 use super::shell::is_posix_shell;
-pub use crate::specs::tasks::split_lines;
 use super::{json_string, Command, Cwd, Extracted, Mapped, Problem};
+pub use crate::specs::tasks::split_lines;
 
 const INSTRUCTIONS: &[&str] = &[
     "ADD",

@@ -14,4 +14,3 @@ pub fn extract(text: &str) -> Extracted {
         problems: Vec::new(),
     }
 }
-

@@ -60,8 +60,9 @@ mod tests {
 
     #[test]
     fn entries() {
-        let s = scripts(r#"{"scripts":{"a":["@b","@php artisan x","App\\X::y"],"b":"rm -rf var"}}"#)
-            .unwrap();
+        let s =
+            scripts(r#"{"scripts":{"a":["@b","@php artisan x","App\\X::y"],"b":"rm -rf var"}}"#)
+                .unwrap();
         assert_eq!(
             s["a"],
             vec![

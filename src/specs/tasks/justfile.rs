@@ -252,7 +252,11 @@ fn assignment(t: &str) -> Option<(String, String)> {
     let t = t.strip_prefix("export ").unwrap_or(t);
     let (name, value) = t.split_once(":=")?;
     let name = name.trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         return None;
     }
     let v = value.trim();
@@ -288,10 +292,15 @@ mod tests {
 
     #[test]
     fn recipes_with_dependencies() {
-        let jf = "dir := \"build\"\ndefault: test\ntest: build\n    cargo test\nbuild:\n    cargo build\nclean env='x':\n    rm -rf {{dir}}/{{env}}\n";
+        let jf = "dir := \"build\"\ndefault: test\ntest: build\n    cargo test\nbuild:\n    cargo build\nclean env:\n    rm -rf {{dir}}/{{env}}\n";
         let j = Justfile::parse(jf);
         assert_eq!(j.default_recipe().map(|r| r.name.as_str()), Some("default"));
-        let names: Vec<&str> = j.plan("default").unwrap().iter().map(|r| r.name.as_str()).collect();
+        let names: Vec<&str> = j
+            .plan("default")
+            .unwrap()
+            .iter()
+            .map(|r| r.name.as_str())
+            .collect();
         assert_eq!(names, vec!["build", "test", "default"]);
         let clean = j.recipe("clean").unwrap();
         assert_eq!(clean.params, vec!["env"]);

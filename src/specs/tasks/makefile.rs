@@ -152,7 +152,11 @@ impl Makefile {
             includes,
         };
         for r in &mut mk.rules {
-            r.targets = r.targets.iter().map(|t| expand_plain(t, &mk.vars)).collect();
+            r.targets = r
+                .targets
+                .iter()
+                .map(|t| expand_plain(t, &mk.vars))
+                .collect();
             r.prereqs = r
                 .prereqs
                 .iter()
@@ -185,7 +189,7 @@ impl Makefile {
         }
         let mut out = Vec::new();
         for r in &self.rules {
-            out.extend(self.shells(r, None));
+            out.extend(self.shells(r, None, None));
         }
         out
     }
@@ -193,7 +197,11 @@ impl Makefile {
     /// The goal `make` builds without one named: `.DEFAULT_GOAL`, else the first
     /// target that is not special (`.PHONY`) or a pattern.
     pub fn default_goal(&self) -> Option<String> {
-        if let Some(g) = self.vars.get(".DEFAULT_GOAL").filter(|g| !g.trim().is_empty()) {
+        if let Some(g) = self
+            .vars
+            .get(".DEFAULT_GOAL")
+            .filter(|g| !g.trim().is_empty())
+        {
             return Some(g.trim().to_string());
         }
         self.rules
@@ -252,7 +260,12 @@ impl Makefile {
                     if self.includes {
                         return Err("its rules may come from an included file".into());
                     }
-                    if self.rules.iter().flat_map(|r| &r.targets).any(|t| t.contains('$')) {
+                    if self
+                        .rules
+                        .iter()
+                        .flat_map(|r| &r.targets)
+                        .any(|t| t.contains('$'))
+                    {
                         return Err("some of its targets are computed when make runs".into());
                     }
                     return Ok(false);
@@ -271,7 +284,7 @@ impl Makefile {
             }
         }
         for r in rules {
-            out.extend(self.shells(r, Some(target)));
+            out.extend(self.shells(r, Some(target), stem.as_deref()));
         }
         Ok(true)
     }
@@ -297,16 +310,21 @@ impl Makefile {
     }
 
     /// The shell one rule's recipe runs, with `$@`, `$<`, `$^` known when the target is.
-    fn shells(&self, rule: &Rule, target: Option<&str>) -> Vec<Shell> {
+    fn shells(&self, rule: &Rule, target: Option<&str>, stem: Option<&str>) -> Vec<Shell> {
         let mut vars;
         let vars = match target {
             Some(t) => {
                 vars = self.vars.clone();
                 vars.insert("@".into(), t.to_string());
-                if let Some(first) = rule.prereqs.first() {
+                let prereqs: Vec<String> = rule
+                    .prereqs
+                    .iter()
+                    .map(|p| stem.map_or_else(|| p.clone(), |s| p.replace('%', s)))
+                    .collect();
+                if let Some(first) = prereqs.first() {
                     vars.insert("<".into(), first.clone());
                 }
-                vars.insert("^".into(), rule.prereqs.join(" "));
+                vars.insert("^".into(), prereqs.join(" "));
                 &vars
             }
             None => &self.vars,
@@ -568,7 +586,6 @@ fn matching(b: &[u8], open_at: usize, open: u8, close: u8) -> Option<usize> {
     None
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,7 +601,10 @@ mod tests {
     #[test]
     fn a_target_runs_its_prerequisites_first() {
         let mk = "OUT = build\nall: gen\n\tcc -o $(OUT)/app\ngen:\n\techo gen > $@\nclean:\n\trm -rf $(OUT)\n";
-        assert_eq!(plan(mk, &["all"]), vec!["echo gen > gen", "cc -o build/app"]);
+        assert_eq!(
+            plan(mk, &["all"]),
+            vec!["echo gen > gen", "cc -o build/app"]
+        );
         assert_eq!(plan(mk, &["clean"]), vec!["rm -rf build"]);
         assert_eq!(Makefile::parse(mk).default_goal().as_deref(), Some("all"));
         assert_eq!(plan(mk, &["nope"]), vec!["NoRule"]);
@@ -603,9 +623,15 @@ mod tests {
     #[test]
     fn computed_targets_and_includes_are_unknown() {
         let mk = "$(NAME):\n\trm -rf x\n";
-        assert!(matches!(Makefile::parse(mk).plan(&["x".into()]), Plan::Unknown(_)));
+        assert!(matches!(
+            Makefile::parse(mk).plan(&["x".into()]),
+            Plan::Unknown(_)
+        ));
         let mk = "include rules.mk\nall:\n\ttrue\n";
-        assert!(matches!(Makefile::parse(mk).plan(&["clean".into()]), Plan::Unknown(_)));
+        assert!(matches!(
+            Makefile::parse(mk).plan(&["clean".into()]),
+            Plan::Unknown(_)
+        ));
     }
 
     #[test]

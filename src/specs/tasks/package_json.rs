@@ -54,9 +54,10 @@ pub fn with_script(text: &str, name: &str, value: &str) -> Option<String> {
     let scripts = obj
         .entry("scripts")
         .or_insert_with(|| serde_json::json!({}));
-    scripts
-        .as_object_mut()?
-        .insert(name.to_string(), serde_json::Value::String(value.to_string()));
+    scripts.as_object_mut()?.insert(
+        name.to_string(),
+        serde_json::Value::String(value.to_string()),
+    );
     serde_json::to_string_pretty(&v).ok()
 }
 

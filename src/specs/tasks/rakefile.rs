@@ -108,7 +108,7 @@ fn header(rest: &str) -> (String, Vec<String>) {
         .or_else(|| after.split_once(": ").map(|(_, d)| d))
         .unwrap_or("");
     let deps = deps_text
-        .split(|c: char| matches!(c, ',' | '[' | ']' | ' ' | '(' | ')'))
+        .split([',', '[', ']', ' ', '(', ')'])
         .filter_map(symbol)
         .collect();
     (name, deps)

@@ -62,9 +62,7 @@ pub fn parse(text: &str) -> Result<Taskfile, Problem> {
                 }
                 if let Some(NodeKind::Seq(items)) = v.get("deps").map(|c| &c.kind) {
                     task.deps.extend(items.iter().filter_map(|i| {
-                        i.as_str()
-                            .or_else(|| i.get_str("task"))
-                            .map(String::from)
+                        i.as_str().or_else(|| i.get_str("task")).map(String::from)
                     }));
                 }
                 task.dir = v.get_str("dir").map(String::from);
@@ -112,7 +110,10 @@ mod tests {
                 Step::Shell("echo done".into())
             ]
         );
-        assert_eq!(t.tasks["fmt"].steps, vec![Step::Shell("go fmt ./...".into())]);
+        assert_eq!(
+            t.tasks["fmt"].steps,
+            vec![Step::Shell("go fmt ./...".into())]
+        );
         assert_eq!(t.vars["OUT"], "build");
     }
 }
