@@ -19,11 +19,12 @@ pub fn analyse(text: &str, dialect: Dialect, meta: Meta) -> Vec<Issue> {
     let mut out: Vec<Issue> = escapes
         .into_iter()
         .filter_map(|e| match e {
-            Escape::Shell(cmd) => Some(issue(
+            // A command with no letter names no program (garbage, a bare `\!`).
+            Escape::Shell(cmd) if cmd.bytes().any(|b| b.is_ascii_alphabetic()) => Some(issue(
                 Kind::Shell,
                 format!("the client runs the shell command `{cmd}`"),
             )),
-            Escape::Include(_) => None,
+            Escape::Shell(_) | Escape::Include(_) => None,
         })
         .collect();
     out.extend(statements(&sql, dialect, 0));
