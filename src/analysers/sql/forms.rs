@@ -122,7 +122,7 @@ fn code_block(body: &str, dialect: Dialect, depth: usize) -> Vec<Issue> {
             Token::Word(w) => w.value.to_ascii_uppercase(),
             _ => continue,
         };
-        let rest: Vec<TokenWithSpan> = solid[start..].iter().map(|t| (*t).clone()).collect();
+        let rest: Vec<TokenWithSpan> = solid[start..].iter().copied().cloned().collect();
         if first == "EXECUTE" {
             let literal = match rest.get(1).map(|t| &t.token) {
                 Some(Token::SingleQuotedString(s)) => Some(s.clone()),
