@@ -19,11 +19,12 @@ pub fn analyse(text: &str, dialect: Dialect, meta: Meta) -> Vec<Issue> {
     let mut out: Vec<Issue> = escapes
         .into_iter()
         .filter_map(|e| match e {
-            Escape::Shell(cmd) => Some(issue(
+            // A command with no letter names no program (garbage, a bare `\!`).
+            Escape::Shell(cmd) if cmd.bytes().any(|b| b.is_ascii_alphabetic()) => Some(issue(
                 Kind::Shell,
                 format!("the client runs the shell command `{cmd}`"),
             )),
-            Escape::Include(_) => None,
+            Escape::Shell(_) | Escape::Include(_) => None,
         })
         .collect();
     out.extend(statements(&sql, dialect, 0));
@@ -121,7 +122,7 @@ fn code_block(body: &str, dialect: Dialect, depth: usize) -> Vec<Issue> {
             Token::Word(w) => w.value.to_ascii_uppercase(),
             _ => continue,
         };
-        let rest: Vec<TokenWithSpan> = solid[start..].iter().map(|t| (*t).clone()).collect();
+        let rest: Vec<TokenWithSpan> = solid[start..].iter().copied().cloned().collect();
         if first == "EXECUTE" {
             let literal = match rest.get(1).map(|t| &t.token) {
                 Some(Token::SingleQuotedString(s)) => Some(s.clone()),
