@@ -43,7 +43,8 @@ fn real_project() -> (tempfile::TempDir, Context) {
     let mut ctx = Context::example();
     ctx.home = Some(home.path().to_path_buf());
     ctx.cwd = Some(project.clone());
-    ctx.env.insert("HOME".into(), home.path().display().to_string());
+    ctx.env
+        .insert("HOME".into(), home.path().display().to_string());
     ctx.env.insert("PATH".into(), "/usr/bin:/bin".into());
     (home, ctx)
 }
@@ -89,7 +90,12 @@ fn substitutions_in_subscripts_and_expansions_run() {
         Decision::Deny,
     );
     expect(
-        &["arr[1]=x", "arr[$i]=x", "echo ${x:-default}", "echo ${#arr[@]}"],
+        &[
+            "arr[1]=x",
+            "arr[$i]=x",
+            "echo ${x:-default}",
+            "echo ${#arr[@]}",
+        ],
         &example(),
         Decision::Allow,
     );
@@ -122,17 +128,37 @@ fn words_after_a_redirection_are_arguments() {
 #[test]
 fn tilde_plus_and_minus_are_directories() {
     // `~+` is the working directory itself (like `rm -rf .`), `~-` the previous one.
-    expect(&["rm -rf ~+", "rm -rf ~-", "rm -rf ~-/src"], &example(), Decision::Confirm);
-    expect(&["ls ~+", "cd ~-", "rm -rf ~+/target"], &example(), Decision::Allow);
+    expect(
+        &["rm -rf ~+", "rm -rf ~-", "rm -rf ~-/src"],
+        &example(),
+        Decision::Confirm,
+    );
+    expect(
+        &["ls ~+", "cd ~-", "rm -rf ~+/target"],
+        &example(),
+        Decision::Allow,
+    );
 }
 
 #[test]
 fn program_patterns_are_the_program_they_match() {
     let ctx = example();
-    expect(&["/usr/bin/r[m] -rf ~", "/bin/r[m] -rf /"], &ctx, Decision::Deny);
+    expect(
+        &["/usr/bin/r[m] -rf ~", "/bin/r[m] -rf /"],
+        &ctx,
+        Decision::Deny,
+    );
     // Several matches, or a pattern higher up: which program runs is not known.
-    expect(&["/usr/bin/g*t push", "/b?n/r? -rf /tmp/x"], &ctx, Decision::Confirm);
-    expect(&["/usr/bin/l[s]", "/usr/bin/l[s] -la /tmp"], &ctx, Decision::Allow);
+    expect(
+        &["/usr/bin/g*t push", "/b?n/r? -rf /tmp/x"],
+        &ctx,
+        Decision::Confirm,
+    );
+    expect(
+        &["/usr/bin/l[s]", "/usr/bin/l[s] -la /tmp"],
+        &ctx,
+        Decision::Allow,
+    );
 }
 
 #[test]
@@ -141,12 +167,22 @@ fn patterns_that_reach_git_internals() {
     let plain = decide_in("rm -rf .git", &ctx).0;
     assert_eq!(plain, Decision::Confirm);
     expect(
-        &["rm -rf .g?t", "rm -rf .gi[t]", "rm -rf .git*", "rm -rf ./.[g]it"],
+        &[
+            "rm -rf .g?t",
+            "rm -rf .gi[t]",
+            "rm -rf .git*",
+            "rm -rf ./.[g]it",
+        ],
         &ctx,
         plain,
     );
     expect(
-        &["rm -rf .github-old", "rm -rf *.o", "rm -rf .gh*", "rm -rf target"],
+        &[
+            "rm -rf .github-old",
+            "rm -rf *.o",
+            "rm -rf .gh*",
+            "rm -rf target",
+        ],
         &ctx,
         Decision::Allow,
     );
@@ -338,7 +374,12 @@ fn zsh_expansions_are_read_as_zsh() {
     );
     expect(&["rm -rf ${=X}"], &zsh, Decision::Confirm);
     expect(
-        &["ls *(.)", "ls -d *(/)", "f() { ls; }; f", "echo ${~PATTERN}"],
+        &[
+            "ls *(.)",
+            "ls -d *(/)",
+            "f() { ls; }; f",
+            "echo ${~PATTERN}",
+        ],
         &zsh,
         Decision::Allow,
     );

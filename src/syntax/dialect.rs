@@ -266,7 +266,10 @@ fn fish_block(
                     erase |= w.contains('e');
                 }
                 j += m;
-                j += rest[j..].iter().take_while(|c| matches!(c, ' ' | '\t')).count();
+                j += rest[j..]
+                    .iter()
+                    .take_while(|c| matches!(c, ' ' | '\t'))
+                    .count();
             }
             let m = word_end(&rest[j..]);
             let name: String = rest[j..j + m].iter().collect();
@@ -281,7 +284,12 @@ fn fish_block(
             out.push_str("=(");
             *pending_close = true;
             j += m;
-            return Some(j + rest[j..].iter().take_while(|c| matches!(c, ' ' | '\t')).count());
+            return Some(
+                j + rest[j..]
+                    .iter()
+                    .take_while(|c| matches!(c, ' ' | '\t'))
+                    .count(),
+            );
         }
         _ => return None,
     }

@@ -23,10 +23,10 @@ mod remote;
 mod shells;
 mod tasks;
 
+use super::programs::PathLookup;
 use interpreters::*;
 use prefix::*;
 use tasks::*;
-use super::programs::PathLookup;
 
 pub(crate) use fed::{found_words, is_find_test};
 pub use shells::SHELLS;
@@ -839,10 +839,46 @@ fn word_after(w: &Word, n: usize) -> Word {
 fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        "cd" | "echo" | "printf" | "export" | "set" | "unset" | "eval" | "source" | "."
-            | "exec" | "command" | "builtin" | "alias" | "read" | "test" | "[" | "[["
-            | "true" | "false" | "shift" | "local" | "declare" | "type" | "wait" | "trap"
-            | "pwd" | "return" | "exit" | "let" | "ulimit" | "umask" | "hash" | "{" | "}"
-            | "!" | ":" | "time" | "coproc" | "pushd" | "popd" | "readonly" | "typeset"
+        "cd" | "echo"
+            | "printf"
+            | "export"
+            | "set"
+            | "unset"
+            | "eval"
+            | "source"
+            | "."
+            | "exec"
+            | "command"
+            | "builtin"
+            | "alias"
+            | "read"
+            | "test"
+            | "["
+            | "[["
+            | "true"
+            | "false"
+            | "shift"
+            | "local"
+            | "declare"
+            | "type"
+            | "wait"
+            | "trap"
+            | "pwd"
+            | "return"
+            | "exit"
+            | "let"
+            | "ulimit"
+            | "umask"
+            | "hash"
+            | "{"
+            | "}"
+            | "!"
+            | ":"
+            | "time"
+            | "coproc"
+            | "pushd"
+            | "popd"
+            | "readonly"
+            | "typeset"
     )
 }
