@@ -31,6 +31,7 @@ fn example() -> Context {
 fn in_dialect(d: Dialect) -> Context {
     let mut c = Context::example();
     c.dialect = d;
+    c.env.insert("PATH".into(), "/usr/bin:/bin".into());
     c
 }
 
