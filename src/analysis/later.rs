@@ -52,8 +52,7 @@ pub(crate) fn is_startup_file(p: &Path, home: Option<&Path>) -> bool {
         return false;
     };
     HOME_RC_FILES.iter().any(|f| rel == Path::new(f))
-        || (rel.starts_with(".config/fish/conf.d")
-            && rel.extension().is_some_and(|e| e == "fish"))
+        || (rel.starts_with(".config/fish/conf.d") && rel.extension().is_some_and(|e| e == "fish"))
 }
 
 /// The editors whose commands can escape to a shell with `!`.
@@ -149,10 +148,11 @@ impl Analyzer<'_> {
         let (Some(key), Some(value)) = (rest.get(i), rest.get(i + 1)) else {
             return;
         };
-        let Some(name) = key
-            .lit()
-            .and_then(|k| k.to_ascii_lowercase().strip_prefix("alias.").map(str::to_string))
-        else {
+        let Some(name) = key.lit().and_then(|k| {
+            k.to_ascii_lowercase()
+                .strip_prefix("alias.")
+                .map(str::to_string)
+        }) else {
             return;
         };
         let v = value.text();
@@ -191,7 +191,9 @@ impl Analyzer<'_> {
         }
         // ed and ex read their commands from stdin; so does vim with `-s` or `-e`.
         let reads_stdin = matches!(name, "ed" | "red" | "ex")
-            || args.iter().any(|w| matches!(w.text().as_str(), "-e" | "-es" | "-s" | "-E"));
+            || args
+                .iter()
+                .any(|w| matches!(w.text().as_str(), "-e" | "-es" | "-s" | "-E"));
         if let (true, Stdin::Text { text, .. }) = (reads_stdin, stdin) {
             let span = args.first().map(|w| w.span.clone()).unwrap_or(0..0);
             for l in text.lines() {

@@ -191,7 +191,10 @@ mod tests {
     fn prepended_entries() {
         let old = "/usr/bin:/bin".to_string();
         assert_eq!(prepended(".:${PATH}", None), vec!["."]);
-        assert_eq!(prepended("/tmp/p:/usr/bin:/bin", Some(&old)), vec!["/tmp/p"]);
+        assert_eq!(
+            prepended("/tmp/p:/usr/bin:/bin", Some(&old)),
+            vec!["/tmp/p"]
+        );
         assert_eq!(prepended("${PATH}:.", None), Vec::<String>::new());
         assert!(prepended("${VENV}/bin:${PATH}", None).is_empty());
         assert!(prepended("/usr/bin:/bin:.", Some(&old)).is_empty());

@@ -72,6 +72,10 @@ impl Analyzer<'_> {
         if name == "PATH" {
             scope.path_prepends = Rc::new(match &value {
                 Value::Known(v) => super::programs::prepended(v, self.ctx.env.get("PATH")),
+                // fish's `set -x PATH . $PATH`, read as an array.
+                Value::Array(items) => {
+                    super::programs::prepended(&items.join(":"), self.ctx.env.get("PATH"))
+                }
                 _ => Vec::new(),
             });
         }

@@ -118,10 +118,7 @@ impl Analyzer<'_> {
         self.build(n, fr, scope, nd, named, &mut f, false, true);
         let mut words = f.finish();
         // The grammar splits `r[m]` into several words; the pattern is the whole.
-        if n.kind() == "concatenation"
-            && only_plain_words(n)
-            && unescape_unquoted(fr.text(n)).1
-        {
+        if n.kind() == "concatenation" && only_plain_words(n) && unescape_unquoted(fr.text(n)).1 {
             for w in &mut words {
                 w.glob = true;
             }

@@ -51,14 +51,20 @@ fn rewrite(line: &str, fish: bool) -> String {
     let mut i = 0;
     let mut single = false;
     let mut double = false;
+    // fish blocks open: what their `end` becomes (`}` or `done`).
+    let mut blocks: Vec<&str> = Vec::new();
+    // After fish's `for X in …`: `; do` goes at the next separator.
+    let mut pending_do = false;
+    // After fish's `set NAME …`: the array's `)` goes at the next separator.
+    let mut pending_close = false;
+    let mut parens = 0usize;
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
         if single {
             // fish allows \' and \\ inside single quotes; bash and zsh do not.
             if fish && c == '\\' && matches!(next, Some('\'' | '\\')) {
-                out.push(c);
-                out.push(next.unwrap_or('\\'));
+                out.push_str(if next == Some('\'') { "'\\''" } else { "\\" });
                 i += 2;
                 continue;
             }
@@ -111,8 +117,34 @@ fn rewrite(line: &str, fish: bool) -> String {
             // fish: every unquoted ( is a command substitution.
             '(' if fish && !out.ends_with('$') => {
                 out.push_str("$(");
+                parens += 1;
                 i += 1;
                 continue;
+            }
+            '(' if !fish && qualifier_start(&out) => {
+                if let Some((len, code)) = glob_qualifier(&chars[i..]) {
+                    for c in code {
+                        out.push_str("$(");
+                        out.push_str(&c);
+                        out.push(')');
+                    }
+                    i += len;
+                    continue;
+                }
+            }
+            '(' => parens += 1,
+            ')' => parens = parens.saturating_sub(1),
+            ';' | '\n' | '|' | '&' if fish && parens == 0 && (pending_do || pending_close) => {
+                if pending_close {
+                    out.push(')');
+                    pending_close = false;
+                }
+                if pending_do && matches!(c, ';' | '\n') {
+                    out.push_str("; do");
+                    pending_do = false;
+                    i += 1;
+                    continue;
+                }
             }
             _ => {}
         }
@@ -120,6 +152,16 @@ fn rewrite(line: &str, fish: bool) -> String {
             // fish: `and cmd`, `or cmd`, `not cmd` run cmd.
             if fish {
                 if let Some(skip) = keyword(&chars[i..], &["and", "or", "not"]) {
+                    i += skip;
+                    continue;
+                }
+                if let Some(skip) = fish_block(
+                    &chars[i..],
+                    &mut out,
+                    &mut blocks,
+                    &mut pending_do,
+                    &mut pending_close,
+                ) {
                     i += skip;
                     continue;
                 }
@@ -133,7 +175,183 @@ fn rewrite(line: &str, fish: bool) -> String {
         out.push(c);
         i += 1;
     }
+    if pending_close {
+        out.push(')');
+    }
+    if pending_do {
+        out.push_str("; do");
+    }
     out
+}
+
+/// fish's block keywords and `set`, at a command start: writes their bash reading and
+/// returns how much input they took. Every command inside a block is judged; the
+/// conditions only decide which, so `if`, `while`, `switch` and `begin` become groups.
+fn fish_block(
+    rest: &[char],
+    out: &mut String,
+    blocks: &mut Vec<&'static str>,
+    pending_do: &mut bool,
+    pending_close: &mut bool,
+) -> Option<usize> {
+    let word_end = |r: &[char]| {
+        r.iter()
+            .position(|c| matches!(c, ' ' | '\t' | ';' | '\n' | '|' | '&' | ')'))
+            .unwrap_or(r.len())
+    };
+    let n = word_end(rest);
+    let word: String = rest[..n].iter().collect();
+    let blanks = rest[n..]
+        .iter()
+        .take_while(|c| matches!(c, ' ' | '\t'))
+        .count();
+    let after = rest.get(n + blanks).copied();
+    let at_sep = after.is_none_or(|c| matches!(c, ';' | '\n'));
+    match word.as_str() {
+        "begin" | "if" | "while" | "switch" => {
+            blocks.push("}");
+            out.push_str(if at_sep { "{ :" } else { "{ :; " });
+            if word == "switch" {
+                out.push_str(": ");
+            }
+        }
+        "else" => {
+            // `else if COND`: the condition is one more command.
+            let more = keyword(&rest[n + blanks..], &["if"]).unwrap_or(0);
+            out.push_str(if at_sep { ":" } else { ":; " });
+            return Some(n + blanks + more);
+        }
+        "case" => out.push_str(": "),
+        "end" => match blocks.pop() {
+            Some(close) => out.push_str(close),
+            None => return None,
+        },
+        "for" => {
+            blocks.push("done");
+            *pending_do = true;
+            return None;
+        }
+        "function" => {
+            // `function NAME [OPTIONS]; BODY; end` defines NAME: the header's
+            // options are dropped.
+            let name_len = word_end(&rest[n + blanks..]);
+            let name: String = rest[n + blanks..n + blanks + name_len].iter().collect();
+            let header = rest
+                .iter()
+                .position(|c| matches!(c, ';' | '\n'))
+                .unwrap_or(rest.len());
+            blocks.push("}");
+            out.push_str(&name);
+            out.push_str("() { :");
+            return Some(header);
+        }
+        "set" => {
+            // `set [-gx] NAME VALUES…` is `NAME=(VALUES…)`; `set -e NAME` unsets.
+            let mut j = n + blanks;
+            let mut erase = false;
+            loop {
+                let m = word_end(&rest[j..]);
+                let w: String = rest[j..j + m].iter().collect();
+                if !w.starts_with('-') || m == 0 {
+                    break;
+                }
+                if w.starts_with("--") {
+                    erase |= w == "--erase";
+                    if matches!(w.as_str(), "--query" | "--names" | "--show") {
+                        return None;
+                    }
+                } else if w.contains(['q', 'n', 'S']) {
+                    return None;
+                } else {
+                    erase |= w.contains('e');
+                }
+                j += m;
+                j += rest[j..]
+                    .iter()
+                    .take_while(|c| matches!(c, ' ' | '\t'))
+                    .count();
+            }
+            let m = word_end(&rest[j..]);
+            let name: String = rest[j..j + m].iter().collect();
+            if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                return None;
+            }
+            if erase {
+                out.push_str("unset ");
+                return Some(j);
+            }
+            out.push_str(&name);
+            out.push_str("=(");
+            *pending_close = true;
+            j += m;
+            return Some(
+                j + rest[j..]
+                    .iter()
+                    .take_while(|c| matches!(c, ' ' | '\t'))
+                    .count(),
+            );
+        }
+        _ => return None,
+    }
+    Some(n + blanks)
+}
+
+/// zsh: a `(` right after a pattern word may open glob qualifiers (`*(.)`, `*(e:…:)`).
+fn qualifier_start(out: &str) -> bool {
+    out.ends_with(|c: char| c.is_alphanumeric() || matches!(c, '*' | '?' | ']' | '/' | '.'))
+        && out.contains(['*', '?', '['])
+}
+
+/// zsh glob qualifiers at the start of `rest` (`(…)` ending a word): their length and
+/// the code they run (`e:CODE:`, `e'CODE'`, `+FUNC`). `None` when this is not a
+/// qualifier list (empty, alternatives `a|b`, or followed by more of the word).
+fn glob_qualifier(rest: &[char]) -> Option<(usize, Vec<String>)> {
+    let close = rest.iter().position(|c| *c == ')')?;
+    let inner = &rest[1..close];
+    if inner.is_empty() || inner.iter().any(|c| matches!(c, '|' | '(')) {
+        return None;
+    }
+    if rest
+        .get(close + 1)
+        .is_some_and(|c| !matches!(c, ' ' | '\t' | ';' | '\n' | '|' | '&' | ')'))
+    {
+        return None;
+    }
+    let mut code = Vec::new();
+    let mut k = 0;
+    while k < inner.len() {
+        match inner[k] {
+            'e' if k + 1 < inner.len() => {
+                let open = inner[k + 1];
+                let shut = match open {
+                    '{' => '}',
+                    '[' => ']',
+                    '<' => '>',
+                    c => c,
+                };
+                let end = inner[k + 2..]
+                    .iter()
+                    .position(|c| *c == shut)
+                    .map(|p| k + 2 + p)
+                    .unwrap_or(inner.len());
+                // The qualifier's word had its quotes removed before zsh runs it.
+                let text: String = inner[k + 2..end].iter().collect();
+                code.push(text.replace(['\'', '"'], ""));
+                k = end + 1;
+            }
+            '+' => {
+                let end = inner[k + 1..]
+                    .iter()
+                    .position(|c| !(c.is_alphanumeric() || *c == '_'))
+                    .map(|p| k + 1 + p)
+                    .unwrap_or(inner.len());
+                code.push(inner[k + 1..end].iter().collect());
+                k = end;
+            }
+            _ => k += 1,
+        }
+    }
+    Some((close + 1, code))
 }
 
 /// The length of `word` plus the blanks after it, when the input starts with one of

@@ -27,10 +27,10 @@ mod tasks;
 mod writes;
 mod wrappers;
 
+use super::programs::PathLookup;
 use interpreters::*;
 use prefix::*;
 use tasks::*;
-use super::programs::PathLookup;
 
 pub(crate) use fed::{found_words, is_find_test};
 pub(crate) use files::Runnable;
@@ -913,10 +913,46 @@ fn word_after(w: &Word, n: usize) -> Word {
 fn is_builtin(name: &str) -> bool {
     matches!(
         name,
-        "cd" | "echo" | "printf" | "export" | "set" | "unset" | "eval" | "source" | "."
-            | "exec" | "command" | "builtin" | "alias" | "read" | "test" | "[" | "[["
-            | "true" | "false" | "shift" | "local" | "declare" | "type" | "wait" | "trap"
-            | "pwd" | "return" | "exit" | "let" | "ulimit" | "umask" | "hash" | "{" | "}"
-            | "!" | ":" | "time" | "coproc" | "pushd" | "popd" | "readonly" | "typeset"
+        "cd" | "echo"
+            | "printf"
+            | "export"
+            | "set"
+            | "unset"
+            | "eval"
+            | "source"
+            | "."
+            | "exec"
+            | "command"
+            | "builtin"
+            | "alias"
+            | "read"
+            | "test"
+            | "["
+            | "[["
+            | "true"
+            | "false"
+            | "shift"
+            | "local"
+            | "declare"
+            | "type"
+            | "wait"
+            | "trap"
+            | "pwd"
+            | "return"
+            | "exit"
+            | "let"
+            | "ulimit"
+            | "umask"
+            | "hash"
+            | "{"
+            | "}"
+            | "!"
+            | ":"
+            | "time"
+            | "coproc"
+            | "pushd"
+            | "popd"
+            | "readonly"
+            | "typeset"
     )
 }

@@ -1,0 +1,387 @@
+//! Shell syntax that hides what runs, and fish and zsh lines: each hiding form is
+//! stopped at the level of the plain form it amounts to, and the everyday look-alikes
+//! pass silently.
+//!
+//! Most run in the example context (HOME=/home/user, project /home/user/project);
+//! the ones that depend on real files build a temporary HOME and project.
+
+use interlock::syntax::dialect::Dialect;
+use interlock::{Context, Decision, Engine};
+
+fn decide_in(cmd: &str, ctx: &Context) -> (Decision, Vec<String>) {
+    let v = Engine::builtin().decide(cmd, ctx);
+    (v.decision, v.findings.into_iter().map(|f| f.rule).collect())
+}
+
+fn expect(cmds: &[&str], ctx: &Context, want: Decision) {
+    let mut bad = Vec::new();
+    for c in cmds {
+        let (d, rules) = decide_in(c, ctx);
+        if d != want {
+            bad.push(format!("{c:?} gave {d:?} {rules:?}, want {want:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+fn example() -> Context {
+    Context::example()
+}
+
+fn in_dialect(d: Dialect) -> Context {
+    let mut c = Context::example();
+    c.dialect = d;
+    c.env.insert("PATH".into(), "/usr/bin:/bin".into());
+    c
+}
+
+/// A real HOME with a git project in it, and the usual PATH.
+fn real_project() -> (tempfile::TempDir, Context) {
+    let home = tempfile::tempdir().expect("tempdir");
+    let project = home.path().join("project");
+    std::fs::create_dir_all(project.join(".git")).expect("project");
+    std::fs::create_dir_all(project.join(".github")).expect("github");
+    let mut ctx = Context::example();
+    ctx.home = Some(home.path().to_path_buf());
+    ctx.cwd = Some(project.clone());
+    ctx.env
+        .insert("HOME".into(), home.path().display().to_string());
+    ctx.env.insert("PATH".into(), "/usr/bin:/bin".into());
+    (home, ctx)
+}
+
+#[test]
+fn grouped_and_timed_commands_run() {
+    expect(
+        &[
+            "time { rm -rf ~; }",
+            "time -p { rm -rf ~; }",
+            "time ( rm -rf ~ )",
+            "coproc rm -rf ~",
+            "{ rm -rf ~; } &",
+            "select x in a; do rm -rf ~; done",
+            "function f { rm -rf ~; }; f",
+        ],
+        &example(),
+        Decision::Deny,
+    );
+    expect(
+        &["time cargo build", "time { make test; }", "{ ls; } &"],
+        &example(),
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn substitutions_in_subscripts_and_expansions_run() {
+    expect(
+        &[
+            "arr[$(rm -rf ~)]=1",
+            "declare -a arr[$(rm -rf ~)]=1",
+            "arr[`rm -rf ~`]=x echo hi",
+            "x=${x:=$(rm -rf ~)}",
+            "echo ${x:-$(rm -rf ~)}",
+            "echo ${x/$(rm -rf ~)/}",
+            "echo $(( 1 + $(rm -rf ~) ))",
+            "[[ $(rm -rf ~) ]]",
+            "case $(rm -rf ~) in a) ;; esac",
+            "bash <<< 'rm -rf ~'",
+        ],
+        &example(),
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "arr[1]=x",
+            "arr[$i]=x",
+            "echo ${x:-default}",
+            "echo ${#arr[@]}",
+        ],
+        &example(),
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn words_after_a_redirection_are_arguments() {
+    expect(
+        &[
+            "rm -rf 2>/dev/null /",
+            "rm 2>/dev/null -rf ~",
+            "rm -rf >/dev/null ~",
+            "rm -rf &>/dev/null ~ x",
+            "rm <<< y -rf ~",
+        ],
+        &example(),
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "ls 2>/dev/null /tmp",
+            "grep -r foo 2>/dev/null src",
+            "rm -rf 2>/dev/null target",
+        ],
+        &example(),
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn tilde_plus_and_minus_are_directories() {
+    // `~+` is the working directory itself (like `rm -rf .`), `~-` the previous one.
+    expect(
+        &["rm -rf ~+", "rm -rf ~-", "rm -rf ~-/src"],
+        &example(),
+        Decision::Confirm,
+    );
+    expect(
+        &["ls ~+", "cd ~-", "rm -rf ~+/target"],
+        &example(),
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn program_patterns_are_the_program_they_match() {
+    let ctx = example();
+    expect(
+        &["/usr/bin/r[m] -rf ~", "/bin/r[m] -rf /"],
+        &ctx,
+        Decision::Deny,
+    );
+    // Several matches, or a pattern higher up: which program runs is not known.
+    expect(
+        &["/usr/bin/g*t push", "/b?n/r? -rf /tmp/x"],
+        &ctx,
+        Decision::Confirm,
+    );
+    expect(
+        &["/usr/bin/l[s]", "/usr/bin/l[s] -la /tmp"],
+        &ctx,
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn patterns_that_reach_git_internals() {
+    let (_home, ctx) = real_project();
+    let plain = decide_in("rm -rf .git", &ctx).0;
+    assert_eq!(plain, Decision::Confirm);
+    expect(
+        &[
+            "rm -rf .g?t",
+            "rm -rf .gi[t]",
+            "rm -rf .git*",
+            "rm -rf ./.[g]it",
+        ],
+        &ctx,
+        plain,
+    );
+    expect(
+        &[
+            "rm -rf .github-old",
+            "rm -rf *.o",
+            "rm -rf .gh*",
+            "rm -rf target",
+        ],
+        &ctx,
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn links_and_copies_keep_the_program() {
+    let (_home, ctx) = real_project();
+    expect(
+        &[
+            "ln -s /bin/rm ./safe; ./safe -rf ~",
+            "cp /bin/rm x; ./x -rf ~",
+            "ln /usr/bin/rm tool && ./tool -rf /",
+            "cp /bin/rm a; cp a b; ./b -rf ~",
+        ],
+        &ctx,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "ln -s target/release/app ./app; ./app",
+            "cp /bin/ls ./l; ./l -la",
+        ],
+        &ctx,
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn path_prepends_that_change_what_a_name_runs() {
+    let (_home, ctx) = real_project();
+    expect(
+        &[
+            "mkdir -p /tmp/p; cp /bin/rm /tmp/p/ls; PATH=/tmp/p:$PATH ls -rf ~",
+            "echo 'rm -rf ~' > /tmp/p/ls; chmod +x /tmp/p/ls; PATH=/tmp/p:$PATH ls",
+        ],
+        &ctx,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "PATH=.:$PATH ls",
+            "PATH=/tmp/p:$PATH ls",
+            "export PATH=/dev/shm:$PATH; make",
+        ],
+        &ctx,
+        Decision::Confirm,
+    );
+    expect(
+        &[
+            "PATH=$HOME/.cargo/bin:$PATH cargo build",
+            "export PATH=$PATH:.; ls",
+            "PATH=./node_modules/.bin:$PATH jest",
+            "PATH=.:$PATH cd src",
+        ],
+        &ctx,
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn code_appended_to_startup_files_is_judged() {
+    let ctx = example();
+    expect(
+        &[
+            "echo 'rm -rf ~' >> ~/.bashrc",
+            "echo 'rm -rf ~' >> ~/.zshrc",
+            "printf 'rm -rf ~\\n' >> ~/.profile",
+            "echo 'rm -rf ~' >> ~/.config/fish/conf.d/x.fish",
+            "git config --global alias.x '!rm -rf ~'",
+        ],
+        &ctx,
+        Decision::Confirm,
+    );
+    expect(
+        &[
+            "echo 'export PATH=$HOME/bin:$PATH' >> ~/.bashrc",
+            "echo 'alias ll=\"ls -la\"' >> ~/.zshrc",
+            "git config user.name 'A B'",
+            "git config alias.st status && git st",
+        ],
+        &ctx,
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn git_aliases_set_on_the_line_run_at_full_weight() {
+    let ctx = example();
+    expect(
+        &[
+            "git config alias.x '!rm -rf ~' && git x",
+            "git config --local alias.wipe '!rm -rf /' ; git wipe",
+            "git -c alias.x='!rm -rf ~' x",
+        ],
+        &ctx,
+        Decision::Deny,
+    );
+}
+
+#[test]
+fn editor_shell_escapes_run() {
+    let ctx = example();
+    expect(
+        &[
+            "ed file <<< '!rm -rf ~'",
+            "vim -c ':!rm -rf ~' file",
+            "vim -c '!rm -rf ~' file",
+            "vim +'!rm -rf ~' file",
+            "ex -c ':r !rm -rf ~' file",
+            "printf '!rm -rf ~\\nq\\n' | ed -s file",
+        ],
+        &ctx,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "vim -c ':wq' file",
+            "vim -c ':%s/a/b/g' -c ':wq' file",
+            "ed -s file <<< 'w'",
+            "ex -c ':w! out.txt' file",
+        ],
+        &ctx,
+        Decision::Allow,
+    );
+}
+
+#[test]
+fn fish_lines_are_read_as_fish() {
+    let fish = in_dialect(Dialect::Fish);
+    expect(
+        &[
+            "begin; rm -rf ~; end",
+            "if test -d x; rm -rf ~; end",
+            "if true; echo a; else; rm -rf ~; end",
+            "for f in a b; rm -rf ~; end",
+            "while true; rm -rf ~; end",
+            "function f; rm -rf ~; end; f",
+            "false; or rm -rf ~",
+            "true; and not rm -rf ~",
+            "echo 'it\\'s (x)'; rm -rf ~",
+            "switch a; case a; rm -rf ~; end",
+        ],
+        &fish,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "rm -rf (echo ~)/important",
+            "set -x X (echo ~); rm -rf $X",
+            "eval (echo rm -rf ~)",
+            "set -gx PATH . $PATH; ls",
+        ],
+        &fish,
+        Decision::Confirm,
+    );
+    expect(
+        &[
+            "echo (date)",
+            "begin; ls; end",
+            "for f in *.txt; echo $f; end",
+            "set -x FOO bar",
+            "if test -f x; echo yes; end",
+            "echo 'it\\'s fine'",
+        ],
+        &fish,
+        Decision::Allow,
+    );
+    // The same line read as bash misses the substitution.
+    assert_eq!(
+        decide_in("rm -rf (echo ~)/important", &example()).0,
+        Decision::Allow
+    );
+}
+
+#[test]
+fn zsh_expansions_are_read_as_zsh() {
+    let zsh = in_dialect(Dialect::Zsh);
+    expect(
+        &[
+            "rm -rf ${~HOME}",
+            "rm -rf $~HOME",
+            "=rm -rf ~",
+            "ls *(e:'rm -rf ~':)",
+            "ls *(e{rm -rf ~})",
+        ],
+        &zsh,
+        Decision::Deny,
+    );
+    expect(&["rm -rf ${=X}"], &zsh, Decision::Confirm);
+    expect(
+        &[
+            "ls *(.)",
+            "ls -d *(/)",
+            "f() { ls; }; f",
+            "echo ${~PATTERN}",
+        ],
+        &zsh,
+        Decision::Allow,
+    );
+}
