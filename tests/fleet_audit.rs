@@ -105,8 +105,7 @@ impl Sandbox {
 
     /// The local log's last entry.
     fn last_logged(&self) -> Value {
-        let text =
-            std::fs::read_to_string(self.root.join("state/audit.jsonl")).expect("audit log");
+        let text = std::fs::read_to_string(self.root.join("state/audit.jsonl")).expect("audit log");
         serde_json::from_str(text.lines().last().expect("an entry")).expect("entry")
     }
 }
@@ -362,7 +361,9 @@ fn otlp_records_of_a_hook_decision_carry_every_field() {
     assert_eq!(resource["service.name"], "interlock");
     assert_eq!(resource["host.name"], host_name());
     assert_eq!(rl["scopeLogs"][0]["scope"]["name"], "interlock");
-    let records = rl["scopeLogs"][0]["logRecords"].as_array().expect("records");
+    let records = rl["scopeLogs"][0]["logRecords"]
+        .as_array()
+        .expect("records");
     assert_eq!(records.len(), 1);
     let r = &records[0];
     // 64-bit integers are decimal strings in OTLP JSON; enums are numbers.
@@ -375,7 +376,10 @@ fn otlp_records_of_a_hook_decision_carry_every_field() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_nanos();
-    assert!(now.abs_diff(nanos) < 120 * 1_000_000_000, "{nanos} vs {now}");
+    assert!(
+        now.abs_diff(nanos) < 120 * 1_000_000_000,
+        "{nanos} vs {now}"
+    );
     assert!(r["observedTimeUnixNano"].is_string());
     assert_eq!(r["severityNumber"], json!(17));
     assert_eq!(r["severityText"], "ERROR");
@@ -401,11 +405,20 @@ fn otlp_records_of_a_hook_decision_carry_every_field() {
     assert!(!rules.is_empty());
     assert_eq!(a["interlock.rules"], rules.join(","));
     assert_eq!(a["interlock.time"], logged["time"].as_str().expect("time"));
-    assert_eq!(a["interlock.entry_hash"], logged["hash"].as_str().expect("hash"));
+    assert_eq!(
+        a["interlock.entry_hash"],
+        logged["hash"].as_str().expect("hash")
+    );
     assert!(is_digest(&a["interlock.policy_digest"]));
     assert!(!a["user.name"].is_empty());
-    assert_eq!(sb.counts()[format!("otlp http://127.0.0.1:{port}")]["sent"], 1);
-    assert_eq!(sb.counts()[format!("otlp http://127.0.0.1:{port}")]["lost"], 0);
+    assert_eq!(
+        sb.counts()[format!("otlp http://127.0.0.1:{port}")]["sent"],
+        1
+    );
+    assert_eq!(
+        sb.counts()[format!("otlp http://127.0.0.1:{port}")]["lost"],
+        0
+    );
 }
 
 #[test]
@@ -428,7 +441,10 @@ fn syslog_over_udp_is_rfc5424_with_the_fields_as_structured_data() {
     assert_eq!(p["outcome"], "asked");
     assert_eq!(p["cwd"], sb.project().to_string_lossy());
     assert!(!p["rules"].is_empty() && !p["user"].is_empty());
-    assert_eq!(p["entry_hash"], sb.last_logged()["hash"].as_str().expect("hash"));
+    assert_eq!(
+        p["entry_hash"],
+        sb.last_logged()["hash"].as_str().expect("hash")
+    );
     assert!(is_digest(&p["policy_digest"]));
     assert!(s.msg.starts_with("confirm (asked): "), "{}", s.msg);
     assert!(s.msg.ends_with(CONFIRM));
@@ -479,8 +495,9 @@ fn syslog_over_tcp_is_octet_counted_and_agent_shell_decisions_ship_too() {
 #[test]
 fn secrets_are_shipped_redacted() {
     let secret = "sk-live-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c";
-    let command =
-        format!("curl -X DELETE -H 'Authorization: Bearer {secret}' https://api.example.com/v1/items/7");
+    let command = format!(
+        "curl -X DELETE -H 'Authorization: Bearer {secret}' https://api.example.com/v1/items/7"
+    );
     let (oport, orx) = otlp_collector();
     let (uport, sock) = udp_collector();
     let sb = Sandbox::new(&format!(
@@ -491,7 +508,10 @@ fn secrets_are_shipped_redacted() {
     let body = posted.body.to_string();
     let datagram = udp_message(&sock);
     for (what, shipped) in [("otlp", &body), ("syslog", &datagram)] {
-        assert!(!shipped.contains(secret), "{what} carries the secret: {shipped}");
+        assert!(
+            !shipped.contains(secret),
+            "{what} carries the secret: {shipped}"
+        );
         assert!(!shipped.contains("4f9a8b7c6d5e"), "{what}: {shipped}");
         assert!(shipped.contains("curl -X DELETE"), "{what}: {shipped}");
         assert!(shipped.contains("api.example.com"), "{what}: {shipped}");
@@ -522,7 +542,10 @@ fn a_collector_that_never_answers_holds_a_decision_only_for_the_bound() {
     assert!(elapsed < Duration::from_secs(5), "took {elapsed:?}");
     let counts = sb.counts();
     let otlp = &counts[format!("otlp http://127.0.0.1:{port}")];
-    assert_eq!((otlp["sent"].as_u64(), otlp["lost"].as_u64()), (Some(0), Some(1)));
+    assert_eq!(
+        (otlp["sent"].as_u64(), otlp["lost"].as_u64()),
+        (Some(0), Some(1))
+    );
     assert!(otlp["last_error"].is_string());
     // TCP syslog has no acknowledgement: written into the connection is sent.
     assert_eq!(counts[format!("syslog tcp://127.0.0.1:{port}")]["sent"], 1);
@@ -557,11 +580,15 @@ fn a_dead_collector_is_counted_lost_and_doctor_reports_it() {
     assert!(report.contains("Shipping"), "{report}");
     assert!(report.contains("at most 300 ms"), "{report}");
     assert!(
-        report.contains(&format!("WARN  otlp http://127.0.0.1:{port}: 0 sent, 2 lost")),
+        report.contains(&format!(
+            "WARN  otlp http://127.0.0.1:{port}: 0 sent, 2 lost"
+        )),
         "{report}"
     );
     assert!(
-        report.contains(&format!("WARN  syslog tcp://127.0.0.1:{port}: 0 sent, 2 lost")),
+        report.contains(&format!(
+            "WARN  syslog tcp://127.0.0.1:{port}: 0 sent, 2 lost"
+        )),
         "{report}"
     );
     assert!(report.contains("last error"), "{report}");
@@ -608,11 +635,16 @@ fn the_project_file_can_neither_ship_nor_stop_shipping() {
     sock.set_read_timeout(Some(Duration::from_millis(700)))
         .expect("timeout");
     let mut buf = [0u8; 65536];
-    assert!(sock.recv_from(&mut buf).is_err(), "shipped from the project file");
+    assert!(
+        sock.recv_from(&mut buf).is_err(),
+        "shipped from the project file"
+    );
     assert_eq!(sb.counts(), Value::Null);
     // … and so is switching off what the user set.
     sock.set_read_timeout(Some(WAIT)).expect("timeout");
-    sb.config(&format!("[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n"));
+    sb.config(&format!(
+        "[settings.ship]\nsyslog = \"udp://127.0.0.1:{port}\"\n"
+    ));
     std::fs::write(
         sb.project().join(".interlock.toml"),
         "[settings.ship]\nsyslog = \"\"\n",

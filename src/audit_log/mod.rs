@@ -179,7 +179,7 @@ pub fn append(rec: Record, settings: &Settings) -> io::Result<Entry> {
         syslog::send(&e);
     }
     if let Some(s) = settings.ship.as_ref().filter(|s| s.is_on()) {
-        ship::ship(&e, s, settings.policy_digest.as_deref());
+        ship::ship(&e, s);
     }
     Ok(e)
 }

@@ -62,12 +62,8 @@ pub struct Settings {
     /// command could write an approval, so only the wrap card can approve.
     pub confine: Option<bool>,
     /// Copies of every logged decision to the fleet's collectors (docs/fleet.md).
-    pub ship: Option<Ship>,
-    /// The digest of the policy these settings came with (`Policy::digest`), computed
-    /// by `load` when shipping is configured, since shipped records carry it. Never
-    /// read from a file.
-    #[serde(skip)]
-    pub policy_digest: Option<String>,
+    /// Boxed: settings travel inside messages of the wrap server.
+    pub ship: Option<Box<Ship>>,
 }
 
 /// `[settings.ship]`: where logged decisions are sent besides the local log. Set only
@@ -81,6 +77,11 @@ pub struct Ship {
     pub syslog: Option<String>,
     /// The most a decision waits for the collectors, in milliseconds (default 200).
     pub timeout_ms: Option<u64>,
+    /// The digest of the policy these settings came with (`Policy::digest`), computed
+    /// by `load` when shipping is on, since shipped records carry it. Never read from
+    /// a file.
+    #[serde(skip)]
+    pub policy_digest: Option<String>,
 }
 
 impl Ship {
@@ -127,7 +128,7 @@ impl Settings {
             self.confine = other.confine;
         }
         if let Some(ship) = &other.ship {
-            self.ship.get_or_insert_with(Ship::default).merge(ship);
+            self.ship.get_or_insert_with(Box::default).merge(ship);
         }
     }
 }
@@ -228,8 +229,8 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
     if changed {
         loaded.policy.reindex();
     }
-    if loaded.settings.ship.as_ref().is_some_and(Ship::is_on) {
-        loaded.settings.policy_digest = Some(loaded.policy.digest());
+    if let Some(ship) = loaded.settings.ship.as_mut().filter(|s| s.is_on()) {
+        ship.policy_digest = Some(loaded.policy.digest());
     }
     loaded
 }

@@ -117,7 +117,11 @@ impl Target {
 /// (keyed like a target, so the problem shows in `doctor`).
 pub fn targets(ship: &Ship) -> Vec<Result<Target, (String, String)>> {
     let mut out = Vec::new();
-    if let Some(url) = ship.otlp_endpoint.as_deref().filter(|u| !u.trim().is_empty()) {
+    if let Some(url) = ship
+        .otlp_endpoint
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+    {
         out.push(
             otlp::Endpoint::parse(url.trim())
                 .map(Target::Otlp)
@@ -145,10 +149,10 @@ pub fn bound(ship: &Ship) -> Duration {
 
 /// Send one entry to every configured collector, waiting at most the bound, and
 /// count what was sent and lost. Never fails: the decision is already made.
-pub fn ship(entry: &Entry, ship: &Ship, policy_digest: Option<&str>) {
+pub fn ship(entry: &Entry, ship: &Ship) {
     let bound = bound(ship);
     let deadline = Instant::now() + bound;
-    let fields = Fields::of(entry, policy_digest);
+    let fields = Fields::of(entry, ship.policy_digest.as_deref());
     let (tx, rx) = mpsc::channel::<(String, Result<(), String>)>();
     let mut results = Vec::new();
     let mut pending = Vec::new();
@@ -296,10 +300,7 @@ mod tests {
             Ok(("collector:4318".into(), "/base".into()))
         );
         assert_eq!(authority("logs", 514), Ok(("logs:514".into(), "".into())));
-        assert_eq!(
-            authority("[::1]", 514),
-            Ok(("[::1]:514".into(), "".into()))
-        );
+        assert_eq!(authority("[::1]", 514), Ok(("[::1]:514".into(), "".into())));
         assert_eq!(
             authority("[::1]:6000", 514),
             Ok(("[::1]:6000".into(), "".into()))

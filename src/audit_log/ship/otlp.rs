@@ -141,7 +141,10 @@ pub fn send(ep: &Endpoint, request: &[u8], deadline: Instant) -> Result<(), Stri
     let text = String::from_utf8_lossy(&got);
     let status = text.lines().next().unwrap_or("");
     let mut parts = status.split_whitespace();
-    match (parts.next(), parts.next().and_then(|c| c.parse::<u16>().ok())) {
+    match (
+        parts.next(),
+        parts.next().and_then(|c| c.parse::<u16>().ok()),
+    ) {
         (Some(v), Some(code)) if v.starts_with("HTTP/") && (200..300).contains(&code) => Ok(()),
         (Some(v), Some(_)) if v.starts_with("HTTP/") => Err(format!(
             "the collector answered {}",
@@ -158,9 +161,15 @@ mod tests {
     #[test]
     fn endpoints_get_the_logs_path_and_only_plain_http() {
         let e = Endpoint::parse("http://127.0.0.1:4318").expect("parse");
-        assert_eq!((e.addr.as_str(), e.path.as_str()), ("127.0.0.1:4318", "/v1/logs"));
+        assert_eq!(
+            (e.addr.as_str(), e.path.as_str()),
+            ("127.0.0.1:4318", "/v1/logs")
+        );
         let e = Endpoint::parse("http://otel/base/").expect("parse");
-        assert_eq!((e.addr.as_str(), e.path.as_str()), ("otel:80", "/base/v1/logs"));
+        assert_eq!(
+            (e.addr.as_str(), e.path.as_str()),
+            ("otel:80", "/base/v1/logs")
+        );
         let e = Endpoint::parse("http://otel:4318/v1/logs").expect("parse");
         assert_eq!(e.path, "/v1/logs");
         assert!(Endpoint::parse("https://otel:4318")
