@@ -72,7 +72,11 @@ impl Analyzer<'_> {
                 break;
             }
             if t.starts_with('-') && t.len() > 1 {
-                j += if takes_value(&t, w.options_with_value) { 2 } else { 1 };
+                j += if takes_value(&t, w.options_with_value) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             if w.assignments {
@@ -156,7 +160,11 @@ impl Analyzer<'_> {
                     && !matches!(t.as_str(), "-j" | "--threads" | "-c" | "--color")
                     || t.starts_with("--extension=")
                     || t.starts_with("--type=");
-                j += if takes_value(&t, w.options_with_value) { 2 } else { 1 };
+                j += if takes_value(&t, w.options_with_value) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             positionals.push(args[j].clone());
