@@ -170,7 +170,7 @@ impl Analyzer<'_> {
                 }
                 // `-v/src:/dst`, `-w/app`: a short option with its value attached.
                 _ if !t.starts_with("--")
-                    && matches!(&t[..2], "-v" | "-w" | "-e" | "-u")
+                    && matches!(t.get(..2), Some("-v" | "-w" | "-e" | "-u"))
                     && t.len() > 2 =>
                 {
                     (t[..2].to_string(), Some(word_after(&rest[j], 2)), 1)
