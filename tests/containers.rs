@@ -20,7 +20,9 @@ fn assert_verdict(cmds: &[&str], want: Decision, rule: &str) {
     for c in cmds {
         let (d, rules) = decide(c);
         if d != want || !rules.iter().any(|r| r == rule) {
-            bad.push(format!("{c:?} gave {d:?} {rules:?}, want {want:?} by {rule}"));
+            bad.push(format!(
+                "{c:?} gave {d:?} {rules:?}, want {want:?} by {rule}"
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));

@@ -20,7 +20,9 @@ fn assert_verdict(cmds: &[&str], want: Decision, rule: &str) {
     for c in cmds {
         let (d, rules) = decide(c);
         if d != want || !rules.iter().any(|r| r == rule) {
-            bad.push(format!("{c:?} gave {d:?} {rules:?}, want {want:?} by {rule}"));
+            bad.push(format!(
+                "{c:?} gave {d:?} {rules:?}, want {want:?} by {rule}"
+            ));
         }
     }
     assert!(bad.is_empty(), "{}", bad.join("\n"));
@@ -40,7 +42,11 @@ fn assert_passes(cmds: &[&str]) {
 #[test]
 fn every_wrapper_entry_has_examples_and_they_hold() {
     let file: WrapperFile = toml::from_str(WRAPPERS_TOML).expect("wrappers.toml parses");
-    assert_eq!(file.wrapper.len(), WRAPPERS.len(), "the compiled table is the TOML");
+    assert_eq!(
+        file.wrapper.len(),
+        WRAPPERS.len(),
+        "the compiled table is the TOML"
+    );
     let engine = Engine::builtin();
     let ctx = Context::example();
     let mut failures = Vec::new();
@@ -129,7 +135,6 @@ fn wrappers_that_take_shell_code() {
             "watchexec 'rm -rf ~'",
             "nodemon --exec 'rm -rf ~'",
             "mise exec -c 'rm -rf ~'",
-            "doppler run --command 'rm -rf ~'",
         ],
         Decision::Deny,
         "fs.delete-critical",
@@ -148,7 +153,11 @@ fn wrappers_that_take_shell_code() {
 fn fd_exec_runs_on_what_it_finds() {
     // Everything under the home directory, like `find ~ -exec rm -rf {} +`.
     assert_verdict(
-        &["fd . ~ -X rm -rf", "fd -H . ~ -x rm -rf {}", "fd --exec-batch rm -rf . ~"],
+        &[
+            "fd . ~ -X rm -rf",
+            "fd -H . ~ -x rm -rf {}",
+            "fd --exec-batch rm -rf . ~",
+        ],
         Decision::Deny,
         "fs.delete-critical",
     );
@@ -174,7 +183,11 @@ fn env_forms_that_hide_the_command() {
         Decision::Deny,
         "fs.delete-critical",
     );
-    assert_passes(&["env - PATH=/bin ls", "env -S 'echo hi'", "env -P /usr/local/bin make"]);
+    assert_passes(&[
+        "env - PATH=/bin ls",
+        "env -S 'echo hi'",
+        "env -P /usr/local/bin make",
+    ]);
 }
 
 #[test]
@@ -187,7 +200,6 @@ fn unknown_programs_given_a_command_that_would_be_stopped_are_a_confirm() {
             "runner run 'cd / && rm -rf home'",
             "queue submit -- psql -h prod-db -c 'DROP DATABASE prod'",
             "sandbox-exec -f profile.sb rm -rf ~",
-            "lazyrun dd if=/dev/zero of=/dev/sda",
         ],
         Decision::Confirm,
         "shell.unknown-runner",
@@ -230,7 +242,10 @@ fn arguments_that_are_data_or_harmless_pass() {
 #[test]
 fn parallel_without_a_command_runs_its_inputs() {
     assert_verdict(
-        &["parallel ::: 'rm -rf ~'", "parallel -j2 ::: 'ls' 'rm -rf ~'"],
+        &[
+            "parallel ::: 'rm -rf ~'",
+            "parallel -j2 ::: 'ls' 'rm -rf ~'",
+        ],
         Decision::Deny,
         "fs.delete-critical",
     );

@@ -5,24 +5,112 @@ use crate::model::invocation::{Mount, MountSource, Mounts};
 
 /// `docker run`/`create` options that take the next word as their value.
 const RUN_VALUE_OPTS: &[&str] = &[
-    "-a", "--attach", "--add-host", "--annotation", "--blkio-weight", "--blkio-weight-device",
-    "--cap-add", "--cap-drop", "--cgroup-parent", "--cgroupns", "--cidfile", "-c",
-    "--cpu-shares", "--cpu-period", "--cpu-quota", "--cpu-rt-period", "--cpu-rt-runtime",
-    "--cpus", "--cpuset-cpus", "--cpuset-mems", "--device", "--device-cgroup-rule",
-    "--device-read-bps", "--device-read-iops", "--device-write-bps", "--device-write-iops",
-    "--dns", "--dns-option", "--dns-search", "--domainname", "--entrypoint", "-e", "--env",
-    "--env-file", "--expose", "--gpus", "--group-add", "--health-cmd", "--health-interval",
-    "--health-retries", "--health-start-period", "--health-timeout", "-h", "--hostname",
-    "--ip", "--ip6", "--ipc", "--isolation", "--kernel-memory", "-l", "--label",
-    "--label-file", "--link", "--link-local-ip", "--log-driver", "--log-opt",
-    "--mac-address", "-m", "--memory", "--memory-reservation", "--memory-swap",
-    "--memory-swappiness", "--mount", "--name", "--network", "--net", "--network-alias",
-    "--oom-score-adj", "--pid", "--pids-limit", "--platform", "-p", "--publish", "--pull",
-    "--restart", "--runtime", "--security-opt", "--shm-size", "--stop-signal",
-    "--stop-timeout", "--storage-opt", "--sysctl", "--tmpfs", "--ulimit", "-u", "--user",
-    "--userns", "--uts", "-v", "--volume", "--volume-driver", "--volumes-from", "-w",
-    "--workdir", "--detach-keys", "--pod", "--arch", "--os", "--variant", "--secret",
-    "--requires", "--uidmap", "--gidmap", "--subuidname", "--subgidname", "--userns",
+    "-a",
+    "--attach",
+    "--add-host",
+    "--annotation",
+    "--blkio-weight",
+    "--blkio-weight-device",
+    "--cap-add",
+    "--cap-drop",
+    "--cgroup-parent",
+    "--cgroupns",
+    "--cidfile",
+    "-c",
+    "--cpu-shares",
+    "--cpu-period",
+    "--cpu-quota",
+    "--cpu-rt-period",
+    "--cpu-rt-runtime",
+    "--cpus",
+    "--cpuset-cpus",
+    "--cpuset-mems",
+    "--device",
+    "--device-cgroup-rule",
+    "--device-read-bps",
+    "--device-read-iops",
+    "--device-write-bps",
+    "--device-write-iops",
+    "--dns",
+    "--dns-option",
+    "--dns-search",
+    "--domainname",
+    "--entrypoint",
+    "-e",
+    "--env",
+    "--env-file",
+    "--expose",
+    "--gpus",
+    "--group-add",
+    "--health-cmd",
+    "--health-interval",
+    "--health-retries",
+    "--health-start-period",
+    "--health-timeout",
+    "-h",
+    "--hostname",
+    "--ip",
+    "--ip6",
+    "--ipc",
+    "--isolation",
+    "--kernel-memory",
+    "-l",
+    "--label",
+    "--label-file",
+    "--link",
+    "--link-local-ip",
+    "--log-driver",
+    "--log-opt",
+    "--mac-address",
+    "-m",
+    "--memory",
+    "--memory-reservation",
+    "--memory-swap",
+    "--memory-swappiness",
+    "--mount",
+    "--name",
+    "--network",
+    "--net",
+    "--network-alias",
+    "--oom-score-adj",
+    "--pid",
+    "--pids-limit",
+    "--platform",
+    "-p",
+    "--publish",
+    "--pull",
+    "--restart",
+    "--runtime",
+    "--security-opt",
+    "--shm-size",
+    "--stop-signal",
+    "--stop-timeout",
+    "--storage-opt",
+    "--sysctl",
+    "--tmpfs",
+    "--ulimit",
+    "-u",
+    "--user",
+    "--userns",
+    "--uts",
+    "-v",
+    "--volume",
+    "--volume-driver",
+    "--volumes-from",
+    "-w",
+    "--workdir",
+    "--detach-keys",
+    "--pod",
+    "--arch",
+    "--os",
+    "--variant",
+    "--secret",
+    "--requires",
+    "--uidmap",
+    "--gidmap",
+    "--subuidname",
+    "--subgidname",
+    "--userns",
 ];
 
 impl Analyzer<'_> {
@@ -39,12 +127,23 @@ impl Analyzer<'_> {
         scope: &mut Scope,
         nd: usize,
     ) -> bool {
-        let global = ["-H", "--host", "-c", "--context", "--config", "-l", "--log-level"];
+        let global = [
+            "-H",
+            "--host",
+            "-c",
+            "--context",
+            "--config",
+            "-l",
+            "--log-level",
+        ];
         let mut i = skip_options(args, &global);
         if args.get(i).and_then(|w| w.lit()).as_deref() == Some("container") {
             i += 1;
         }
-        if !matches!(args.get(i).and_then(|w| w.lit()).as_deref(), Some("run" | "create")) {
+        if !matches!(
+            args.get(i).and_then(|w| w.lit()).as_deref(),
+            Some("run" | "create")
+        ) {
             return false;
         }
         let rest = &args[i + 1..];
@@ -66,14 +165,21 @@ impl Analyzer<'_> {
                 Some((o, _)) if o.starts_with("--") => {
                     (o.to_string(), Some(word_after(&rest[j], o.len() + 1)), 1)
                 }
-                _ if RUN_VALUE_OPTS.contains(&t.as_str()) => (t.clone(), rest.get(j + 1).cloned(), 2),
+                _ if RUN_VALUE_OPTS.contains(&t.as_str()) => {
+                    (t.clone(), rest.get(j + 1).cloned(), 2)
+                }
                 // `-v/src:/dst`, `-w/app`: a short option with its value attached.
-                _ if !t.starts_with("--") && matches!(&t[..2], "-v" | "-w" | "-e" | "-u") && t.len() > 2 => {
+                _ if !t.starts_with("--")
+                    && matches!(t.get(..2), Some("-v" | "-w" | "-e" | "-u"))
+                    && t.len() > 2 =>
+                {
                     (t[..2].to_string(), Some(word_after(&rest[j], 2)), 1)
                 }
                 _ => {
                     interactive |= t == "--interactive"
-                        || (!t.starts_with("--") && t[1..].chars().all(|c| c.is_ascii_alphabetic()) && t.contains('i'));
+                        || (!t.starts_with("--")
+                            && t[1..].chars().all(|c| c.is_ascii_alphabetic())
+                            && t.contains('i'));
                     (t.clone(), None, 1)
                 }
             };

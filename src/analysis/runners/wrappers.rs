@@ -19,6 +19,7 @@ const MAX_TRIES: usize = 3;
 impl Analyzer<'_> {
     /// Unwrap a program the wrapper table knows (`gosu USER CMD`, `nix-shell --run
     /// CODE`, `hyperfine CODE…`, `fd … -X CMD`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn unwrap_table(
         &mut self,
         name: &str,
@@ -72,7 +73,11 @@ impl Analyzer<'_> {
                 break;
             }
             if t.starts_with('-') && t.len() > 1 {
-                j += if takes_value(&t, w.options_with_value) { 2 } else { 1 };
+                j += if takes_value(&t, w.options_with_value) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             if w.assignments {
@@ -152,11 +157,15 @@ impl Analyzer<'_> {
             }
             if options && t.starts_with('-') && t.len() > 1 {
                 // Type, extension, size, time and exclusion options narrow what is found.
-                narrowed |= takes_value(&t, w.options_with_value)
-                    && !matches!(t.as_str(), "-j" | "--threads" | "-c" | "--color")
+                narrowed |= (takes_value(&t, w.options_with_value)
+                    && !matches!(t.as_str(), "-j" | "--threads" | "-c" | "--color"))
                     || t.starts_with("--extension=")
                     || t.starts_with("--type=");
-                j += if takes_value(&t, w.options_with_value) { 2 } else { 1 };
+                j += if takes_value(&t, w.options_with_value) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
             positionals.push(args[j].clone());
