@@ -24,8 +24,8 @@ mod project;
 mod remote;
 mod shells;
 mod tasks;
-mod writes;
 mod wrappers;
+mod writes;
 
 use super::programs::PathLookup;
 use interpreters::*;
