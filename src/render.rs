@@ -52,17 +52,7 @@ pub fn visible_columns(text: &str, start: usize, end: usize) -> (usize, usize) {
     (a, a + b.max(1))
 }
 
-/// The 1-based line and column (counting characters) of a byte offset in `text`.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut at = offset.min(text.len());
-    while at > 0 && !text.is_char_boundary(at) {
-        at -= 1;
-    }
-    let before = &text[..at];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
-}
+pub use crate::syntax::line_column;
 
 /// Whether to colour text written to a stream: only on a terminal, and not when
 /// `NO_COLOR` is set (to anything but the empty string) or `TERM` is `dumb`.
@@ -85,8 +75,8 @@ impl Paint {
         }
     }
     /// A decision word: deny bold red, confirm bold yellow, allow green.
-    pub fn decision(self, d: crate::engine::Decision, text: &str) -> String {
-        use crate::engine::Decision;
+    pub fn decision(self, d: crate::model::Decision, text: &str) -> String {
+        use crate::model::Decision;
         match d {
             Decision::Deny => self.wrap("1;31", text),
             Decision::Confirm => self.wrap("1;33", text),
@@ -94,8 +84,8 @@ impl Paint {
         }
     }
     /// A finding's span inside the command: underlined, in the decision's colour.
-    pub fn span(self, d: crate::engine::Decision, text: &str) -> String {
-        use crate::engine::Decision;
+    pub fn span(self, d: crate::model::Decision, text: &str) -> String {
+        use crate::model::Decision;
         match d {
             Decision::Deny => self.wrap("4;31", text),
             Decision::Confirm => self.wrap("4;33", text),
@@ -111,11 +101,11 @@ impl Paint {
 /// and in `interlock approve`: the id of the first rule that denies it (`None` when
 /// nothing denies it; then one `y`/`yes` is enough).
 pub fn deny_phrase<'a>(
-    rules: impl IntoIterator<Item = (&'a str, crate::engine::Decision)>,
+    rules: impl IntoIterator<Item = (&'a str, crate::model::Decision)>,
 ) -> Option<&'a str> {
     rules
         .into_iter()
-        .find(|(_, d)| *d == crate::engine::Decision::Deny)
+        .find(|(_, d)| *d == crate::model::Decision::Deny)
         .map(|(r, _)| r)
 }
 

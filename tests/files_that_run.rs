@@ -278,3 +278,21 @@ fn a_compiled_program_is_judged_by_name() {
     p.file("app", "\u{7f}ELF\u{2}\u{1}\u{1}\u{0}rest");
     p.passes("./app --serve");
 }
+
+/// A compiled program is judged by its name whatever its size: a 2 MiB build output run
+/// by path passes, while a script of the same size is past the reading bound.
+#[test]
+fn big_compiled_programs_are_judged_by_name() {
+    let p = Project::new();
+    let mut elf = b"\x7fELF".to_vec();
+    elf.resize(2 << 20, 0);
+    std::fs::create_dir_all(p.dir.join("target/release")).expect("dirs");
+    std::fs::write(p.dir.join("target/release/app"), &elf).expect("write");
+    p.passes("./target/release/app --help");
+    p.passes("target/release/app serve --port 8080");
+    p.file(
+        "big.sh",
+        &format!("#!/bin/sh\n{}", "echo ok\n".repeat(300_000)),
+    );
+    p.stops("./big.sh", Decision::Confirm, "shell.dynamic-script");
+}

@@ -50,6 +50,8 @@ impl Home {
         std::fs::hard_link(bin.join("interlock"), bin.join("interlock-bash")).expect("link");
         std::fs::create_dir_all(home.join(".claude")).expect("mkdir");
         std::fs::write(home.join(".claude/settings.json"), SETTINGS).expect("settings");
+        // A compiled program Interlock cannot see into: python under another name.
+        std::os::unix::fs::symlink("/usr/bin/python3", home.join("project/tool")).expect("link");
         if let Some(uid) = user {
             let ok = Command::new("chown")
                 .args(["-R", &format!("{uid}:{uid}")])
@@ -171,8 +173,9 @@ fn all(o: &Output) -> String {
 }
 
 /// Python code, run by the agent shell, that tries each statement and prints
-/// `BLOCKED: <error>` or `DONE` for each. Paths are built at run time, so only the
-/// kernel can stop them.
+/// `BLOCKED: <error>` or `DONE` for each. It runs as `./tool`, a compiled program
+/// whose code Interlock does not read (python under another name), so the judgement
+/// lets it through and only the kernel can stop it.
 fn python(steps: &[&str]) -> String {
     let mut code = String::from("import os, shutil, json, subprocess, time\nH = os.environ['HOME']\nS = os.path.join(H, '.local', 'st' + 'ate', 'inter' + 'lock')\n");
     for s in steps {
@@ -180,7 +183,7 @@ fn python(steps: &[&str]) -> String {
             "try:\n    {s}\n    print('DONE')\nexcept Exception as e:\n    print('BLOCKED:', e)\n"
         ));
     }
-    format!("/usr/bin/python3 -c {}", shell_words::quote(&code))
+    format!("./tool -c {}", shell_words::quote(&code))
 }
 
 fn assert_blocked(out: &Output, steps: usize) {

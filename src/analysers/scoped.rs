@@ -4,9 +4,9 @@
 //! means the whole tree.
 
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 
 fn rebuildable(t: &str) -> bool {
     let t = t.trim_start_matches("./");

@@ -8,9 +8,9 @@
 //! `policies/verbs.toml` says which programs keep their own precise rules.
 
 use super::{Hit, Params};
-use crate::analysis::invocation::Invocation;
-use crate::engine::Context;
-use crate::policy::matcher::ArgView;
+use crate::model::invocation::Invocation;
+use crate::model::Context;
+use crate::specs::args::ArgView;
 
 /// Verbs that destroy whatever they act on. (`rollback` and `reset` also count:
 /// on a database or a migration history they drop data.)

@@ -38,7 +38,7 @@ mod tests {
         assert_eq!(a.digest().len(), 64);
         let mut b = Policy::builtin();
         let extra: PackFile = toml::from_str(
-            "[[rule]]\nid = \"site.no-foo\"\ndecision = \"deny\"\nreason = \"no foo\"\n[[rule.match]]\nprogram = \"foo\"\n",
+            "[[rule]]\nid = \"site.no-foo\"\ndecision = \"deny\"\nreason = \"no foo\"\n[[rule.match]]\nprogram = [\"foo\"]\n",
         )
         .expect("pack");
         b.add_pack("user", extra);

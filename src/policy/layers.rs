@@ -242,7 +242,7 @@ pub fn parse(text: &str) -> Result<ConfigFile, String> {
         let message = e.message().trim_end().to_string();
         match e.span() {
             Some(span) => {
-                let (line, column) = crate::render::line_column(text, span.start);
+                let (line, column) = crate::syntax::line_column(text, span.start);
                 format!(":{line}:{column}: not a valid Interlock config: {message}")
             }
             None => format!(": not a valid Interlock config: {message}"),

@@ -396,7 +396,8 @@ mod tests {
         assert_eq!(fish("echo $(date)"), "echo $(date)");
         // Quoted parentheses are text.
         assert_eq!(fish("echo '(x)' \"(y)\""), "echo '(x)' \"(y)\"");
-        assert_eq!(fish("echo 'it\\'s (x)'"), "echo 'it\\'s (x)'");
+        // fish's `\'` inside single quotes is bash's `'\''`.
+        assert_eq!(fish("echo 'it\\'s (x)'"), "echo 'it'\\''s (x)'");
         // Words that merely start like keywords are left alone.
         assert_eq!(fish("order now"), "order now");
         assert_eq!(as_bash("ls -la", Dialect::Fish), None);

@@ -71,11 +71,13 @@ fn unquote(arg: &str) -> String {
 
 /// An output or input that is a pipe runs a shell command (`.once |cmd`, `\o |cmd`).
 fn piped(arg: &str) -> Option<Escape> {
-    let a = unquote(arg);
-    let a = if a.starts_with('|') {
-        a
+    // Unquoted, the rest of the line is the command (`\o | sh`); quoted, the
+    // quotes hold it (`.once '|sh'`).
+    let t = arg.trim();
+    let a = if t.starts_with('|') {
+        t.to_string()
     } else {
-        arg.trim().to_string()
+        unquote(arg)
     };
     a.strip_prefix('|')
         .map(|c| Escape::Shell(c.trim().to_string()))

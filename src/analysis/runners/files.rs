@@ -41,10 +41,19 @@ impl Analyzer<'_> {
                 p.display()
             ));
         }
+        if self.copies.contains_key(p) {
+            // A link or copy of a program made on the line: judged as that program.
+            return Runnable::Compiled;
+        }
         let m = match std::fs::metadata(p) {
             Ok(m) if m.is_file() => m,
             _ => return Runnable::Missing,
         };
+        // A compiled program is judged by its name whatever its size
+        // (`./target/release/app` is everyday work): only its header is read.
+        if m.len() > MAX_SCRIPT_BYTES && header_is_compiled(p) {
+            return Runnable::Compiled;
+        }
         if m.len() > MAX_SCRIPT_BYTES {
             return Runnable::Unreadable(format!(
                 "{} is larger than the {} KiB Interlock reads to check it",
@@ -464,6 +473,15 @@ pub(crate) fn shebang_language(text: &str) -> String {
             }
         }
     }
+}
+
+/// The first bytes of the file say it is a compiled program.
+fn header_is_compiled(p: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 4];
+    std::fs::File::open(p)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| is_compiled(&head))
 }
 
 fn is_compiled(bytes: &[u8]) -> bool {

@@ -44,6 +44,10 @@ impl Analyzer<'_> {
         match self.runnable(src) {
             files::Runnable::Text(t) => self.write_known(dst, &t, false),
             files::Runnable::Missing => {}
+            // A copy of a compiled program is that program (judged by its name).
+            files::Runnable::Compiled => {
+                self.unknown_files.remove(&dst);
+            }
             _ => self.write_unknown(dst, &format!("written by `{by}`")),
         }
     }
