@@ -352,6 +352,16 @@ fn fish_lines_are_read_as_fish() {
         &fish,
         Decision::Allow,
     );
+    // fish's `and`/`or`/`not` are keywords, not programs that might run their
+    // arguments: the finding is the delete itself, once.
+    for line in ["false; or rm -rf ~/x", "true; and not rm -rf ~/x"] {
+        let (_, rules) = decide_in(line, &fish);
+        assert!(
+            !rules.iter().any(|r| r == "shell.unknown-runner"),
+            "{line}: {rules:?}"
+        );
+        assert!(rules.iter().any(|r| r == "fs.delete-protected"), "{line}: {rules:?}");
+    }
     // The same line read as bash misses the substitution.
     assert_eq!(
         decide_in("rm -rf (echo ~)/important", &example()).0,

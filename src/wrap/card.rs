@@ -169,30 +169,31 @@ impl Card {
                 self.view.findings.len() - 4
             )));
         }
-        tail.push(Line::blank());
+        // What the human must see to answer: never cut, however small the screen.
+        let mut answer: Vec<Line> = vec![Line::blank()];
         match &self.phrase {
-            _ if !self.armed() => tail.push(Line::plain(String::new())),
-            None => tail.push(Line::styled(
+            _ if !self.armed() => answer.push(Line::plain(String::new())),
+            None => answer.push(Line::styled(
                 "  Run it?  y = yes, once    n / Enter / Esc = no".into(),
                 None,
                 true,
             )),
             Some(p) => {
-                tail.extend(wrap_text(
+                answer.extend(wrap_text(
                     "Interlock denies this command. It runs only if you type the rule id below and press Enter: that runs it once, exactly as shown. Esc or Enter alone = no.",
                     width,
                     "  ",
                 ));
-                tail.push(Line::styled(
+                answer.push(Line::styled(
                     format!("    {}", visible(p, false)),
                     None,
                     true,
                 ));
-                tail.push(Line::plain(format!("  > {}", visible(&self.typed, false))));
+                answer.push(Line::plain(format!("  > {}", visible(&self.typed, false))));
             }
         }
         if let Some(e) = &self.error {
-            tail.push(Line::styled(format!("  {e}"), Some(Color::Red), false));
+            answer.push(Line::styled(format!("  {e}"), Some(Color::Red), false));
         }
 
         let who = match &self.view.origin {
@@ -223,12 +224,27 @@ impl Card {
         ));
         head.push(Line::blank());
 
-        // The command, wrapped, in the space left.
-        let body_rows = rows.saturating_sub(head.len() + tail.len()).max(3);
         let mut body: Vec<Vec<(String, bool)>> = Vec::new();
         for l in &self.lines {
             body.extend(wrap_runs(l, width.saturating_sub(4).max(10)));
         }
+        // On a short screen the findings give way (the command keeps up to three rows
+        // and the answer lines stay whole): a card whose prompt is cut off cannot be
+        // answered.
+        let room = rows.saturating_sub(head.len() + answer.len() + body.len().clamp(1, 3));
+        if tail.len() > room {
+            let hidden = tail.len() + 1 - room.max(1);
+            tail.truncate(room.saturating_sub(1));
+            tail.push(Line::styled(
+                format!("  … {hidden} more lines of findings (a taller window shows them)"),
+                Some(Color::DarkGrey),
+                false,
+            ));
+        }
+        tail.extend(answer);
+
+        // The command, wrapped, in the space left.
+        let body_rows = rows.saturating_sub(head.len() + tail.len()).max(3);
         let fits = body.len() <= body_rows;
         let window = if fits { body.len() } else { body_rows - 1 };
         let max_scroll = body.len().saturating_sub(window);
@@ -518,6 +534,32 @@ mod tests {
         ));
         assert_eq!(c.phrase.as_deref(), Some("fs.delete-critical"));
         assert_eq!(c.feed(b"\x1b"), Some(false));
+    }
+
+    #[test]
+    fn the_answer_line_survives_a_short_screen() {
+        let long = Finding {
+            detail: Some("a long reason ".repeat(30)),
+            ..finding("fs.x", Decision::Confirm, 0, 4)
+        };
+        let findings = vec![long.clone(), long.clone(), long];
+        for rows in [8u16, 12, 24] {
+            let mut c = armed(view("rm -rf ~/x", findings.clone()));
+            let screen = text(&c.render(80, rows));
+            assert!(screen.contains("Run it?"), "{rows} rows: {screen}");
+            assert!(screen.contains("rm -rf ~/x"), "{rows} rows: {screen}");
+            assert!(screen.contains("more lines of findings"), "{rows} rows");
+        }
+        let mut c = armed(view(
+            "rm -rf ~",
+            vec![Finding {
+                detail: Some("a long reason ".repeat(40)),
+                ..finding("fs.delete-critical", Decision::Deny, 7, 8)
+            }],
+        ));
+        let screen = text(&c.render(80, 12));
+        assert!(screen.contains("  > "), "{screen}");
+        assert!(screen.contains("    fs.delete-critical"), "{screen}");
     }
 
     #[test]
