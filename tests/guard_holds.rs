@@ -305,6 +305,80 @@ fn the_agents_hook_settings_stay() {
     );
 }
 
+/// The namespace of a process, as `readlink /proc/PID/ns/KIND` shows it.
+fn namespace(pid: &str, kind: &str) -> String {
+    std::fs::read_link(format!("/proc/{pid}/ns/{kind}"))
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn commands_share_one_confinement_and_it_holds_for_each() {
+    let h = Home::new();
+    let own = namespace("self", "mnt");
+    let first = h.agent("readlink /proc/self/ns/mnt");
+    let second = h.agent("readlink /proc/self/ns/mnt");
+    assert_eq!(first.status.code(), Some(0), "{}", all(&first));
+    let ns = text(&first.stdout).trim().to_string();
+    assert!(ns.starts_with("mnt:["), "{}", all(&first));
+    assert_ne!(ns, own, "the command ran in the human's namespace");
+    assert_eq!(
+        text(&second.stdout).trim(),
+        ns,
+        "the second command built its own"
+    );
+    // A command that joined is held as the one that built it.
+    let cfg = "open(os.path.join(H, '.con' + 'fig', 'interlock', 'config.toml'), 'w').write('[settings]\\nmode = \"audit\"\\n')";
+    let out = h.agent(&python(&[cfg]));
+    assert_blocked(&out, 1);
+    let out = h.agent("readlink /proc/self/ns/mnt; rm -rf ~/keep");
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
+    h.keep_survives();
+
+    // The record sits where no confined command can write it; written from outside to
+    // name an unconfined process, or a process that is gone, it is not followed.
+    let records = h.state().join("ns");
+    let record = std::fs::read_dir(&records)
+        .expect("the shared namespace is recorded")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .expect("a record");
+    let mut sleeper = Command::new("sleep").arg("30").spawn().expect("sleep");
+    let pid = sleeper.id().to_string();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let start = stat
+        .rsplit_once(')')
+        .and_then(|(_, rest)| rest.split_whitespace().nth(19))
+        .expect("start time")
+        .to_string();
+    let ino = |kind: &str| {
+        let n = namespace(&pid, kind);
+        n.trim_start_matches(|c: char| !c.is_ascii_digit())
+            .trim_end_matches(']')
+            .to_string()
+    };
+    for forged in [
+        format!("{pid} {start} {} {}\n", ino("user"), ino("mnt")),
+        "999999 1 4026531837 4026531841\n".to_string(),
+        "not a record".to_string(),
+    ] {
+        std::fs::write(&record, &forged).expect("forge");
+        let out = h.agent("readlink /proc/self/ns/mnt");
+        let got = text(&out.stdout).trim().to_string();
+        assert!(got.starts_with("mnt:["), "{}", all(&out));
+        assert_ne!(got, own, "a forged record ({forged}) led outside");
+        let out = h.agent(&python(&[cfg]));
+        assert_blocked(&out, 1);
+    }
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert!(!h.home.join(".config/interlock/config.toml").exists());
+}
+
 #[test]
 fn nothing_inside_can_unmount_or_reach_outside() {
     let h = Home::new();

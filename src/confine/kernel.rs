@@ -164,10 +164,12 @@ pub fn drop_root_caps() -> io::Result<()> {
 
 /// Tearing a mount namespace down waits for an RCU grace period (milliseconds on a
 /// busy machine), and it happens when the last process in it exits: the command the
-/// agent waits for. A small child keeps the namespace alive until that command has
-/// exited (or for `HOLD` at most), so the teardown happens after the agent has its
-/// exit status. The child holds no file descriptor, so nobody waits for its output.
-pub fn defer_teardown() {
+/// agent waits for. A small child keeps the namespace alive so the teardown happens
+/// later: until this process's command has exited (or 3 s) when `shared` is false, or
+/// for `reuse::HOLD_SECS` when later commands may join the namespace (`reuse.rs`).
+/// The child holds no file descriptor, so nobody waits for its output. Returns the
+/// child's pid.
+pub fn hold_namespace(shared: bool) -> Option<i32> {
     const STACK: usize = 64 * 1024;
     // The child shares this process's memory (CLONE_VM: no page tables to copy, the
     // cost of a fork) and runs only `hold` on a stack of its own. It makes only
@@ -178,41 +180,60 @@ pub fn defer_teardown() {
     let top = unsafe { stack.as_mut_ptr().add(STACK) } as usize & !15;
     // SAFETY: getpid has no failure mode.
     let parent = unsafe { libc::getpid() } as usize;
+    let arg = if shared { 0 } else { parent };
     // SAFETY: `hold` touches nothing but its argument and makes raw system calls.
-    unsafe {
+    let pid = unsafe {
         libc::clone(
             hold,
             top as *mut libc::c_void,
             libc::CLONE_VM | libc::SIGCHLD,
-            parent as *mut libc::c_void,
-        );
-    }
+            arg as *mut libc::c_void,
+        )
+    };
+    (pid > 0).then_some(pid)
 }
 
-/// The holder: wait for the parent's death (or `HOLD` seconds), then leave.
+/// The holder: wait for the parent's death (or 3 seconds) when `parent` is set,
+/// else hold the namespace for `reuse::HOLD_SECS`; then leave.
 extern "C" fn hold(parent: *mut libc::c_void) -> libc::c_int {
-    const HOLD: libc::time_t = 3;
+    let secs = if parent.is_null() {
+        super::reuse::HOLD_SECS
+    } else {
+        3
+    };
     // SAFETY: plain system calls.
     unsafe {
-        libc::prctl(
-            libc::PR_SET_PDEATHSIG,
-            libc::SIGKILL as libc::c_ulong,
-            0,
-            0,
-            0,
-        );
-        if libc::getppid() as usize != parent as usize {
-            libc::syscall(libc::SYS_exit, 0);
+        if !parent.is_null() {
+            libc::prctl(
+                libc::PR_SET_PDEATHSIG,
+                libc::SIGKILL as libc::c_ulong,
+                0,
+                0,
+                0,
+            );
+            if libc::getppid() as usize != parent as usize {
+                libc::syscall(libc::SYS_exit, 0);
+            }
+        } else {
+            // Its own session: the terminal's hangup and the agent's signals to the
+            // command's process group do not reach it.
+            libc::setsid();
         }
         libc::syscall(libc::SYS_close_range, 0u32, u32::MAX, 0u32);
         let t = libc::timespec {
-            tv_sec: HOLD,
+            tv_sec: secs as libc::time_t,
             tv_nsec: 0,
         };
         libc::syscall(libc::SYS_nanosleep, &t as *const libc::timespec, 0usize);
         libc::syscall(libc::SYS_exit, 0);
     }
     0
+}
+
+/// Join the namespace open at `fd` (`setns`).
+pub fn set_namespace(fd: libc::c_int, kind: libc::c_int) -> io::Result<()> {
+    // SAFETY: plain system call on a descriptor the caller owns.
+    check(unsafe { libc::setns(fd, kind) })
 }
 
 /// Landlock's ABI version, or `None` when the kernel has no Landlock.

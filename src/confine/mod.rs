@@ -20,6 +20,7 @@
 //! live channel (the wrap card), never through files.
 
 mod kernel;
+mod reuse;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -70,6 +71,8 @@ pub struct Plan {
     pub pinned: Vec<PathBuf>,
     /// Protected files the kernel cannot keep in place, and why (for `doctor`).
     pub gaps: Vec<String>,
+    /// Whether commands with this plan may share one namespace (`reuse.rs`).
+    pub reusable: bool,
 }
 
 /// Work out what to protect for a command run in `project` (its working directory).
@@ -147,6 +150,7 @@ pub fn plan(project: Option<&Path>) -> Plan {
         }
     }
     plan.finish();
+    plan.reusable = true;
     plan
 }
 
@@ -242,20 +246,40 @@ pub struct Entered {
 /// Enter the confinement in this process (before `execve`). Must be called while the
 /// process has one thread: the kernel refuses a user namespace to a threaded process
 /// (`EINVAL`), and the caller then falls back to `interlock confine`.
+///
+/// A plan's namespace is built once and shared (`reuse.rs`): a later command with the
+/// same plan joins it while its holder lives, which costs a few system calls instead
+/// of a namespace, a bind per protected path and a teardown.
 pub fn enter(plan: &Plan) -> io::Result<Entered> {
     let root = nix::unistd::geteuid().is_root();
-    kernel::new_namespaces(root).map_err(|e| context("create a mount namespace", e))?;
-    kernel::make_slave().map_err(|e| context("make the mount table private", e))?;
-    for p in &plan.pinned {
-        kernel::pin(p).map_err(|e| context(&format!("pin {}", p.display()), e))?;
+    // Joining a mount namespace moves the working directory to its root.
+    let cwd = std::env::current_dir().ok();
+    let record = reuse::record_path(plan);
+    let joined = record.as_deref().is_some_and(|r| reuse::join(r).is_ok());
+    // The record's directory, opened before the mounts make it read-only.
+    let record_dir = match (&record, joined) {
+        (Some(r), false) => r.parent().and_then(|d| {
+            crate::approval::ensure_private_dir(d).ok()?;
+            std::fs::File::open(d).ok()
+        }),
+        _ => None,
+    };
+    if !joined {
+        kernel::new_namespaces(root).map_err(|e| context("create a mount namespace", e))?;
+        kernel::make_slave().map_err(|e| context("make the mount table private", e))?;
+        for p in &plan.pinned {
+            kernel::pin(p).map_err(|e| context(&format!("pin {}", p.display()), e))?;
+        }
+        for p in &plan.read_only {
+            kernel::read_only(p)
+                .map_err(|e| context(&format!("make {} read-only", p.display()), e))?;
+        }
     }
-    for p in &plan.read_only {
-        kernel::read_only(p).map_err(|e| context(&format!("make {} read-only", p.display()), e))?;
-    }
-    // The working directory still points into the mount beneath the new ones:
-    // look it up again, or a relative path and an absolute one would name two mounts
-    // (a rename or link between them fails with EXDEV).
-    if let Ok(cwd) = std::env::current_dir() {
+    // The working directory still points into the mount beneath the new ones (or at
+    // the joined namespace's root): look it up again, or a relative path and an
+    // absolute one would name two mounts (a rename or link between them fails with
+    // EXDEV).
+    if let Some(cwd) = cwd {
         let _ = std::env::set_current_dir(cwd);
     }
     // Before the capability drop: without CAP_SYS_ADMIN (or no_new_privs, which would
@@ -265,7 +289,13 @@ pub fn enter(plan: &Plan) -> io::Result<Entered> {
         kernel::drop_root_caps().map_err(|e| context("drop capabilities", e))?;
     }
     std::env::set_var(MARK_ENV, "1");
-    kernel::defer_teardown();
+    if !joined {
+        let holder = kernel::hold_namespace(record_dir.is_some());
+        if let (Some(dir), Some(r), Some(pid)) = (&record_dir, &record, holder) {
+            // Not recorded: the next command builds its own namespace.
+            let _ = reuse::record(dir, r, pid);
+        }
+    }
     Ok(Entered { no_landlock })
 }
 
