@@ -152,7 +152,7 @@ fn main() {
             shapes::git_chain,
             [100, 1_000, 10_000],
         ),
-        ("test script (tests)", script, [16, 160, 1_600]),
+        ("test script (tests)", script, [16, 300, 1_600]),
     ];
     println!(
         "| shape | size | bytes | decision | check (process) | peak RSS | decide (in-process) |"

@@ -98,14 +98,20 @@ fn every_toml_block_in_the_docs_loads_as_a_config_without_warnings() {
             let tmp = sandbox();
             let cfg = tmp.path().join("config.toml");
             std::fs::write(&cfg, &body).expect("write");
+            // A block headed `# /etc/interlock/config.toml` is the system layer.
+            let layer = if body
+                .lines()
+                .next()
+                .is_some_and(|l| l.starts_with('#') && l.contains("/etc/interlock/config.toml"))
+            {
+                "INTERLOCK_SYSTEM_CONFIG"
+            } else {
+                "INTERLOCK_CONFIG"
+            };
             for args in [&["policy", "test"][..], &["policy", "list"]] {
                 let mut c = Command::new(BIN);
                 interlock_env(&mut c, tmp.path());
-                let o = c
-                    .args(args)
-                    .env("INTERLOCK_CONFIG", &cfg)
-                    .output()
-                    .expect("run");
+                let o = c.args(args).env(layer, &cfg).output().expect("run");
                 let err = String::from_utf8_lossy(&o.stderr);
                 assert!(
                     err.trim().is_empty(),

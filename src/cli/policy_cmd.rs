@@ -1,4 +1,4 @@
-//! `interlock policy list` and `interlock policy test`.
+//! `interlock policy list`, `interlock policy test` and `interlock policy digest`.
 
 use clap::Subcommand;
 use interlock::policy::layers;
@@ -16,6 +16,14 @@ pub enum PolicyCommand {
     /// Run every rule's examples: each `stop` example must be stopped by its rule, each
     /// `pass` example must be allowed.
     Test,
+    /// Print the digest of the policy in effect here (every rule and decision after
+    /// the config layers), the one shipped audit records carry: machines with the same
+    /// digest judge alike.
+    Digest {
+        /// Also say which layers were read and whether the system layer is locked.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 pub fn run(cmd: PolicyCommand) -> i32 {
@@ -27,6 +35,30 @@ pub fn run(cmd: PolicyCommand) -> i32 {
         eprintln!("interlock: warning: {}", visible(w, false));
     }
     match cmd {
+        PolicyCommand::Digest { verbose } => {
+            // The policy as deciding loads it: examples do not change the digest.
+            let cwd = std::env::current_dir().ok();
+            let deciding = layers::load(cwd.as_deref());
+            println!("{}", deciding.policy.digest());
+            if verbose {
+                for (kind, path) in &deciding.sources {
+                    println!(
+                        "layer {:?}: {}",
+                        kind,
+                        visible(&path.display().to_string(), false)
+                    );
+                }
+                println!(
+                    "system layer locked: {}",
+                    if deciding.settings.is_locked() {
+                        "yes"
+                    } else {
+                        "no"
+                    }
+                );
+            }
+            0
+        }
         PolicyCommand::List { json } => {
             for r in &loaded.policy.rules {
                 if json {

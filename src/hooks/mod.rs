@@ -372,7 +372,7 @@ fn decide_with(
         }
         return Reply::Allow;
     }
-    if audit_mode(loaded.settings.mode.as_deref()) {
+    if audit_mode(&loaded.settings) {
         eprintln!("interlock: audit mode: would have stopped this command");
         log("audit", None, None);
         return Reply::Allow;
@@ -419,10 +419,14 @@ fn refuse_call(agent: Agent, command: &str, cwd: Option<PathBuf>, why: &str) -> 
     message::refused(command, why)
 }
 
-fn audit_mode(configured: Option<&str>) -> bool {
+fn audit_mode(settings: &crate::policy::layers::Settings) -> bool {
+    let configured = settings.mode.as_deref() == Some("audit");
+    if settings.is_locked() {
+        return configured;
+    }
     match std::env::var("INTERLOCK_MODE") {
         Ok(m) if !m.is_empty() => m == "audit",
-        _ => configured == Some("audit"),
+        _ => configured,
     }
 }
 

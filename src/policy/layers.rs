@@ -6,6 +6,13 @@
 //! the project, so it may only add rules and raise decisions; anything else in it is
 //! ignored with a warning. A broken file is reported and skipped, never fatal: the
 //! built-in packs always apply.
+//!
+//! An organisation that distributes `/etc/interlock/config.toml` with its
+//! configuration management can lock it (`[settings] locked = true`): the user layer
+//! is then held to what a project file may do (add rules, raise decisions), the
+//! environment cannot redirect the system layer (`INTERLOCK_SYSTEM_CONFIG`) or switch
+//! the mode (`INTERLOCK_MODE`), and `interlock policy digest` says which policy a
+//! machine runs.
 
 use super::{PackFile, Policy, ProgramSpec, RuleDef};
 use crate::analysers::is_known_check;
@@ -64,6 +71,8 @@ pub struct Settings {
     /// Copies of every logged decision to the fleet's collectors (docs/fleet.md).
     /// Boxed: settings travel inside messages of the wrap server.
     pub ship: Option<Box<Ship>>,
+    /// System layer only: later layers may only tighten (see the module comment).
+    pub locked: Option<bool>,
 }
 
 /// `[settings.ship]`: where logged decisions are sent besides the local log. Set only
@@ -131,6 +140,11 @@ impl Settings {
             self.ship.get_or_insert_with(Box::default).merge(ship);
         }
     }
+
+    /// Whether the system layer is locked (`[settings] locked = true`).
+    pub fn is_locked(&self) -> bool {
+        self.locked == Some(true)
+    }
 }
 
 /// The result of loading every layer.
@@ -147,10 +161,7 @@ pub struct Loaded {
 /// `INTERLOCK_SYSTEM_CONFIG` and `INTERLOCK_CONFIG`.
 pub fn layer_paths(cwd: Option<&Path>) -> Vec<(LayerKind, PathBuf)> {
     let mut out = Vec::new();
-    let system = std::env::var_os("INTERLOCK_SYSTEM_CONFIG")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/etc/interlock/config.toml"));
-    out.push((LayerKind::System, system));
+    out.push((LayerKind::System, system_config_path()));
     if let Some(user) = user_config_path() {
         out.push((LayerKind::User, user));
     }
@@ -167,6 +178,26 @@ pub fn layer_paths(cwd: Option<&Path>) -> Vec<(LayerKind, PathBuf)> {
         }
     }
     out
+}
+
+/// The system layer's file, as managed by the organisation.
+pub const SYSTEM_CONFIG: &str = "/etc/interlock/config.toml";
+
+/// The system layer: `INTERLOCK_SYSTEM_CONFIG` when set (tests, other layouts), unless
+/// `/etc/interlock/config.toml` is locked, which the environment cannot get around.
+pub fn system_config_path() -> PathBuf {
+    match std::env::var_os("INTERLOCK_SYSTEM_CONFIG") {
+        Some(p) if !is_locked_file(Path::new(SYSTEM_CONFIG)) => PathBuf::from(p),
+        _ => PathBuf::from(SYSTEM_CONFIG),
+    }
+}
+
+/// Whether the config file at `path` says `locked = true` in its `[settings]`.
+fn is_locked_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| parse(&t).ok())
+        .is_some_and(|f| f.settings.is_locked())
 }
 
 pub fn user_config_path() -> Option<PathBuf> {
@@ -254,7 +285,22 @@ pub fn parse(text: &str) -> Result<ConfigFile, String> {
 /// Returns whether the rules changed (the caller then reindexes).
 pub fn apply(loaded: &mut Loaded, kind: LayerKind, path: &Path, file: ConfigFile) -> bool {
     let shown = path.display();
-    let project = kind == LayerKind::Project;
+    // Under a locked system layer the user's file is held to what a project's may do.
+    let locked_out = kind == LayerKind::User && loaded.settings.is_locked();
+    let project = kind == LayerKind::Project || locked_out;
+    if kind != LayerKind::System && file.settings.locked.is_some() {
+        loaded.warnings.push(format!(
+            "{shown}: only the system layer ({SYSTEM_CONFIG}) can be locked; ignored"
+        ));
+    }
+    if kind == LayerKind::System {
+        loaded.settings.locked = file.settings.locked;
+    }
+    if locked_out {
+        loaded.warnings.push(format!(
+            "{shown}: the system layer is locked: this file can only add rules and raise decisions"
+        ));
+    }
     if project {
         if !file.disable.is_empty() {
             loaded.warnings.push(format!(
@@ -338,6 +384,7 @@ fn has_settings(s: &Settings) -> bool {
         || s.shell.is_some()
         || s.confine.is_some()
         || s.ship.is_some()
+        || s.locked.is_some()
 }
 
 /// A rule must stop something, say why, and name only checks that exist.

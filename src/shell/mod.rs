@@ -233,6 +233,9 @@ fn audit_mode(settings: &Settings, nested: bool) -> bool {
     if nested {
         return false;
     }
+    if settings.is_locked() {
+        return settings.mode.as_deref() == Some("audit");
+    }
     match std::env::var("INTERLOCK_MODE") {
         Ok(m) if !m.is_empty() => m == "audit",
         _ => settings.mode.as_deref() == Some("audit"),
