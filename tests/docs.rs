@@ -158,6 +158,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "inspects the agents installed on this machine (tests/hooks.rs)",
     ),
     (
+        "interlock serve --listen",
+        "runs the approval service until stopped (tests/serve.rs)",
+    ),
+    (
         "interlock hook",
         "reads an agent's JSON on stdin (tests/hooks.rs)",
     ),

@@ -64,6 +64,41 @@ pub struct Settings {
     /// Copies of every logged decision to the fleet's collectors (docs/fleet.md).
     /// Boxed: settings travel inside messages of the wrap server.
     pub ship: Option<Box<Ship>>,
+    /// An approval service (`interlock serve`) that stopped commands are sent to
+    /// (docs/fleet.md).
+    pub approvals: Option<Box<Approvals>>,
+}
+
+/// `[settings.approvals]`: the approval service a stopped command is sent to. Set only
+/// in the system and user layers: its public key decides which answers count.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// `http://host:port` of `interlock serve`.
+    pub url: Option<String>,
+    /// `ed25519:HEX`, as `interlock serve --print-public-key` prints it.
+    pub public_key: Option<String>,
+    /// Seconds a stopped command waits for an answer (default: `confirm_timeout`).
+    pub wait_secs: Option<u64>,
+}
+
+impl Approvals {
+    fn merge(&mut self, other: &Approvals) {
+        if other.url.is_some() {
+            self.url.clone_from(&other.url);
+        }
+        if other.public_key.is_some() {
+            self.public_key.clone_from(&other.public_key);
+        }
+        if other.wait_secs.is_some() {
+            self.wait_secs = other.wait_secs;
+        }
+    }
+
+    /// Whether a service is named (an empty url switches it off).
+    pub fn is_on(&self) -> bool {
+        self.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+    }
 }
 
 /// `[settings.ship]`: where logged decisions are sent besides the local log. Set only
@@ -129,6 +164,9 @@ impl Settings {
         }
         if let Some(ship) = &other.ship {
             self.ship.get_or_insert_with(Box::default).merge(ship);
+        }
+        if let Some(a) = &other.approvals {
+            self.approvals.get_or_insert_with(Box::default).merge(a);
         }
     }
 }
@@ -338,6 +376,7 @@ fn has_settings(s: &Settings) -> bool {
         || s.shell.is_some()
         || s.confine.is_some()
         || s.ship.is_some()
+        || s.approvals.is_some()
 }
 
 /// A rule must stop something, say why, and name only checks that exist.
