@@ -276,6 +276,8 @@ fn every_documented_command_line_runs() {
         "interlock audit --shell {0}",
         "interlock-bash --noprofile --norc -eo pipefail {0}",
         "interlock policy test",
+        "interlock serve --print-public-key",
+        "interlock serve --add-approver alice",
     ] {
         assert!(
             ran.iter().any(|r| r == must),
