@@ -627,6 +627,46 @@ fn a_denied_command_needs_the_typed_phrase_and_runs_once_on_the_next_try() {
 }
 
 #[test]
+fn an_approved_look_alike_request_does_not_lend_its_approval() {
+    let sb = Sandbox::new();
+    let key = public_key(&sb, &[]);
+    let token = add_approver(&sb, "gina", &[]);
+    let svc = Service::start(&sb, &[]);
+    sb.approvals(&svc.url(), &key, 30);
+    std::fs::create_dir_all(sb.root.join("home/keep")).expect("mkdir");
+    // Anyone can post a request: one that shows `ls` but carries the hash of the
+    // dangerous command, for this host, user and directory.
+    let ask = serde_json::json!({
+        "id": "a".repeat(32),
+        "nonce": "b".repeat(64),
+        "command": "ls",
+        "command_sha256": sha256_hex(DENY_CMD.as_bytes()),
+        "host": interlock::audit_log::ship::host_name(),
+        "user": interlock::audit_log::ship::user_name(),
+        "cwd": sb.work().display().to_string(),
+        "rules": [{"rule": DENY_RULE, "decision": "deny", "reason": "x"}],
+    });
+    let (code, _, body) = http(
+        &svc.addr,
+        "POST",
+        "/api/requests",
+        &[("Content-Type", "application/json")],
+        Some(ask.to_string().as_bytes()),
+    );
+    assert_eq!(code, 201, "{body}");
+    let (code, body) = svc.decide(
+        &token,
+        &"a".repeat(32),
+        &format!("action=approve&phrase={DENY_RULE}"),
+    );
+    assert_eq!(code, 200, "{body}");
+    // The real command is a new request: it is stopped, nothing is deleted.
+    let out = wait_output(sb.agent(DENY_CMD), Duration::from_secs(30));
+    assert_eq!(out.status.code(), Some(STOPPED), "{}", text(&out.stderr));
+    assert!(sb.root.join("home/keep").exists());
+}
+
+#[test]
 fn a_refusal_on_the_page_stops_the_command() {
     let sb = Sandbox::new();
     let key = public_key(&sb, &[]);

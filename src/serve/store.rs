@@ -473,16 +473,20 @@ impl Db {
     /// An approval of the same command, host, directory and user, decided after
     /// `since` and not yet used (its guard had stopped waiting: a denied command, or a
     /// wait that ran out): spend it and return it. One conditional update, so it is
-    /// spent once across replicas.
+    /// spent once across replicas. The text the approver read and the rules must be
+    /// the same too: a request posted by anyone else with the right hash but a
+    /// harmless-looking text cannot lend its approval to the real command.
     pub fn take_unused(&mut self, r: &Row, since: i64) -> Result<Option<Row>, String> {
         let candidates = self.query(
-            "SELECT id FROM requests WHERE status = 'approved' AND spent = 0 AND command_sha256 = $1 AND host = $2 AND cwd = $3 AND usr = $4 AND decided_at > $5 ORDER BY decided_at",
+            "SELECT id FROM requests WHERE status = 'approved' AND spent = 0 AND command_sha256 = $1 AND host = $2 AND cwd = $3 AND usr = $4 AND decided_at > $5 AND command = $6 AND rules = $7 ORDER BY decided_at",
             &[
                 Val::S(r.command_sha256.clone()),
                 Val::S(r.host.clone()),
                 Val::S(r.cwd.clone()),
                 Val::S(r.user.clone()),
                 Val::I(since),
+                Val::S(r.command.clone()),
+                Val::S(r.rules.clone()),
             ],
             &[Kind::Text],
         )?;
