@@ -1270,15 +1270,28 @@ fn replicas_sharing_postgresql_approve_once() {
         head.contains(&format!("Click: {}/r/{id}", a.url())),
         "{head}"
     );
-    // Again: a new approval is needed.
+    // The database restarts (the replicas connect again); the same command again
+    // needs a new approval.
+    let log = pg.data.with_file_name("log");
+    pg.admin(&[
+        "pg_ctl",
+        "-D",
+        pg.data.to_str().expect("utf8"),
+        "-m",
+        "fast",
+        "-w",
+        "-l",
+        log.to_str().expect("utf8"),
+        "restart",
+    ]);
     sb.make_data();
     sb.approvals(&a.url(), &key, 2);
     let out = wait_output(sb.agent(CONFIRM_CMD), Duration::from_secs(60));
-    assert_eq!(
-        out.status.code(),
-        Some(NOT_APPROVED),
-        "{}",
-        text(&out.stderr)
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(NOT_APPROVED), "{err}");
+    assert!(
+        err.contains("The user is being asked on the approval service"),
+        "{err}"
     );
     assert!(sb.data().join("rows.csv").exists());
 }

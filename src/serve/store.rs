@@ -52,7 +52,9 @@ pub enum Kind {
 
 pub enum Db {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    /// The client and its connection string (to connect again after the server
+    /// restarted or dropped the connection).
+    Postgres(Box<postgres::Client>, String),
 }
 
 const SCHEMA: &[&str] = &[
@@ -183,7 +185,7 @@ impl Db {
             Some(url) => {
                 let client = postgres::Client::connect(url, postgres::NoTls)
                     .map_err(|e| format!("cannot connect to PostgreSQL: {e}"))?;
-                Db::Postgres(Box::new(client))
+                Db::Postgres(Box::new(client), url.to_string())
             }
             None => {
                 let c = rusqlite::Connection::open(sqlite_path)
@@ -205,12 +207,40 @@ impl Db {
     pub fn kind(&self) -> &'static str {
         match self {
             Db::Sqlite(_) => "sqlite",
-            Db::Postgres(_) => "postgresql",
+            Db::Postgres(..) => "postgresql",
         }
     }
 
-    /// Run a statement; the number of rows it changed.
+    /// A PostgreSQL connection that was closed is opened again before it is used.
+    fn reconnect(&mut self) -> Result<(), String> {
+        if let Db::Postgres(c, url) = self {
+            if c.is_closed() {
+                **c = postgres::Client::connect(url, postgres::NoTls)
+                    .map_err(|e| format!("cannot connect to PostgreSQL again: {e}"))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Run a statement; the number of rows it changed. On PostgreSQL, a statement
+    /// that failed because the connection was lost (the server restarted) is tried
+    /// once more on a new connection.
     pub fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, String> {
+        self.reconnect()?;
+        let r = self.exec_once(sql, params);
+        if r.is_err() && self.lost() {
+            self.reconnect()?;
+            return self.exec_once(sql, params);
+        }
+        r
+    }
+
+    /// Whether the PostgreSQL connection is gone.
+    fn lost(&self) -> bool {
+        matches!(self, Db::Postgres(c, _) if c.is_closed())
+    }
+
+    fn exec_once(&mut self, sql: &str, params: &[Val]) -> Result<u64, String> {
         match self {
             Db::Sqlite(c) => {
                 let sql = sql.replace('$', "?");
@@ -219,7 +249,7 @@ impl Db {
                     .map(|n| n as u64)
                     .map_err(|e| format!("database: {e}"))
             }
-            Db::Postgres(c) => {
+            Db::Postgres(c, _) => {
                 let owned = pg_params(params);
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     owned.iter().map(|b| b.as_ref()).collect();
@@ -230,6 +260,21 @@ impl Db {
 
     /// Run a query; each row's columns read as `kinds` says.
     pub fn query(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        kinds: &[Kind],
+    ) -> Result<Vec<Vec<Val>>, String> {
+        self.reconnect()?;
+        let r = self.query_once(sql, params, kinds);
+        if r.is_err() && self.lost() {
+            self.reconnect()?;
+            return self.query_once(sql, params, kinds);
+        }
+        r
+    }
+
+    fn query_once(
         &mut self,
         sql: &str,
         params: &[Val],
@@ -259,7 +304,7 @@ impl Db {
                 }
                 Ok(out)
             }
-            Db::Postgres(c) => {
+            Db::Postgres(c, _) => {
                 let owned = pg_params(params);
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     owned.iter().map(|b| b.as_ref()).collect();
