@@ -16,6 +16,7 @@ pub mod hooks;
 pub mod model;
 pub mod policy;
 pub mod render;
+pub mod serve;
 pub mod shell;
 pub mod specs;
 pub mod syntax;

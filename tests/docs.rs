@@ -164,6 +164,10 @@ const NOT_RUN: &[(&str, &str)] = &[
         "inspects the agents installed on this machine (tests/hooks.rs)",
     ),
     (
+        "interlock serve --listen",
+        "runs the approval service until stopped (tests/serve.rs)",
+    ),
+    (
         "interlock hook",
         "reads an agent's JSON on stdin (tests/hooks.rs)",
     ),
@@ -278,6 +282,8 @@ fn every_documented_command_line_runs() {
         "interlock audit --shell {0}",
         "interlock-bash --noprofile --norc -eo pipefail {0}",
         "interlock policy test",
+        "interlock serve --print-public-key",
+        "interlock serve --add-approver alice",
     ] {
         assert!(
             ran.iter().any(|r| r == must),

@@ -10,6 +10,7 @@
 //! `INTERLOCK_STATE_DIR` overrides the directory (tests, sandboxes).
 
 pub mod intent;
+pub mod remote;
 
 use crate::engine::Finding;
 use serde::{Deserialize, Serialize};

@@ -13,7 +13,7 @@
 //! `settings.syslog` sends every entry (with its hash) off the machine's user account,
 //! and `[settings.ship]` to the fleet's collectors (`ship`).
 
-mod redact;
+pub mod redact;
 pub mod ship;
 pub mod syslog;
 pub mod time;

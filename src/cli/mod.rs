@@ -9,6 +9,7 @@ mod hook;
 mod install;
 mod log;
 mod policy_cmd;
+mod serve;
 mod shipping;
 mod uninstall;
 mod wrap;
@@ -68,6 +69,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Run a program in the agents' kernel confinement (Interlock's files read-only)
     Confine(confine::ConfineArgs),
+    /// Run the approval service: approvers answer stopped commands on a web page
+    Serve(serve::ServeArgs),
 }
 
 /// Run the CLI with the process arguments; returns the exit status.
@@ -97,6 +100,7 @@ pub fn main(args: Vec<OsString>) -> i32 {
         Command::Wrap(a) => wrap::run(a),
         Command::Audit(a) => audit::run(a),
         Command::Confine(a) => confine::run(a),
+        Command::Serve(a) => serve::run(a),
     }
 }
 

@@ -72,6 +72,26 @@ pub fn pin(p: &Path) -> io::Result<()> {
     })
 }
 
+/// Cover the directory `p` with an empty, read-only tmpfs: what was in it cannot be
+/// read, listed or written from this namespace, and the mount cannot be removed
+/// (no capability to unmount).
+pub fn hide(p: &Path) -> io::Result<()> {
+    let c = cpath(p)?;
+    let fstype = CString::new("tmpfs").map_err(|_| io::Error::other("nul"))?;
+    let data =
+        CString::new("size=4k,nr_inodes=1,mode=0500").map_err(|_| io::Error::other("nul"))?;
+    // SAFETY: valid C strings.
+    check(unsafe {
+        libc::mount(
+            fstype.as_ptr(),
+            c.as_ptr(),
+            fstype.as_ptr(),
+            libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            data.as_ptr().cast(),
+        )
+    })
+}
+
 /// Bind `p` onto itself read-only. The flags the kernel locks on the mount beneath
 /// (nosuid, nodev, noexec, atime) are kept, as a remount inside a user namespace must.
 pub fn read_only(p: &Path) -> io::Result<()> {

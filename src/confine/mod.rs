@@ -8,6 +8,9 @@
 //! - Interlock's state (approvals, requests, audit log), every config layer, the
 //!   installed binary and its links, and each agent's hook settings are bound
 //!   read-only onto themselves;
+//! - the approval service's state directory (`interlock serve`: its private key,
+//!   database and settings) is covered with an empty read-only file system, so no
+//!   command can read the key and sign an approval;
 //! - every directory above them that this user could rename (`mv ~/.config x`) is
 //!   bound onto itself, so it cannot be renamed or removed (a mount point is busy);
 //! - a Landlock domain forbids ptrace of processes outside, which closes
@@ -69,6 +72,8 @@ pub struct Plan {
     pub read_only: Vec<PathBuf>,
     /// Bound onto themselves (still writable inside) so they cannot be renamed.
     pub pinned: Vec<PathBuf>,
+    /// Covered with an empty read-only file system: nothing in them can be read.
+    pub hidden: Vec<PathBuf>,
     /// Protected files the kernel cannot keep in place, and why (for `doctor`).
     pub gaps: Vec<String>,
     /// Whether commands with this plan may share one namespace (`reuse.rs`).
@@ -88,6 +93,11 @@ pub fn plan(project: Option<&Path>) -> Plan {
     if let Some(state) = crate::approval::state_dir() {
         let _ = crate::approval::ensure_private_dir(&state);
         plan.protect(&state);
+        // The approval service's key, where `interlock serve` keeps it by default.
+        plan.hide(&state.join("serve"));
+    }
+    if let Some(d) = std::env::var_os("INTERLOCK_SERVE_DIR").filter(|d| !d.is_empty()) {
+        plan.hide(Path::new(&d));
     }
     // The user layer: `INTERLOCK_CONFIG` when set, else the config directory, made
     // now if it is missing so that a command cannot make it with a config of its own.
@@ -173,6 +183,25 @@ fn project_dirs(cwd: &Path) -> Vec<PathBuf> {
 }
 
 impl Plan {
+    /// Hide a directory if it exists (a missing one inside the read-only state
+    /// directory cannot be created by a command).
+    fn hide(&mut self, p: &Path) {
+        let Ok(meta) = std::fs::symlink_metadata(p) else {
+            return;
+        };
+        if meta.file_type().is_symlink() {
+            self.gaps.push(format!(
+                "{} is a symbolic link: its target is hidden, but the link can be replaced",
+                p.display()
+            ));
+        }
+        if let Ok(t) = p.canonicalize() {
+            if t.is_dir() && !self.hidden.contains(&t) {
+                self.hidden.push(t);
+            }
+        }
+    }
+
     /// Protect `p` if it exists: read-only, with its renamable ancestors pinned.
     fn protect(&mut self, p: &Path) {
         let Ok(meta) = std::fs::symlink_metadata(p) else {
@@ -273,6 +302,9 @@ pub fn enter(plan: &Plan) -> io::Result<Entered> {
         for p in &plan.read_only {
             kernel::read_only(p)
                 .map_err(|e| context(&format!("make {} read-only", p.display()), e))?;
+        }
+        for p in &plan.hidden {
+            kernel::hide(p).map_err(|e| context(&format!("hide {}", p.display()), e))?;
         }
     }
     // The working directory still points into the mount beneath the new ones (or at

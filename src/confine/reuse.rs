@@ -63,7 +63,11 @@ pub fn record_path(plan: &Plan) -> Option<PathBuf> {
     let mut h = Sha256::new();
     h.update(nix::unistd::getuid().as_raw().to_le_bytes());
     h.update(nix::unistd::getgid().as_raw().to_le_bytes());
-    for (tag, list) in [(b'r', &plan.read_only), (b'p', &plan.pinned)] {
+    for (tag, list) in [
+        (b'r', &plan.read_only),
+        (b'p', &plan.pinned),
+        (b'h', &plan.hidden),
+    ] {
         for p in list.iter() {
             h.update([tag]);
             h.update(p.as_os_str().as_encoded_bytes());

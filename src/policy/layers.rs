@@ -73,6 +73,41 @@ pub struct Settings {
     pub ship: Option<Box<Ship>>,
     /// System layer only: later layers may only tighten (see the module comment).
     pub locked: Option<bool>,
+    /// An approval service (`interlock serve`) that stopped commands are sent to
+    /// (docs/fleet.md).
+    pub approvals: Option<Box<Approvals>>,
+}
+
+/// `[settings.approvals]`: the approval service a stopped command is sent to. Set only
+/// in the system and user layers: its public key decides which answers count.
+#[derive(Debug, Clone, Deserialize, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// `http://host:port` of `interlock serve`.
+    pub url: Option<String>,
+    /// `ed25519:HEX`, as `interlock serve --print-public-key` prints it.
+    pub public_key: Option<String>,
+    /// Seconds a stopped command waits for an answer (default: `confirm_timeout`).
+    pub wait_secs: Option<u64>,
+}
+
+impl Approvals {
+    fn merge(&mut self, other: &Approvals) {
+        if other.url.is_some() {
+            self.url.clone_from(&other.url);
+        }
+        if other.public_key.is_some() {
+            self.public_key.clone_from(&other.public_key);
+        }
+        if other.wait_secs.is_some() {
+            self.wait_secs = other.wait_secs;
+        }
+    }
+
+    /// Whether a service is named (an empty url switches it off).
+    pub fn is_on(&self) -> bool {
+        self.url.as_deref().is_some_and(|u| !u.trim().is_empty())
+    }
 }
 
 /// `[settings.ship]`: where logged decisions are sent besides the local log. Set only
@@ -138,6 +173,9 @@ impl Settings {
         }
         if let Some(ship) = &other.ship {
             self.ship.get_or_insert_with(Box::default).merge(ship);
+        }
+        if let Some(a) = &other.approvals {
+            self.approvals.get_or_insert_with(Box::default).merge(a);
         }
     }
 
@@ -385,6 +423,7 @@ fn has_settings(s: &Settings) -> bool {
         || s.confine.is_some()
         || s.ship.is_some()
         || s.locked.is_some()
+        || s.approvals.is_some()
 }
 
 /// A rule must stop something, say why, and name only checks that exist.

@@ -182,7 +182,20 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
         script.identity.clone()
     };
     let files = confine.file_approvals();
-    match pause::settle(&key, &cwd, &verdict, confirm_timeout(settings), files) {
+    let agent = intent::agent(&script.text);
+    let service = settings
+        .approvals
+        .as_deref()
+        .filter(|a| a.is_on())
+        .map(|a| (a, agent));
+    match pause::settle(
+        &key,
+        &cwd,
+        &verdict,
+        confirm_timeout(settings),
+        files,
+        service,
+    ) {
         pause::Settled::Run {
             channel,
             code,

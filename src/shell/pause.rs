@@ -5,12 +5,16 @@
 //! Channels, in order: an approval already given for this exact command and directory;
 //! the enclosing `interlock wrap` session (its broker socket), asked in a thread; and
 //! `interlock approve CODE`, run by the human in their own terminal, seen by polling
-//! the approval store. Deny never waits, but its code can still be approved for a
-//! later run of the same command.
+//! the approval store; and, when `[settings.approvals]` names one, an approval service
+//! (`interlock serve`), whose answer counts only when it is signed by the configured
+//! key and bound to this run (`approval::remote`). Deny never waits, but its code (or
+//! its request on the service) can still be approved for a later run of the same
+//! command.
 
-use crate::approval;
+use crate::approval::{self, remote};
 use crate::broker::{self, Answer};
 use crate::engine::{Decision, Verdict};
+use crate::policy::layers::Approvals;
 use crate::render::visible;
 use std::path::Path;
 use std::sync::mpsc;
@@ -50,7 +54,12 @@ pub fn settle(
     verdict: &Verdict,
     timeout: Duration,
     files: Result<(), String>,
+    service: Option<(&Approvals, Option<&str>)>,
 ) -> Settled {
+    let timeout = match service {
+        Some((a, _)) => a.wait_secs.map(Duration::from_secs).unwrap_or(timeout),
+        None => timeout,
+    };
     if files.is_ok() {
         if let Ok(Some(a)) = approval::take_matching(command, cwd) {
             return Settled::Run {
@@ -69,8 +78,32 @@ pub fn settle(
     };
     let code = request.as_ref().ok().map(|r| r.code.clone());
     let card = card(command, cwd, verdict);
+    let asked = service.map(|(a, agent)| ask_service(a, agent, command, cwd, verdict));
+    let asked = match asked {
+        Some(Ok(a)) => {
+            // Already answered: an approval of the same command carried over.
+            if a.first.status != "pending" {
+                return settle_remote(&a, &a.first, code.as_deref(), command, cwd);
+            }
+            Some(a)
+        }
+        Some(Err(e)) => {
+            eprintln!(
+                "interlock: the approval service could not be asked: {}",
+                visible(&e, false)
+            );
+            None
+        }
+        None => None,
+    };
     if verdict.decision == Decision::Deny {
         eprint!("interlock: nothing ran: this command is blocked.\n{card}");
+        if let Some(a) = &asked {
+            eprintln!(
+                "The user can approve it once on the approval service ({}); then run it again unchanged.",
+                visible(&a.link, false)
+            );
+        }
         // An agent's own `interlock approve` gets no code: approving the approval
         // would only ask the user the same question twice.
         let offered = code.as_deref().filter(|_| {
@@ -83,7 +116,8 @@ pub fn settle(
         return stop(EXIT_STOPPED, "denied", None, code);
     }
     let wrap = ask_wrap_session(command, cwd, verdict, timeout);
-    if code.is_none() && wrap.is_none() {
+    let from_service = asked.as_ref().map(|a| poll_service(a, timeout));
+    if code.is_none() && wrap.is_none() && asked.is_none() {
         let why = request.err().unwrap_or_default();
         eprint!("interlock: nothing ran: this command needs the user's approval, and there is no way to ask for it: {why}.\n{card}");
         eprintln!("{}", dont_route_around(None));
@@ -99,7 +133,14 @@ pub fn settle(
             eprintln!("The user can approve it, in their own terminal, with:");
             eprintln!("    interlock approve {code}");
         }
-        (None, _) => eprintln!("The user is being asked in their Interlock session."),
+        (None, true) => eprintln!("The user is being asked in their Interlock session."),
+        (None, false) => {}
+    }
+    if let Some(a) = &asked {
+        eprintln!(
+            "The user is being asked on the approval service: {}",
+            visible(&a.link, false)
+        );
     }
     eprintln!("Waiting up to {} s.", timeout.as_secs());
     let start = Instant::now();
@@ -112,6 +153,11 @@ pub fn settle(
         if let Some(rx) = &wrap {
             if let Some(done) = poll_wrap(rx, code.as_deref(), command, cwd) {
                 return done;
+            }
+        }
+        if let (Some(a), Some(rx)) = (&asked, &from_service) {
+            if let Ok(status) = rx.try_recv() {
+                return settle_remote(a, &status, code.as_deref(), command, cwd);
             }
         }
         if start.elapsed() >= timeout {
@@ -127,6 +173,170 @@ pub fn settle(
             return stop(EXIT_NOT_APPROVED, "timed_out", None, code);
         }
         std::thread::sleep(POLL.min(timeout.saturating_sub(start.elapsed())));
+    }
+}
+
+/// A request sent to the approval service: what its answer must be bound to.
+struct Asked {
+    service: remote::Service,
+    id: String,
+    nonce: String,
+    command_sha256: String,
+    host: String,
+    cwd: String,
+    link: String,
+    /// The service's answer to the request itself.
+    first: remote::Status,
+}
+
+/// Send the stopped command to the approval service.
+fn ask_service(
+    settings: &Approvals,
+    agent: Option<&str>,
+    command: &str,
+    cwd: &Path,
+    verdict: &Verdict,
+) -> Result<Asked, String> {
+    use crate::audit_log::ship::{host_name, user_name};
+    let url = settings.url.as_deref().unwrap_or_default();
+    let key = settings.public_key.as_deref().ok_or(
+        "[settings.approvals] has no public_key (print it with `interlock serve --print-public-key`), so no answer could be checked",
+    )?;
+    let service = remote::Service::new(url, key)?;
+    let id = remote::random_hex(16).map_err(|e| e.to_string())?;
+    let nonce = remote::random_hex(32).map_err(|e| e.to_string())?;
+    let mut shown = crate::audit_log::redact::redact(command);
+    if shown.len() > remote::MAX_SHOWN_COMMAND {
+        let mut end = remote::MAX_SHOWN_COMMAND;
+        while !shown.is_char_boundary(end) {
+            end -= 1;
+        }
+        shown.truncate(end);
+        shown.push_str("…[cut]");
+    }
+    let cwd_text = cwd.to_string_lossy().into_owned();
+    let ask = remote::Ask {
+        id: id.clone(),
+        nonce: nonce.clone(),
+        command: shown,
+        command_sha256: remote::sha256_hex(command.as_bytes()),
+        host: host_name(),
+        user: user_name(),
+        cwd: cwd_text.clone(),
+        repository: remote::repository(cwd),
+        agent: agent.unwrap_or_default().to_string(),
+        rules: approval::summaries(&verdict.findings),
+    };
+    let first = service.ask(&ask, Instant::now() + SERVICE_CALL)?;
+    let link = first
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("{}/r/{id}", service.url));
+    Ok(Asked {
+        service,
+        id,
+        nonce,
+        command_sha256: ask.command_sha256,
+        host: ask.host,
+        cwd: cwd_text,
+        link,
+        first,
+    })
+}
+
+/// How long one call to the approval service may take.
+const SERVICE_CALL: Duration = Duration::from_secs(10);
+/// How often the service is asked for its answer.
+const SERVICE_POLL: Duration = Duration::from_millis(500);
+
+/// Poll the service in a thread until it has decided (or the wait is over).
+fn poll_service(a: &Asked, timeout: Duration) -> mpsc::Receiver<remote::Status> {
+    let (tx, rx) = mpsc::channel();
+    let service = a.service.clone();
+    let id = a.id.clone();
+    let until = Instant::now() + timeout;
+    let _ = std::thread::Builder::new()
+        .name("interlock-approvals".into())
+        .spawn(move || {
+            let mut warned = false;
+            while Instant::now() < until {
+                let deadline = (Instant::now() + SERVICE_CALL).min(until);
+                match service.poll(&id, deadline) {
+                    Ok(s) if s.status == "pending" => {}
+                    Ok(s) => {
+                        let _ = tx.send(s);
+                        return;
+                    }
+                    Err(e) if !warned => {
+                        warned = true;
+                        eprintln!(
+                            "interlock: the approval service did not answer ({}); still trying",
+                            visible(&e, false)
+                        );
+                    }
+                    Err(_) => {}
+                }
+                std::thread::sleep(SERVICE_POLL);
+            }
+        });
+    rx
+}
+
+/// The service answered: run only on a valid signed approval.
+fn settle_remote(
+    a: &Asked,
+    status: &remote::Status,
+    code: Option<&str>,
+    command: &str,
+    cwd: &Path,
+) -> Settled {
+    let expect = remote::Expect {
+        id: &a.id,
+        nonce: &a.nonce,
+        command_sha256: &a.command_sha256,
+        host: &a.host,
+        cwd: &a.cwd,
+        now: approval::now(),
+    };
+    let answer = remote::verify(status, &a.service.key, &expect);
+    if let Some(code) = code {
+        // Answered: neither this request's code nor an approval written for it may
+        // approve a later run.
+        let _ = approval::take(code, command, cwd);
+        let _ = approval::refuse(code);
+    }
+    match answer {
+        Ok(ans) if ans.approved => Settled::Run {
+            channel: format!("service:{}", ans.approver),
+            code: Some(a.id.clone()),
+            earlier: false,
+        },
+        Ok(ans) => {
+            eprintln!(
+                "interlock: nothing ran: {} refused this command on the approval service.",
+                visible(&ans.approver, false)
+            );
+            eprintln!("{}", dont_route_around(None));
+            stop(
+                EXIT_STOPPED,
+                "refused",
+                Some(format!("service:{}", ans.approver)),
+                Some(a.id.clone()),
+            )
+        }
+        Err(why) => {
+            eprintln!(
+                "interlock: nothing ran: the approval service's answer does not count: {}.",
+                visible(&why, false)
+            );
+            eprintln!("{}", dont_route_around(None));
+            stop(
+                EXIT_NOT_APPROVED,
+                "invalid_answer",
+                None,
+                Some(a.id.clone()),
+            )
+        }
     }
 }
 

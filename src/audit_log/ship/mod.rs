@@ -64,7 +64,7 @@ fn door_and_agent(source: &str) -> (String, String) {
 }
 
 /// The kernel's host name (what `gethostname` returns).
-fn host_name() -> String {
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|h| h.trim().to_string())
@@ -74,7 +74,7 @@ fn host_name() -> String {
 }
 
 /// The user this process runs as, by name when the account database has it.
-fn user_name() -> String {
+pub fn user_name() -> String {
     let uid = nix::unistd::getuid();
     match nix::unistd::User::from_uid(uid) {
         Ok(Some(u)) => u.name,
@@ -217,7 +217,7 @@ fn left(deadline: Instant) -> Result<Duration, String> {
 
 /// Connect over TCP to `addr` (`host:port`) within the deadline, with read and write
 /// timeouts set to what is left of it.
-fn connect(addr: &str, deadline: Instant) -> Result<std::net::TcpStream, String> {
+pub(crate) fn connect(addr: &str, deadline: Instant) -> Result<std::net::TcpStream, String> {
     use std::net::ToSocketAddrs;
     let addrs: Vec<_> = addr
         .to_socket_addrs()
@@ -240,7 +240,7 @@ fn connect(addr: &str, deadline: Instant) -> Result<std::net::TcpStream, String>
 }
 
 /// `host:port` of a URL's authority, with a default port (`[v6]:port` kept as is).
-fn authority(rest: &str, default_port: u16) -> Result<(String, String), String> {
+pub(crate) fn authority(rest: &str, default_port: u16) -> Result<(String, String), String> {
     let (auth, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
