@@ -360,7 +360,10 @@ fn fish_lines_are_read_as_fish() {
             !rules.iter().any(|r| r == "shell.unknown-runner"),
             "{line}: {rules:?}"
         );
-        assert!(rules.iter().any(|r| r == "fs.delete-protected"), "{line}: {rules:?}");
+        assert!(
+            rules.iter().any(|r| r == "fs.delete-protected"),
+            "{line}: {rules:?}"
+        );
     }
     // The same line read as bash misses the substitution.
     assert_eq!(

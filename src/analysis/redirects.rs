@@ -140,7 +140,9 @@ impl Analyzer<'_> {
                 }
                 (to_stdout && r.op != "<").then_some(hp)
             } else if r.op == ">&" && to_stdout {
-                t.parse::<u32>().ok().and_then(|n| self.sockets.get(&n).cloned())
+                t.parse::<u32>()
+                    .ok()
+                    .and_then(|n| self.sockets.get(&n).cloned())
             } else {
                 None
             };
@@ -422,7 +424,9 @@ pub(super) fn printf_format(fmt: &str, args: &[Word]) -> String {
 
 /// `/dev/tcp/HOST/PORT` (or `/dev/udp/…`): the host and port.
 fn socket_path(t: &str) -> Option<(String, String)> {
-    let rest = t.strip_prefix("/dev/tcp/").or_else(|| t.strip_prefix("/dev/udp/"))?;
+    let rest = t
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| t.strip_prefix("/dev/udp/"))?;
     let (host, port) = rest.split_once('/')?;
     (!host.is_empty() && !port.is_empty()).then(|| (host.to_string(), port.to_string()))
 }

@@ -269,7 +269,10 @@ impl Analyzer<'_> {
             }
             "process_substitution" => {
                 self.walk_substitution(n, fr, scope, nd, named);
-                let body = fr.text(n).strip_prefix("<(").and_then(|s| s.strip_suffix(')'));
+                let body = fr
+                    .text(n)
+                    .strip_prefix("<(")
+                    .and_then(|s| s.strip_suffix(')'));
                 if body.is_some_and(crate::specs::shell_init::prints_setup_code) {
                     f.unknown(SETUP_CODE_FILE, false);
                 } else {
@@ -576,9 +579,10 @@ fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
         "echo" => {
             let mut words = body.split_whitespace().skip(1);
             let word = words.next()?;
-            let plain = word
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ',' | ':' | '+' | '@' | '%' | '='));
+            let plain = word.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '-' | '_' | '.' | '/' | ',' | ':' | '+' | '@' | '%' | '=')
+            });
             (plain && words.next().is_none() && !word.starts_with('-'))
                 .then(|| Subst::Text(word.to_string()))
         }

@@ -32,8 +32,14 @@ const INIT: &[(&str, &[&str])] = &[
     ("mise", &["activate", "hook-env", "env"]),
     ("rtx", &["activate", "hook-env", "env"]),
     ("fnm", &["env"]),
-    ("conda", &["shell.bash", "shell.zsh", "shell.fish", "shell.posix"]),
-    ("mamba", &["shell.bash", "shell.zsh", "shell.fish", "shell.posix"]),
+    (
+        "conda",
+        &["shell.bash", "shell.zsh", "shell.fish", "shell.posix"],
+    ),
+    (
+        "mamba",
+        &["shell.bash", "shell.zsh", "shell.fish", "shell.posix"],
+    ),
     ("micromamba", &["shell"]),
     ("brew", &["shellenv"]),
     ("thefuck", &["--alias"]),
@@ -44,15 +50,92 @@ const INIT: &[(&str, &[&str])] = &[
 
 /// Programs that print their own completion functions with `completion[s] SHELL`.
 const COMPLETION: &[&str] = &[
-    "kubectl", "helm", "gh", "glab", "npm", "pnpm", "yarn", "pip", "pip3", "rustup", "docker",
-    "podman", "nerdctl", "minikube", "kind", "k3d", "flux", "argocd", "doctl", "poetry", "deno",
-    "bun", "just", "task", "uv", "uvx", "ruff", "pdm", "hatch", "chezmoi", "op", "tailscale",
-    "fly", "flyctl", "supabase", "stripe", "hugo", "kustomize", "kubeadm", "cilium", "istioctl",
-    "velero", "skaffold", "tilt", "crictl", "cosign", "hcloud", "railway", "vercel", "netlify",
-    "turso", "neonctl", "pscale", "mc", "rclone", "restic", "buf", "goreleaser", "golangci-lint",
-    "kubebuilder", "operator-sdk", "eksctl", "cue", "dagger", "devbox", "zellij", "atuin",
-    "starship", "zoxide", "mise", "rtx", "fnm", "volta", "bw", "tkn", "oc", "k9s", "cargo",
-    "gitlab-runner", "terraform-docs", "tflint", "packer", "nomad", "consul", "vault", "lefthook",
+    "kubectl",
+    "helm",
+    "gh",
+    "glab",
+    "npm",
+    "pnpm",
+    "yarn",
+    "pip",
+    "pip3",
+    "rustup",
+    "docker",
+    "podman",
+    "nerdctl",
+    "minikube",
+    "kind",
+    "k3d",
+    "flux",
+    "argocd",
+    "doctl",
+    "poetry",
+    "deno",
+    "bun",
+    "just",
+    "task",
+    "uv",
+    "uvx",
+    "ruff",
+    "pdm",
+    "hatch",
+    "chezmoi",
+    "op",
+    "tailscale",
+    "fly",
+    "flyctl",
+    "supabase",
+    "stripe",
+    "hugo",
+    "kustomize",
+    "kubeadm",
+    "cilium",
+    "istioctl",
+    "velero",
+    "skaffold",
+    "tilt",
+    "crictl",
+    "cosign",
+    "hcloud",
+    "railway",
+    "vercel",
+    "netlify",
+    "turso",
+    "neonctl",
+    "pscale",
+    "mc",
+    "rclone",
+    "restic",
+    "buf",
+    "goreleaser",
+    "golangci-lint",
+    "kubebuilder",
+    "operator-sdk",
+    "eksctl",
+    "cue",
+    "dagger",
+    "devbox",
+    "zellij",
+    "atuin",
+    "starship",
+    "zoxide",
+    "mise",
+    "rtx",
+    "fnm",
+    "volta",
+    "bw",
+    "tkn",
+    "oc",
+    "k9s",
+    "cargo",
+    "gitlab-runner",
+    "terraform-docs",
+    "tflint",
+    "packer",
+    "nomad",
+    "consul",
+    "vault",
+    "lefthook",
 ];
 
 /// Words after the setup subcommand that only pick a shell or an option.
@@ -68,7 +151,9 @@ pub fn prints_setup_code(body: &str) -> bool {
     for discard in ["2>/dev/null", "2> /dev/null", "2>&-"] {
         text = text.replace(discard, " ");
     }
-    if text.contains(['$', '`', ';', '|', '&', '<', '>', '(', ')', '{', '}', '\\', '\n', '*', '?', '[']) {
+    if text.contains([
+        '$', '`', ';', '|', '&', '<', '>', '(', ')', '{', '}', '\\', '\n', '*', '?', '[',
+    ]) {
         return false;
     }
     // Quotes around single words (`'conda' 'shell.bash' 'hook'`) are only quoting.
@@ -96,7 +181,9 @@ pub fn prints_setup_code(body: &str) -> bool {
         return subs.contains(&first)
             && args.iter().all(|a| {
                 plain_arg(a)
-                    && (!options_only || a.starts_with('-') || a.chars().all(|c| c.is_ascii_digit()))
+                    && (!options_only
+                        || a.starts_with('-')
+                        || a.chars().all(|c| c.is_ascii_digit()))
             });
     }
     if COMPLETION.contains(&name) {

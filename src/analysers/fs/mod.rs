@@ -511,8 +511,7 @@ const PACKAGE_CACHES: &[&str] = &[
 ];
 
 fn is_rebuildable(p: &Path) -> bool {
-    PACKAGE_CACHES.iter().any(|c| p.starts_with(c))
-        || is_rebuildable_name(p)
+    PACKAGE_CACHES.iter().any(|c| p.starts_with(c)) || is_rebuildable_name(p)
 }
 
 fn is_rebuildable_name(p: &Path) -> bool {

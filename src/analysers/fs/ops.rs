@@ -5,7 +5,10 @@
 use super::*;
 
 /// The operands a program deletes, and whether it deletes recursively.
-pub(super) fn delete_targets<'v>(inv: &Invocation, view: &'v ArgView) -> Option<(Vec<&'v Word>, bool)> {
+pub(super) fn delete_targets<'v>(
+    inv: &Invocation,
+    view: &'v ArgView,
+) -> Option<(Vec<&'v Word>, bool)> {
     match inv.program.as_str() {
         "rimraf" | "del-cli" | "del" => Some((view.operands.clone(), true)),
         "rm" | "unlink" | "srm" | "trash" | "trash-put" | "gio" => {
@@ -42,10 +45,28 @@ pub(super) fn delete_targets<'v>(inv: &Invocation, view: &'v ArgView) -> Option<
 fn tar_removed(args: &[Word]) -> Option<Vec<&Word>> {
     const VALUE_SHORT: &str = "fCbTXLNVIKgH";
     const VALUE_LONG: &[&str] = &[
-        "--file", "--directory", "--exclude", "--files-from", "--exclude-from", "--transform",
-        "--xform", "--use-compress-program", "--to-command", "--newer", "--after-date",
-        "--owner", "--group", "--mode", "--label", "--suffix", "--blocking-factor", "--format",
-        "--info-script", "--new-volume-script", "--rsh-command", "--index-file",
+        "--file",
+        "--directory",
+        "--exclude",
+        "--files-from",
+        "--exclude-from",
+        "--transform",
+        "--xform",
+        "--use-compress-program",
+        "--to-command",
+        "--newer",
+        "--after-date",
+        "--owner",
+        "--group",
+        "--mode",
+        "--label",
+        "--suffix",
+        "--blocking-factor",
+        "--format",
+        "--info-script",
+        "--new-volume-script",
+        "--rsh-command",
+        "--index-file",
     ];
     let mut remove = false;
     let mut out = Vec::new();

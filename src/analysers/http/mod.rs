@@ -276,7 +276,11 @@ pub fn sql(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::Par
             sql.push_str(b);
             sql.push('\n');
         }
-        let issues = super::sql::analyse(&sql, super::sql::Dialect::ClickHouse, super::sql::Meta::None);
+        let issues = super::sql::analyse(
+            &sql,
+            super::sql::Dialect::ClickHouse,
+            super::sql::Meta::None,
+        );
         for i in issues {
             hits.push(hit(format!("{} sent to {}", i.what, with_port(u))));
         }
@@ -293,7 +297,8 @@ fn percent_decode(v: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
                     Ok(x) => {
                         out.push(x);
                         i += 2;

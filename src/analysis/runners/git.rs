@@ -47,7 +47,9 @@ impl Analyzer<'_> {
             let t = kv.text();
             if let Some((k, v)) = t.split_once('=') {
                 let k = k.to_ascii_lowercase();
-                force_refspec |= k.starts_with("remote.") && k.ends_with(".push") && v.trim_start().starts_with('+');
+                force_refspec |= k.starts_with("remote.")
+                    && k.ends_with(".push")
+                    && v.trim_start().starts_with('+');
             }
         }
         let sub = args.get(i)?.lit()?;

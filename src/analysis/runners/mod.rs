@@ -716,7 +716,6 @@ impl Analyzer<'_> {
         let t = w.lit()?;
         scope::resolve(&t, cwd, self.ctx.home.as_deref())
     }
-
 }
 
 /// Join words with spaces into one word of code (as ssh and eval do).
