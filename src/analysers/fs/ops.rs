@@ -76,7 +76,9 @@ fn tar_removed(args: &[Word]) -> Option<Vec<&Word>> {
         let w = &args[i];
         let t = w.text();
         i += 1;
-        if only_operands || (!t.starts_with('-') && !(i == 1 && !t.contains(['/', '.']))) {
+        // A first word without a dash and without `/` or `.` is an old-style cluster.
+        let old_cluster = i == 1 && !t.contains(['/', '.']);
+        if only_operands || !(t.starts_with('-') || old_cluster) {
             out.push(w);
             continue;
         }
