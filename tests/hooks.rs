@@ -721,7 +721,7 @@ fn our_entry(agent: &str) -> (&'static str, Value) {
         ),
         "gemini" => (
             "/hooks/BeforeTool",
-            json!({"matcher": "run_shell_command|write_file|replace", "hooks": [{"type": "command", "command": c, "name": "interlock", "timeout": 30000}]}),
+            json!({"matcher": "run_shell_command|write_file|replace|mcp_.*", "hooks": [{"type": "command", "command": c, "name": "interlock", "timeout": 30000}]}),
         ),
         "cursor" => (
             "/hooks/beforeShellExecution",
@@ -1101,7 +1101,7 @@ fn doctor_fails_tampered_hooks() {
     // Gemini's matcher moved to another tool.
     replace_in(
         &s.path(".gemini/settings.json"),
-        "\"run_shell_command|write_file|replace\"",
+        "\"run_shell_command|write_file|replace|mcp_.*\"",
         "\"read_file\"",
     );
     // Cline's script is no longer executable.

@@ -69,6 +69,7 @@ pub const CHECKS: &[(&str, CheckFn)] = &[
     ("http.delete", http::delete),
     ("http.destructive-path", http::destructive_path),
     ("http.graphql", http::graphql),
+    ("http.sql", http::sql),
     ("kube.delete", kube::delete),
     ("args.target", targets::target),
     ("cli.verb", targets::verb),

@@ -102,6 +102,13 @@ pub fn target(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) 
         Some(false) => usize::MAX,
         _ => params.int("skip").unwrap_or(0),
     };
+    // `min`: at least this many operands after the skipped ones (`git checkout REV
+    // PATH…` names two or more; `git checkout BRANCH` one).
+    if let Some(min) = params.int("min") {
+        if view.operands.len().saturating_sub(skip) < min {
+            return Vec::new();
+        }
+    }
     let options = params.list("options");
     let mut names = option_values(&inv.args, &options);
     for w in view.operands.iter().skip(skip) {

@@ -141,6 +141,10 @@ pub struct Analyzer<'a> {
     /// The mounts of the container the commands being judged run in (`docker run
     /// -v …`): paths inside map through them to the host or a named volume.
     container: Option<Rc<invocation::Mounts>>,
+    /// `trap CODE EXIT` on the line: judged again with the variables at its end.
+    exit_traps: Vec<(String, Origin, bool, Option<PathBuf>)>,
+    /// Descriptors opened on `/dev/tcp/HOST/PORT` (`exec 3<>/dev/tcp/…`).
+    sockets: HashMap<u32, (String, String)>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -164,6 +168,8 @@ impl<'a> Analyzer<'a> {
             started: Instant::now(),
             in_unknown: false,
             container: None,
+            exit_traps: Vec::new(),
+            sockets: HashMap::new(),
         }
     }
 
@@ -176,6 +182,14 @@ impl<'a> Analyzer<'a> {
         };
         let line = self.line;
         self.analyse_source(line, Origin::Offset(0), &mut scope, 0, false);
+        for (code, origin, remote, cwd) in std::mem::take(&mut self.exit_traps) {
+            // The variables as the line leaves them; the directory as the trap was set
+            // (deleting the directory the shell ends in is the idiom, not a hazard).
+            let mut at_end = scope.clone();
+            at_end.stdin = Stdin::Inherit;
+            at_end.cwd = cwd;
+            self.analyse_source(&code, origin, &mut at_end, 1, remote);
+        }
     }
 
     pub(crate) fn line_text(&self) -> &str {
@@ -666,6 +680,7 @@ impl<'a> Analyzer<'a> {
             other => other,
         };
         self.record_written_files(&words, &redirects, &stdin, scope);
+        self.socket_writes(&words, &redirects, &stdin, span.clone());
         self.capture_output(&words, &redirects, &stdin);
         self.judge_startup_appends(&words, &redirects, &stdin, fr, scope);
         self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);

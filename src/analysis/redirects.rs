@@ -120,6 +120,47 @@ impl Analyzer<'_> {
         }
     }
 
+    /// Bash's `/dev/tcp/HOST/PORT`: what a command prints into it is sent to that host,
+    /// judged as the same bytes piped to `nc HOST PORT` (a raw HTTP request is an HTTP
+    /// request). `exec 3<>/dev/tcp/…` opens it as a descriptor that a later `>&3` writes.
+    pub(super) fn socket_writes(
+        &mut self,
+        words: &[Word],
+        redirects: &[Redirect],
+        stdin: &Stdin,
+        span: Range<usize>,
+    ) {
+        for r in redirects {
+            let t = r.target.text();
+            let to_stdout = r.fd.is_none_or(|f| f == 1);
+            let dest = if let Some(hp) = socket_path(&t) {
+                if let Some(fd) = r.fd.filter(|f| *f > 2) {
+                    self.sockets.insert(fd, hp);
+                    continue;
+                }
+                (to_stdout && r.op != "<").then_some(hp)
+            } else if r.op == ">&" && to_stdout {
+                t.parse::<u32>()
+                    .ok()
+                    .and_then(|n| self.sockets.get(&n).cloned())
+            } else {
+                None
+            };
+            let Some((host, port)) = dest else { continue };
+            let out = output_of(words, stdin);
+            let mut inv = Invocation::new(
+                "nc".to_string(),
+                vec![
+                    Word::literal(host, r.target.span.clone()),
+                    Word::literal(port, r.target.span.clone()),
+                ],
+                span.clone(),
+            );
+            inv.stdin = out;
+            self.judge(&inv);
+        }
+    }
+
     /// What one command prints into `path`: known text, a copy of a file it prints, or
     /// output only known when it runs.
     fn record_output(&mut self, path: PathBuf, words: &[Word], stdin: &Stdin, append: bool) {
@@ -250,8 +291,105 @@ pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
             let filtered = args.iter().any(|w| runners::is_find_test(&w.text()));
             Stdin::Paths(runners::found_words(&roots, filtered))
         }
+        "jq" | "gojq" | "jaq" => {
+            jq_null_input(args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))
+        }
         other => Stdin::Computed(other.to_string()),
     }
+}
+
+/// `jq -n '{query: $q}' --arg q 'mutation …'`: a filter that only builds a value
+/// prints that value. Object keys written bare are quoted and `$name` takes the
+/// `--arg`/`--argjson` value, so a request body built this way reads as JSON.
+fn jq_null_input(args: &[Word]) -> Option<Stdin> {
+    let mut null_input = false;
+    let mut filter: Option<&Word> = None;
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let mut dynamic = false;
+    let mut i = 0;
+    while i < args.len() {
+        let t = args[i].text();
+        match t.as_str() {
+            "-n" | "--null-input" => null_input = true,
+            "--arg" | "--argjson" => {
+                let (name, value) = (args.get(i + 1)?, args.get(i + 2)?);
+                dynamic |= value.is_dynamic();
+                let v = if t == "--arg" {
+                    serde_json::Value::String(value.text()).to_string()
+                } else {
+                    value.text()
+                };
+                vars.push((name.text(), v));
+                i += 2;
+            }
+            f if f.starts_with('-') && f.len() > 1 => {
+                if f.trim_start_matches('-').contains('n') && !f.starts_with("--") {
+                    null_input = true;
+                }
+            }
+            _ if filter.is_none() => filter = Some(&args[i]),
+            _ => return None,
+        }
+        i += 1;
+    }
+    let filter = filter?;
+    if !null_input {
+        return None;
+    }
+    dynamic |= filter.is_dynamic();
+    let src: Vec<char> = filter.text().chars().collect();
+    let mut out = String::new();
+    let mut k = 0;
+    while k < src.len() {
+        let c = src[k];
+        if c == '"' {
+            out.push(c);
+            k += 1;
+            while k < src.len() {
+                out.push(src[k]);
+                if src[k] == '\\' && k + 1 < src.len() {
+                    out.push(src[k + 1]);
+                    k += 2;
+                    continue;
+                }
+                k += 1;
+                if src[k - 1] == '"' {
+                    break;
+                }
+            }
+        } else if c == '$' || c.is_ascii_alphabetic() || c == '_' {
+            let start = k;
+            k += 1;
+            while k < src.len() && (src[k].is_ascii_alphanumeric() || src[k] == '_') {
+                k += 1;
+            }
+            let word: String = src[start..k].iter().collect();
+            let mut j = k;
+            while j < src.len() && src[j].is_whitespace() {
+                j += 1;
+            }
+            if let Some(name) = word.strip_prefix('$') {
+                match vars.iter().find(|(n, _)| n == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => {
+                        dynamic = true;
+                        out.push_str("\"__unknown__\"");
+                    }
+                }
+            } else if src.get(j) == Some(&':') {
+                out.push('"');
+                out.push_str(&word);
+                out.push('"');
+            } else {
+                out.push_str(&word);
+            }
+        } else {
+            out.push(c);
+            k += 1;
+        }
+    }
+    out.push('\n');
+    Some(Stdin::Text { text: out, dynamic })
 }
 
 /// A small `printf`: `%s` and `%b` take the arguments in turn, escapes are decoded.
@@ -282,4 +420,13 @@ pub(super) fn printf_format(fmt: &str, args: &[Word]) -> String {
     } else {
         format!("{out}\n{}", rest.join("\n"))
     }
+}
+
+/// `/dev/tcp/HOST/PORT` (or `/dev/udp/…`): the host and port.
+fn socket_path(t: &str) -> Option<(String, String)> {
+    let rest = t
+        .strip_prefix("/dev/tcp/")
+        .or_else(|| t.strip_prefix("/dev/udp/"))?;
+    let (host, port) = rest.split_once('/')?;
+    (!host.is_empty() && !port.is_empty()).then(|| (host.to_string(), port.to_string()))
 }

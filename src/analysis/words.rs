@@ -259,12 +259,25 @@ impl Analyzer<'_> {
                         f.lit(&root);
                         f.unknown("found", false);
                     }
+                    None if substitution_body(fr.text(n))
+                        .is_some_and(crate::specs::shell_init::prints_setup_code) =>
+                    {
+                        f.unknown(SETUP_CODE, true)
+                    }
                     None => f.unknown("$(…)", true),
                 }
             }
             "process_substitution" => {
                 self.walk_substitution(n, fr, scope, nd, named);
-                f.unknown("<(…)", false);
+                let body = fr
+                    .text(n)
+                    .strip_prefix("<(")
+                    .and_then(|s| s.strip_suffix(')'));
+                if body.is_some_and(crate::specs::shell_init::prints_setup_code) {
+                    f.unknown(SETUP_CODE_FILE, false);
+                } else {
+                    f.unknown("<(…)", false);
+                }
             }
             "arithmetic_expansion" => {
                 for c in named_children(n) {
@@ -544,15 +557,35 @@ enum Subst {
 /// Substitutions whose output is known without running them: `$(pwd)`,
 /// `$(mktemp …)` (a fresh path under the temporary directory), and `$(find DIR …)`
 /// (paths under DIR).
-fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
-    let inner = fr.text(n);
-    let body = inner
+/// The value of `$(TOOL init …)`-style substitutions: setup code the tool prints for
+/// the current shell (`src/specs/shell_init.rs`). `eval` and `source` of it pass.
+pub(crate) const SETUP_CODE: &str = "$(setup code)";
+/// `<(kubectl completion bash)`: the same, read as a file by `source`.
+pub(crate) const SETUP_CODE_FILE: &str = "<(setup code)";
+
+fn substitution_body(inner: &str) -> Option<&str> {
+    inner
         .strip_prefix("$(")
         .and_then(|s| s.strip_suffix(')'))
-        .or_else(|| inner.strip_prefix('`').and_then(|s| s.strip_suffix('`')))?
-        .trim();
+        .or_else(|| inner.strip_prefix('`').and_then(|s| s.strip_suffix('`')))
+        .map(str::trim)
+}
+
+fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
+    let body = substitution_body(fr.text(n))?;
     let first = body.split_whitespace().next()?;
     match first {
+        // `$(echo hello)`: one plain word printed is that word.
+        "echo" => {
+            let mut words = body.split_whitespace().skip(1);
+            let word = words.next()?;
+            let plain = word.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '-' | '_' | '.' | '/' | ',' | ':' | '+' | '@' | '%' | '=')
+            });
+            (plain && words.next().is_none() && !word.starts_with('-'))
+                .then(|| Subst::Text(word.to_string()))
+        }
         "pwd" if matches!(body, "pwd" | "pwd -P" | "pwd -L") => scope
             .cwd
             .as_ref()?

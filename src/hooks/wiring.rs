@@ -135,7 +135,7 @@ fn layout(agent: Agent) -> Option<Layout> {
         },
         Agent::Gemini => Layout {
             event: "BeforeTool",
-            matcher: Some("run_shell_command|write_file|replace"),
+            matcher: Some("run_shell_command|write_file|replace|mcp_.*"),
             command_key: "command",
             entry: |c| json!({"type": "command", "command": c, "name": "interlock", "timeout": 30000}),
             versioned: false,

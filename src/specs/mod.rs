@@ -7,6 +7,7 @@ pub mod args;
 pub mod glob;
 pub mod http;
 pub mod opts;
+pub mod shell_init;
 pub mod tasks;
 pub mod wrapper_defs;
 pub mod wrappers;

@@ -340,7 +340,12 @@ impl<'a> Paths<'a> {
         let in_home = home.is_some_and(|h| p.starts_with(h));
         let holds_project = self.ctx.cwd.as_deref().is_some_and(|c| c.starts_with(p))
             || self.cwd.is_some_and(|c| c.starts_with(p));
-        if let Some(t) = self.temp_root(p).filter(|_| !in_home && !holds_project) {
+        // A repository cloned or made in temporary space still has its history there.
+        let git_in_temp = p.components().any(|c| c.as_os_str() == ".git");
+        if let Some(t) = self
+            .temp_root(p)
+            .filter(|_| !in_home && !holds_project && !git_in_temp)
+        {
             if p == t && reach == Reach::Exact {
                 return Class::Protected(format!("the temporary directory {shown} itself"));
             }
@@ -471,7 +476,45 @@ fn maybe_empty_then_slash(w: &Word) -> bool {
     false
 }
 
+/// Package managers' download caches in the home directory: every file in them is
+/// fetched again when needed (`npm cache clean`, `go clean -modcache` delete them).
+const PACKAGE_CACHES: &[&str] = &[
+    ".npm/_cacache",
+    ".npm/_npx",
+    ".npm/_logs",
+    ".cargo/registry/cache",
+    ".cargo/registry/src",
+    ".cargo/registry/index",
+    ".cargo/git/checkouts",
+    ".cargo/git/db",
+    ".gradle/caches",
+    ".gradle/wrapper/dists",
+    ".m2/repository",
+    ".ivy2/cache",
+    ".sbt/boot",
+    ".yarn/cache",
+    ".yarn/berry/cache",
+    ".pnpm-store",
+    ".local/share/pnpm/store",
+    ".bun/install/cache",
+    ".nuget/packages",
+    ".composer/cache",
+    ".deno/gen",
+    "go/pkg/mod",
+    "Library/Caches",
+    ".conda/pkgs",
+    ".pub-cache/hosted",
+    ".cpanm/work",
+    ".stack/pantry",
+    ".cabal/packages",
+    ".gem/cache",
+];
+
 fn is_rebuildable(p: &Path) -> bool {
+    PACKAGE_CACHES.iter().any(|c| p.starts_with(c)) || is_rebuildable_name(p)
+}
+
+fn is_rebuildable_name(p: &Path) -> bool {
     p.file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| REBUILDABLE.contains(&n) || n.ends_with(".egg-info"))
@@ -541,6 +584,9 @@ fn harmless_device(t: &str) -> bool {
     ) || t.starts_with("/dev/fd/")
         || t.starts_with("/proc/self/fd/")
         || t.starts_with("/dev/pts/")
+        // Bash's network redirections: judged as the request they send (`nc`).
+        || t.starts_with("/dev/tcp/")
+        || t.starts_with("/dev/udp/")
 }
 
 #[cfg(test)]

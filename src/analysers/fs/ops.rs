@@ -25,17 +25,98 @@ pub(super) fn delete_targets<'v>(
             Some((ops, recursive || inv.program == "srm"))
         }
         "shred" => Some((view.operands.clone(), true)),
+        "tar" | "gtar" | "bsdtar" => tar_removed(view.args).map(|t| (t, true)),
         "rsync" => {
             let deletes = view.flags.iter().any(|(_, f)| {
                 f.starts_with("--delete") || f == "--del" || f == "--remove-source-files"
             });
-            if !deletes {
+            let dry_run = view.has_flag("-n") || view.has_flag_or_prefix("--dry-run");
+            if !deletes || dry_run {
                 return None;
             }
             view.operands.last().map(|d| (vec![*d], true))
         }
         _ => None,
     }
+}
+
+/// `tar --remove-files`: the files and directories archived are deleted after (with
+/// `-C DIR`, in DIR, which is then named as the target too).
+fn tar_removed(args: &[Word]) -> Option<Vec<&Word>> {
+    const VALUE_SHORT: &str = "fCbTXLNVIKgH";
+    const VALUE_LONG: &[&str] = &[
+        "--file",
+        "--directory",
+        "--exclude",
+        "--files-from",
+        "--exclude-from",
+        "--transform",
+        "--xform",
+        "--use-compress-program",
+        "--to-command",
+        "--newer",
+        "--after-date",
+        "--owner",
+        "--group",
+        "--mode",
+        "--label",
+        "--suffix",
+        "--blocking-factor",
+        "--format",
+        "--info-script",
+        "--new-volume-script",
+        "--rsh-command",
+        "--index-file",
+    ];
+    let mut remove = false;
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut only_operands = false;
+    while i < args.len() {
+        let w = &args[i];
+        let t = w.text();
+        i += 1;
+        // A first word without a dash and without `/` or `.` is an old-style cluster.
+        let old_cluster = i == 1 && !t.contains(['/', '.']);
+        if only_operands || !(t.starts_with('-') || old_cluster) {
+            out.push(w);
+            continue;
+        }
+        if t == "--" {
+            only_operands = true;
+        } else if t == "--remove-files" {
+            remove = true;
+        } else if let Some(long) = t.strip_prefix("--") {
+            let name = format!("--{}", long.split('=').next().unwrap_or(long));
+            if !long.contains('=') && VALUE_LONG.contains(&name.as_str()) {
+                if name == "--directory" {
+                    out.extend(args.get(i));
+                }
+                i += 1;
+            }
+        } else {
+            // `-czf x.tgz`, or old style `czf x.tgz` as the first word.
+            let cluster = t.trim_start_matches('-');
+            let old_style = !t.starts_with('-');
+            for (k, c) in cluster.char_indices() {
+                if VALUE_SHORT.contains(c) {
+                    let attached = &cluster[k + c.len_utf8()..];
+                    if old_style || attached.is_empty() {
+                        if c == 'C' {
+                            out.extend(args.get(i));
+                        }
+                        i += 1;
+                        if !old_style {
+                            break;
+                        }
+                    } else {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    remove.then_some(out)
 }
 
 /// `fs.delete`: deletes that reach a path of the class given by `with.class`
@@ -116,8 +197,13 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         _ => {}
     }
     targets.extend(replaced_files(inv, view, paths.cwd, ctx));
+    let completion = prints_completion(inv);
     for r in &inv.redirects {
         if r.overwrites() && r.fd.is_none_or(|f| f == 1 || f == 2) {
+            if completion && r.fd.is_none_or(|f| f == 1) && completion_file(&r.target.text()) {
+                // `kubectl completion fish > ~/.config/fish/completions/kubectl.fish`
+                continue;
+            }
             targets.push(r.target.clone());
         }
     }
@@ -140,6 +226,39 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         push_hit(&mut hits, want, class, &w);
     }
     hits
+}
+
+/// `kubectl completion bash`, `rustup completions zsh`: a tool printing its own
+/// completion functions (`specs::shell_init`).
+fn prints_completion(inv: &Invocation) -> bool {
+    let mut text = inv.program.clone();
+    for w in &inv.args {
+        text.push(' ');
+        text.push_str(&w.text());
+    }
+    text.contains(" completion") && crate::specs::shell_init::prints_setup_code(&text)
+}
+
+/// Where shells look for completion files: fish's `completions`, bash-completion's
+/// directories, zsh's `$fpath` (`site-functions`, `~/.zfunc`).
+fn completion_file(t: &str) -> bool {
+    t.starts_with("${fpath")
+        || [
+            "/fish/completions/",
+            "/fish/vendor_completions.d/",
+            "/bash_completion.d/",
+            "/bash-completion/completions/",
+            "/zsh/site-functions/",
+            "/zsh/vendor-completions/",
+            "/.zfunc/",
+            "/.zsh/completions/",
+            "/.zsh/completion/",
+            "/.oh-my-zsh/completions/",
+            "/.oh-my-zsh/custom/completions/",
+        ]
+        .iter()
+        .any(|d| t.contains(d))
+            && !t.contains("/../")
 }
 
 /// Programs that write a whole device (or a file system image) given as an operand.

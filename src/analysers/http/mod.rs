@@ -246,6 +246,73 @@ pub fn destructive_path(
         .collect()
 }
 
+/// Ports of ClickHouse's HTTP interface (plain and TLS).
+const CLICKHOUSE_PORTS: &[u16] = &[8123, 8443];
+
+/// `http.sql`: SQL sent to ClickHouse's HTTP interface (the `query` parameter and the
+/// body, which ClickHouse joins) that drops or empties data. A GET runs read-only in
+/// ClickHouse, so only other methods count.
+pub fn sql(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::Params) -> Vec<Hit> {
+    let Some(req) = request(inv, ctx) else {
+        return Vec::new();
+    };
+    if matches!(req.method.as_str(), "GET" | "HEAD") {
+        return Vec::new();
+    }
+    let mut hits = Vec::new();
+    for u in &req.urls {
+        let clickhouse = u.port.is_some_and(|p| CLICKHOUSE_PORTS.contains(&p))
+            || u.host.as_deref().is_some_and(|h| h.contains("clickhouse"));
+        if !clickhouse {
+            continue;
+        }
+        let mut sql: String = u
+            .query
+            .split('&')
+            .filter_map(|kv| kv.strip_prefix("query="))
+            .map(|v| percent_decode(v) + " ")
+            .collect();
+        for b in &req.bodies {
+            sql.push_str(b);
+            sql.push('\n');
+        }
+        let issues = super::sql::analyse(
+            &sql,
+            super::sql::Dialect::ClickHouse,
+            super::sql::Meta::None,
+        );
+        for i in issues {
+            hits.push(hit(format!("{} sent to {}", i.what, with_port(u))));
+        }
+    }
+    hits
+}
+
+/// `%20` and `+` in a query string.
+fn percent_decode(v: &str) -> String {
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
+                    Ok(x) => {
+                        out.push(x);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 fn path_words(seg: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();

@@ -515,19 +515,13 @@ impl Analyzer<'_> {
                 }
                 "eval" => {
                     self.note_program(&name);
-                    if args.is_empty() {
+                    if args.is_empty() || args.iter().all(is_setup_code) {
+                        // `eval "$(ssh-agent -s)"`: the tool's own setup code.
                         return;
                     }
                     let joined = join_words(&args);
                     let stdin = cmd.stdin.clone();
-                    return self.analyse_script_word_fed(
-                        &joined,
-                        &[],
-                        fr,
-                        scope,
-                        cmd.remote,
-                        stdin,
-                    );
+                    return self.analyse_eval(&joined, fr, scope, cmd.remote, stdin);
                 }
                 "source" | "." => {
                     self.note_program(&name);
@@ -538,7 +532,7 @@ impl Analyzer<'_> {
                     if args.len() >= 2 {
                         let t = args[0].text();
                         if t != "-" && !t.starts_with('-') {
-                            return self.analyse_script_word(&args[0], &[], fr, scope, cmd.remote);
+                            return self.analyse_trap(&args[0], &args[1..], fr, scope, cmd.remote);
                         }
                     }
                     return;
@@ -847,4 +841,17 @@ fn is_builtin(name: &str) -> bool {
             | "readonly"
             | "typeset"
     )
+}
+
+/// A word that is only `$(TOOL init …)`-style setup code (`words::SETUP_CODE`).
+fn is_setup_code(w: &Word) -> bool {
+    let mut any = false;
+    for p in &w.parts {
+        match p {
+            Part::Unknown { name, .. } if name == super::words::SETUP_CODE => any = true,
+            Part::Lit(t) if t.trim().is_empty() => {}
+            _ => return false,
+        }
+    }
+    any
 }

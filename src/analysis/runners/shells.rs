@@ -60,6 +60,51 @@ impl Analyzer<'_> {
         self.analyse_source(&code, origin, &mut child, fr.depth + 1, remote);
     }
 
+    /// `eval CODE`: the code runs in the current shell, with its variables, and what
+    /// it assigns stays assigned.
+    pub(super) fn analyse_eval(
+        &mut self,
+        w: &Word,
+        fr: &Frame,
+        scope: &mut Scope,
+        remote: bool,
+        stdin: Stdin,
+    ) {
+        let code = code_text(w);
+        let origin = self.origin_for(w, &code);
+        let saved = std::mem::replace(&mut scope.stdin, stdin);
+        self.analyse_source(&code, origin, scope, fr.depth + 1, remote);
+        scope.stdin = saved;
+    }
+
+    /// `trap CODE SIGNAL…`: the code runs later in the current shell. It is judged now
+    /// with the variables as they are, and, for EXIT, again with their values at the
+    /// end of the line (`d=$(mktemp -d); trap 'rm -rf "$d"' EXIT` is read as deleting
+    /// the temporary directory; a later `d=~` is seen).
+    pub(super) fn analyse_trap(
+        &mut self,
+        w: &Word,
+        signals: &[Word],
+        fr: &Frame,
+        scope: &mut Scope,
+        remote: bool,
+    ) {
+        let code = code_text(w);
+        let origin = self.origin_for(w, &code);
+        let at_exit = signals
+            .iter()
+            .any(|s| matches!(s.text().as_str(), "EXIT" | "exit" | "0" | "SIGEXIT"));
+        if !at_exit || fr.depth > 0 {
+            // Run at a time not known here: its variables are not known either.
+            return self.analyse_script_word(w, &[], fr, scope, remote);
+        }
+        let mut now = scope.clone();
+        now.stdin = Stdin::Inherit;
+        self.exit_traps
+            .push((code.clone(), origin.clone(), remote, scope.cwd.clone()));
+        self.analyse_source(&code, origin, &mut now, fr.depth + 1, remote);
+    }
+
     /// What a command run elsewhere (ssh, `docker exec -i`) reads: the local stdin,
     /// with a local file's content read here, since the other side cannot see it.
     pub(super) fn forwarded_stdin(&self, stdin: &Stdin) -> Stdin {
@@ -133,6 +178,13 @@ impl Analyzer<'_> {
                 }
                 i += 1;
                 continue;
+            }
+            if t.starts_with('-') && t.len() > 1 && t[1..].contains('n') {
+                // `bash -n FILE`: read for syntax, nothing runs.
+                return;
+            }
+            if t == "-o" && args.get(i + 1).is_some_and(|w| w.text() == "noexec") {
+                return;
             }
             if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
                 let flags = &t[1..];
@@ -340,6 +392,11 @@ impl Analyzer<'_> {
         scope: &mut Scope,
     ) {
         let Some(file) = args.first() else { return };
+        if matches!(file.parts.as_slice(), [Part::Unknown { name, .. }] if name == super::super::words::SETUP_CODE_FILE)
+        {
+            // `source <(kubectl completion bash)`: the tool's own setup code.
+            return;
+        }
         match file.lit() {
             Some(t) if t == "/dev/stdin" || t == "-" || t == "/proc/self/fd/0" => {
                 let stdin = cmd.stdin.clone();
