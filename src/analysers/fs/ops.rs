@@ -136,6 +136,10 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         };
         push_hit(&mut hits, want, class, &w);
     }
+    for dir in super::extract::extraction_dirs(inv) {
+        let class = super::extract::extraction_class(&paths, &dir, ctx);
+        push_hit(&mut hits, want, class, &dir);
+    }
     hits
 }
 
