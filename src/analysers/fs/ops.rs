@@ -145,30 +145,7 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
 
 /// Programs that write a whole device (or a file system image) given as an operand.
 pub(super) fn is_device_op(p: &str) -> bool {
-    p.starts_with("mkfs")
-        || matches!(
-            p,
-            "wipefs"
-                | "mkswap"
-                | "mke2fs"
-                | "mkntfs"
-                | "mkdosfs"
-                | "mkexfatfs"
-                | "mkfatfs"
-                | "mkudffs"
-                | "sgdisk"
-                | "gdisk"
-                | "blkdiscard"
-                | "fdisk"
-                | "sfdisk"
-                | "parted"
-                | "cryptsetup"
-                | "wipe"
-                | "badblocks"
-                | "hdparm"
-                | "mdadm"
-                | "nvme"
-        )
+    crate::specs::devices::is_device_op(p)
 }
 
 /// The read-only forms of the device programs: listing and printing the partition

@@ -295,6 +295,7 @@ impl Analyzer<'_> {
     fn runs_something(&self, name: &str) -> bool {
         !name.is_empty()
             && (self.judge.watches(name)
+                || crate::specs::devices::judged_without_rules(name)
                 || SHELLS.contains(&name)
                 || PREFIX_RUNNERS.iter().any(|(n, _, _)| *n == name)
                 || matches!(name, "env" | "xargs" | "find" | "eval" | "parallel" | "su")
