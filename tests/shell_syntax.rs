@@ -360,7 +360,10 @@ fn fish_lines_are_read_as_fish() {
             !rules.iter().any(|r| r == "shell.unknown-runner"),
             "{line}: {rules:?}"
         );
-        assert!(rules.iter().any(|r| r == "fs.delete-protected"), "{line}: {rules:?}");
+        assert!(
+            rules.iter().any(|r| r == "fs.delete-protected"),
+            "{line}: {rules:?}"
+        );
     }
     // The same line read as bash misses the substitution.
     assert_eq!(
@@ -390,6 +393,55 @@ fn zsh_expansions_are_read_as_zsh() {
             "ls -d *(/)",
             "f() { ls; }; f",
             "echo ${~PATTERN}",
+        ],
+        &zsh,
+        Decision::Allow,
+    );
+}
+
+/// fish variables are lists and zsh arrays expand to every element, each one word:
+/// `set x a ~; rm -rf $x` deletes the home directory, as does `$x[2]`.
+#[test]
+fn lists_expand_to_every_element() {
+    let fish = in_dialect(Dialect::Fish);
+    expect(
+        &[
+            "set x build ~; rm -rf $x",
+            "set -l x build ~; rm -rf $x",
+            "set -g x build ~; rm -rf $x",
+            "set -x x build ~; rm -rf $x",
+            "set -gx dirs build /home; rm -rf $dirs",
+            "set x build ~; rm -rf $x[2]",
+            "set x build ~; rm -rf $x[-1]",
+        ],
+        &fish,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "set x build dist; rm -rf $x",
+            "set x ~ build; rm -rf $x[2]",
+            "set x a b; echo $x",
+            "set x ~ /; echo \"$x\"",
+        ],
+        &fish,
+        Decision::Allow,
+    );
+    let zsh = in_dialect(Dialect::Zsh);
+    expect(
+        &[
+            "x=(build ~); rm -rf $x",
+            "x=(build ~); rm -rf $x[2]",
+            "dirs=(dist /home); rm -rf $dirs",
+        ],
+        &zsh,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "x=(build dist); rm -rf $x",
+            "x=(~ build); rm -rf $x[2]",
+            "x=(a b); echo $x",
         ],
         &zsh,
         Decision::Allow,

@@ -25,6 +25,8 @@ use crate::model::{Context, Finding};
 use crate::syntax;
 use crate::syntax::word::Word;
 use invocation::{Invocation, Redirect, Stdin};
+use nodes::*;
+pub(crate) use nodes::{named_children, word_value};
 use redirects::output_of;
 use scope::{Scope, Value};
 use std::collections::{HashMap, HashSet};
@@ -33,8 +35,6 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use nodes::*;
-pub(crate) use nodes::{named_children, word_value};
 use tree_sitter::Node;
 
 /// Nested code (shell strings, eval, functions, interpreters) deeper than this is not

@@ -30,7 +30,6 @@ pub fn is_device_op(p: &str) -> bool {
         )
 }
 
-
 /// Programs with no rule of their own that the overwrite and delete checks judge
 /// (`program = ["*"]` rules): a device program, `dd`, `truncate`.
 pub fn judged_without_rules(p: &str) -> bool {

@@ -37,7 +37,11 @@ fn tar_dirs(inv: &Invocation) -> Vec<Word> {
     while i < args.len() {
         let t = args[i].text();
         let value = args.get(i + 1);
-        if i == 0 && !t.starts_with('-') && !t.is_empty() && t.chars().all(|c| c.is_ascii_alphabetic()) {
+        if i == 0
+            && !t.starts_with('-')
+            && !t.is_empty()
+            && t.chars().all(|c| c.is_ascii_alphabetic())
+        {
             // Old style: `tar xzf a.tar`; its value letters take the next words in order.
             if t.contains('x') {
                 extract = true;
@@ -61,8 +65,15 @@ fn tar_dirs(inv: &Invocation) -> Vec<Word> {
         }
         match t.as_str() {
             "-x" | "--extract" | "--get" => extract = true,
-            "-t" | "--list" | "-O" | "--to-stdout" | "-k" | "--keep-old-files"
-            | "--skip-old-files" | "--keep-newer-files" | "--keep-directory-symlink" => {
+            "-t"
+            | "--list"
+            | "-O"
+            | "--to-stdout"
+            | "-k"
+            | "--keep-old-files"
+            | "--skip-old-files"
+            | "--keep-newer-files"
+            | "--keep-directory-symlink" => {
                 if t != "--keep-directory-symlink" {
                     return Vec::new();
                 }
@@ -74,8 +85,20 @@ fn tar_dirs(inv: &Invocation) -> Vec<Word> {
                 i += 2;
                 continue;
             }
-            "-f" | "--file" | "-T" | "--files-from" | "-X" | "--exclude-from" | "-b"
-            | "--blocking-factor" | "-g" | "-N" | "-V" | "-K" | "-I" | "--use-compress-program" => {
+            "-f"
+            | "--file"
+            | "-T"
+            | "--files-from"
+            | "-X"
+            | "--exclude-from"
+            | "-b"
+            | "--blocking-factor"
+            | "-g"
+            | "-N"
+            | "-V"
+            | "-K"
+            | "-I"
+            | "--use-compress-program" => {
                 i += 2;
                 continue;
             }

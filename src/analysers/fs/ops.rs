@@ -5,7 +5,10 @@
 use super::*;
 
 /// The operands a program deletes, and whether it deletes recursively.
-pub(super) fn delete_targets<'v>(inv: &Invocation, view: &'v ArgView) -> Option<(Vec<&'v Word>, bool)> {
+pub(super) fn delete_targets<'v>(
+    inv: &Invocation,
+    view: &'v ArgView,
+) -> Option<(Vec<&'v Word>, bool)> {
     match inv.program.as_str() {
         "rimraf" | "del-cli" | "del" => Some((view.operands.clone(), true)),
         "rm" | "unlink" | "srm" | "trash" | "trash-put" | "gio" => {

@@ -51,7 +51,12 @@ pub(super) fn raw_request(inv: &Invocation, tls: bool) -> Option<Request> {
 }
 
 /// A `curl -K FILE` config: `request = M`/`-X M`, `url = U`, `header = H` lines.
-pub(super) fn curl_config(name: &str, inv: &Invocation, ctx: &Context, req: &mut Request) -> Option<String> {
+pub(super) fn curl_config(
+    name: &str,
+    inv: &Invocation,
+    ctx: &Context,
+    req: &mut Request,
+) -> Option<String> {
     let text = resolve(name, inv.cwd.as_deref(), ctx.home.as_deref())
         .filter(|_| !inv.remote && name != "-")
         .and_then(|p| match inv.file_text(&p, MAX_CONFIG_BYTES) {

@@ -578,8 +578,8 @@ fn awk_fold(code: &str) -> String {
         let name = &code[s..e];
         let after = code[e..].trim_start();
         let prev = k.checked_sub(1).map(|p| &code[idents[p].0..idents[p].1]);
-        let assigned_from_getline = prev == Some("getline")
-            && code[idents[k - 1].1..s].trim().is_empty();
+        let assigned_from_getline =
+            prev == Some("getline") && code[idents[k - 1].1..s].trim().is_empty();
         let compound = ["+=", "-=", "*=", "/=", "%=", "^=", "++", "--"]
             .iter()
             .any(|op| after.starts_with(op))
@@ -835,7 +835,10 @@ mod tests {
             vec![Extracted::Shell("rm -rf /".into())]
         );
         assert_eq!(
-            scan(Lang::Awk, "{cmd=\"date\"; cmd | getline dt; close(cmd); print dt}"),
+            scan(
+                Lang::Awk,
+                "{cmd=\"date\"; cmd | getline dt; close(cmd); print dt}"
+            ),
             vec![Extracted::Shell("date".into())]
         );
         assert_eq!(

@@ -616,6 +616,9 @@ impl Analyzer<'_> {
                     return self.judge_plain(&name, args, &cmd);
                 }
                 "docker-compose" | "podman-compose" => {
+                    if self.run_compose(&args, &cmd, fr, scope, nd) {
+                        return self.judge_plain(&name, args, &cmd);
+                    }
                     if self.unwrap_compose(&args, &mut cmd) {
                         cmd.stdin = self.forwarded_stdin(&cmd.stdin);
                         continue;
@@ -722,7 +725,6 @@ impl Analyzer<'_> {
         let t = w.lit()?;
         scope::resolve(&t, cwd, self.ctx.home.as_deref())
     }
-
 }
 
 /// Join words with spaces into one word of code (as ssh and eval do).

@@ -8,7 +8,13 @@ use super::*;
 use crate::specs::tasks::{composer, rakefile, taskfile};
 
 impl Analyzer<'_> {
-    pub(super) fn go_task(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) -> bool {
+    pub(super) fn go_task(
+        &mut self,
+        args: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) -> bool {
         let mut cwd = cmd.cwd.clone();
         let mut names: Vec<&Word> = Vec::new();
         let mut file: Option<PathBuf> = None;
@@ -218,7 +224,13 @@ impl Analyzer<'_> {
         true
     }
 
-    pub(super) fn composer(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) -> bool {
+    pub(super) fn composer(
+        &mut self,
+        args: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) -> bool {
         let mut cwd = cmd.cwd.clone();
         let mut ops: Vec<&Word> = Vec::new();
         let mut i = 0;
