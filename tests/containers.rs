@@ -119,3 +119,126 @@ fn clients_run_from_images_are_judged_like_on_the_host() {
     let (d, _) = decide("docker run --rm redis redis-cli -h prod FLUSHALL");
     assert_ne!(d, Decision::Allow);
 }
+
+/// `docker compose run` is judged with the mounts of `-v` and of the service in the
+/// compose file (compose.yaml / docker-compose.yml, found from the working directory
+/// up, or `-f`, or `--project-directory`): host paths relative to the file's
+/// directory, named volumes as data.
+#[test]
+fn compose_run_is_judged_with_the_services_mounts() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let project = home.path().join("project");
+    let other = home.path().join("other");
+    std::fs::create_dir_all(project.join("sub")).expect("project");
+    std::fs::create_dir_all(&other).expect("other");
+    std::fs::write(
+        project.join("compose.yaml"),
+        "services:\n  app:\n    image: alpine\n    volumes:\n      - ..:/h\n      - ./src:/app/src\n      - ./cfg:/cfg:ro\n  db:\n    image: postgres\n    volumes:\n      - type: volume\n        source: pgdata\n        target: /var/lib/postgresql/data\n  plain:\n    image: alpine\nvolumes:\n  pgdata: {}\n",
+    )
+    .expect("compose");
+    std::fs::write(
+        other.join("docker-compose.yml"),
+        "services:\n  web:\n    image: nginx\n    volumes:\n      - /:/host\n",
+    )
+    .expect("compose");
+    let mut ctx = Context::example();
+    ctx.home = Some(home.path().to_path_buf());
+    ctx.cwd = Some(project.clone());
+    ctx.env
+        .insert("HOME".into(), home.path().display().to_string());
+    let engine = Engine::builtin();
+    let decide = |c: &str| {
+        let v = engine.decide(c, &ctx);
+        (
+            v.decision,
+            v.findings.into_iter().map(|f| f.rule).collect::<Vec<_>>(),
+        )
+    };
+    let mut bad = Vec::new();
+    for (c, want) in [
+        // The service mounts the home directory (the project's parent) at /h.
+        ("docker compose run app rm -rf /h", Decision::Deny),
+        (
+            "docker-compose run --rm app sh -c 'rm -rf /h'",
+            Decision::Deny,
+        ),
+        ("cd sub && docker compose run app rm -rf /h", Decision::Deny),
+        (
+            "docker compose -f compose.yaml run app rm -rf /h/other",
+            Decision::Confirm,
+        ),
+        // A named volume holds data.
+        (
+            "docker compose run db rm -rf /var/lib/postgresql/data",
+            Decision::Confirm,
+        ),
+        (
+            "docker compose run --rm db sh -c 'rm -rf /var/lib/postgresql/data/*'",
+            Decision::Confirm,
+        ),
+        // `-v` on the command line.
+        (
+            "docker compose run -v /:/host plain rm -rf /host/etc",
+            Decision::Deny,
+        ),
+        (
+            "docker compose run --volume ~/:/u plain rm -rf /u",
+            Decision::Deny,
+        ),
+        // Another project's compose file.
+        (
+            "docker compose --project-directory ../other run web rm -rf /host",
+            Decision::Deny,
+        ),
+        // The container's own files, read-only mounts and the project's own source pass.
+        ("docker compose run app rm -rf /tmp/cache", Decision::Allow),
+        (
+            "docker compose run plain rm -rf /var/lib/postgresql/data",
+            Decision::Allow,
+        ),
+        ("docker compose run app rm -rf /cfg", Decision::Allow),
+        (
+            "docker compose run app rm -rf /app/src/build",
+            Decision::Allow,
+        ),
+        ("docker compose run app ls /h", Decision::Allow),
+        ("docker compose run db psql -c 'SELECT 1'", Decision::Allow),
+    ] {
+        let (d, rules) = decide(c);
+        if d != want {
+            bad.push(format!("{c:?} gave {d:?} {rules:?}, want {want:?}"));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+}
+
+/// A data directory deleted inside a running container (`docker exec`) is the
+/// database's data; `chroot /host` in a container whose /host is the host's root is
+/// the host.
+#[test]
+fn data_in_running_containers_and_chroot_to_the_host() {
+    assert_verdict(
+        &[
+            "docker exec db rm -rf /var/lib/postgresql/data",
+            "docker exec -it pg sh -c 'rm -rf /var/lib/postgresql/data/*'",
+            "podman exec mysql rm -rf /var/lib/mysql",
+            "docker compose exec db rm -rf /var/lib/postgresql/data",
+        ],
+        Decision::Confirm,
+        "fs.delete-protected",
+    );
+    assert_verdict(
+        &[
+            "docker run -v /:/host alpine chroot /host rm -rf /home",
+            "docker run --privileged -v /:/host alpine chroot /host sh -c 'rm -rf /etc'",
+        ],
+        Decision::Deny,
+        "fs.delete-critical",
+    );
+    assert_passes(&[
+        "docker exec db ls /var/lib/postgresql/data",
+        "docker exec app rm -rf /tmp/cache",
+        "docker run -v /:/host alpine chroot /host ls /",
+        "docker run alpine chroot / rm -rf /tmp/x",
+    ]);
+}

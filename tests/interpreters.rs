@@ -342,3 +342,39 @@ fn broken_huge_or_deep_code_is_never_a_silent_allow() {
     // Harmless code that does not parse stays harmless.
     passes(&["python3 -c 'print(1'"]);
 }
+
+/// awk variables holding a constant command are read as that command wherever the
+/// program runs it (`system(v)`, `v | getline`, `print … | v`); a variable built from
+/// input or assigned again stays unknown (a confirm).
+#[test]
+fn awk_variables_holding_commands_are_that_command() {
+    expect(
+        DENY,
+        "fs.delete-critical",
+        &[
+            "awk 'BEGIN{cmd=\"rm -rf ~\"; system(cmd)}'",
+            "awk 'BEGIN{c = \"rm -rf \" \"/home\"; system(c)}'",
+            "awk 'BEGIN{cmd=\"rm -rf ~\"; cmd | getline x}'",
+            "gawk 'BEGIN{sh=\"sh\"; print \"rm -rf ~\" | sh}'",
+        ],
+    );
+    expect(
+        CONFIRM,
+        "shell.interpreter-exec",
+        &[
+            "awk '{cmd=\"rm -rf \" $1; system(cmd)}' list",
+            "awk '{cmd=\"rm -rf \" $1; cmd | getline}' list",
+            "awk '{print \"rm -rf \" $1 | \"sh\"}' list",
+            "awk '{cmd=\"ls\"; getline cmd < \"f\"; system(cmd)}'",
+            "awk '{sh=\"sh\"; print $0 | sh}' list",
+        ],
+    );
+    passes(&[
+        "awk 'BEGIN{\"date\" | getline d; print d}'",
+        "awk '{ \"date\" | getline d }'",
+        "ping -c1 127.0.0.1 | awk -F\"[= ]\" '{if($10>50) {cmd=\"date\"; cmd | getline dt; close(cmd) ; print $10, dt}}'",
+        "awk 'BEGIN{cmd=\"hostname\"; cmd | getline h; close(cmd); print h}'",
+        "awk '{sort=\"sort -u\"; print $1 | sort}'",
+        "awk 'BEGIN{msg=\"rm -rf ~\"; print msg}'",
+    ]);
+}

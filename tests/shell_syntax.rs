@@ -398,3 +398,54 @@ fn zsh_expansions_are_read_as_zsh() {
         Decision::Allow,
     );
 }
+
+/// fish variables are lists and zsh arrays expand to every element, each one word:
+/// `set x a ~; rm -rf $x` deletes the home directory, as does `$x[2]`.
+#[test]
+fn lists_expand_to_every_element() {
+    let fish = in_dialect(Dialect::Fish);
+    expect(
+        &[
+            "set x build ~; rm -rf $x",
+            "set -l x build ~; rm -rf $x",
+            "set -g x build ~; rm -rf $x",
+            "set -x x build ~; rm -rf $x",
+            "set -gx dirs build /home; rm -rf $dirs",
+            "set x build ~; rm -rf $x[2]",
+        ],
+        &fish,
+        Decision::Deny,
+    );
+    // Known gap: the line is also read as bash, where fish's `set x …` sets the
+    // positional parameters and `$x` is unknown, so a delete of a harmless list is
+    // still a confirm.
+    expect(
+        &["set x build dist; rm -rf $x", "set x ~ build; rm -rf $x[2]"],
+        &fish,
+        Decision::Confirm,
+    );
+    // A negative index is not followed to its element: still stopped.
+    expect(&["set x build ~; rm -rf $x[-1]"], &fish, Decision::Confirm);
+    expect(
+        &["set x a b; echo $x", "set x ~ /; echo \"$x\""],
+        &fish,
+        Decision::Allow,
+    );
+    let zsh = in_dialect(Dialect::Zsh);
+    // The bash reading sees `$x[2]` as the first element and a pattern: a confirm.
+    expect(&["x=(~ build); rm -rf $x[2]"], &zsh, Decision::Confirm);
+    expect(
+        &[
+            "x=(build ~); rm -rf $x",
+            "x=(build ~); rm -rf $x[2]",
+            "dirs=(dist /home); rm -rf $dirs",
+        ],
+        &zsh,
+        Decision::Deny,
+    );
+    expect(
+        &["x=(build dist); rm -rf $x", "x=(a b); echo $x"],
+        &zsh,
+        Decision::Allow,
+    );
+}

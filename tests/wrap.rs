@@ -1063,3 +1063,38 @@ fn fish_or_keyword_is_judged() {
 fn zsh_expansion_flags_are_judged() {
     own_syntax_is_judged("zsh", "rm -rf ${~HOME}/marker-dir");
 }
+
+#[test]
+fn fish_begin_block_is_judged() {
+    own_syntax_is_judged("fish", "begin; rm -rf ~/marker-dir; end");
+}
+
+#[test]
+fn fish_if_block_is_judged() {
+    own_syntax_is_judged("fish", "if true; rm -rf ~/marker-dir; end");
+}
+
+#[test]
+fn fish_function_block_is_judged() {
+    own_syntax_is_judged("fish", "function f; rm -rf ~/marker-dir; end; f");
+}
+
+#[test]
+fn fish_list_variable_is_judged() {
+    own_syntax_is_judged("fish", "set -l x build ~/marker-dir; rm -rf $x");
+}
+
+#[test]
+fn zsh_glob_qualifier_code_is_judged() {
+    own_syntax_is_judged("zsh", "ls *(e:'rm -rf ~/marker-dir':)");
+}
+
+#[test]
+fn zsh_equals_command_is_judged() {
+    own_syntax_is_judged("zsh", "=rm -rf ~/marker-dir");
+}
+
+#[test]
+fn zsh_array_is_judged() {
+    own_syntax_is_judged("zsh", "x=(build ~/marker-dir); rm -rf $x");
+}

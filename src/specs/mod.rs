@@ -4,6 +4,7 @@
 //! the walker, the analysers or the policy.
 
 pub mod args;
+pub mod devices;
 pub mod glob;
 pub mod http;
 pub mod opts;

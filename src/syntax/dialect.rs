@@ -58,6 +58,10 @@ fn rewrite(line: &str, fish: bool) -> String {
     // After fish's `set NAME …`: the array's `)` goes at the next separator.
     let mut pending_close = false;
     let mut parens = 0usize;
+    // Names the line makes lists (fish `set NAME a b`, zsh `NAME=(a b)`): their `$NAME`
+    // is every element, each one word (bash's `"${NAME[@]}"`), and `$NAME[N]` counts
+    // from 1.
+    let mut arrays: Vec<String> = Vec::new();
     while i < chars.len() {
         let c = chars[i];
         let next = chars.get(i + 1).copied();
@@ -82,6 +86,12 @@ fn rewrite(line: &str, fish: bool) -> String {
             }
             i += 2;
             continue;
+        }
+        if c == '$' {
+            if let Some(used) = list_reference(&chars[i + 1..], &arrays, double, &mut out) {
+                i += 1 + used;
+                continue;
+            }
         }
         if !fish && c == '$' {
             // zsh flags: ${~x} ${=x} ${^x} and $~x $=x $^x.
@@ -161,6 +171,7 @@ fn rewrite(line: &str, fish: bool) -> String {
                     &mut blocks,
                     &mut pending_do,
                     &mut pending_close,
+                    &mut arrays,
                 ) {
                     i += skip;
                     continue;
@@ -170,6 +181,16 @@ fn rewrite(line: &str, fish: bool) -> String {
             if !fish && c == '=' && next.is_some_and(|n| n.is_alphanumeric() || n == '_') {
                 i += 1;
                 continue;
+            }
+            // zsh: `NAME=(…)` makes NAME an array.
+            if !fish && (c.is_alphabetic() || c == '_') {
+                let n = chars[i..]
+                    .iter()
+                    .position(|c| !(c.is_alphanumeric() || *c == '_'))
+                    .unwrap_or(chars.len() - i);
+                if chars.get(i + n) == Some(&'=') && chars.get(i + n + 1) == Some(&'(') {
+                    arrays.push(chars[i..i + n].iter().collect());
+                }
             }
         }
         out.push(c);
@@ -193,6 +214,7 @@ fn fish_block(
     blocks: &mut Vec<&'static str>,
     pending_do: &mut bool,
     pending_close: &mut bool,
+    arrays: &mut Vec<String>,
 ) -> Option<usize> {
     let word_end = |r: &[char]| {
         r.iter()
@@ -282,6 +304,7 @@ fn fish_block(
             }
             out.push_str(&name);
             out.push_str("=(");
+            arrays.push(name);
             *pending_close = true;
             j += m;
             return Some(
@@ -294,6 +317,56 @@ fn fish_block(
         _ => return None,
     }
     Some(n + blanks)
+}
+
+/// `$NAME` or `$NAME[SUBSCRIPT]` (after the `$`) for a list the line made: written as
+/// bash's `"${NAME[@]}"` (each element one word), `"${NAME[K]}"` for fish's and zsh's
+/// 1-based `[N]`, and `${NAME[*]}` inside double quotes (joined by spaces). Returns
+/// how much input it took.
+fn list_reference(
+    rest: &[char],
+    arrays: &[String],
+    double: bool,
+    out: &mut String,
+) -> Option<usize> {
+    let n = rest
+        .iter()
+        .position(|c| !(c.is_alphanumeric() || *c == '_'))
+        .unwrap_or(rest.len());
+    if n == 0 {
+        return None;
+    }
+    let name: String = rest[..n].iter().collect();
+    if !arrays.contains(&name) {
+        return None;
+    }
+    let mut used = n;
+    let mut index = if double {
+        "*".to_string()
+    } else {
+        "@".to_string()
+    };
+    if rest.get(n) == Some(&'[') {
+        if let Some(close) = rest[n..].iter().position(|c| *c == ']') {
+            let sub: String = rest[n + 1..n + close].iter().collect();
+            used = n + close + 1;
+            match sub.parse::<i64>() {
+                Ok(k) if k > 0 => index = (k - 1).to_string(),
+                Ok(k) if k < 0 => index = k.to_string(),
+                // Ranges and computed subscripts: any element may be meant.
+                _ => {}
+            }
+        }
+    }
+    let inner = format!("${{{name}[{index}]}}");
+    if double {
+        out.push_str(&inner);
+    } else {
+        out.push('"');
+        out.push_str(&inner);
+        out.push('"');
+    }
+    Some(used)
 }
 
 /// zsh: a `(` right after a pattern word may open glob qualifiers (`*(.)`, `*(e:…:)`).
@@ -401,6 +474,21 @@ mod tests {
         // Words that merely start like keywords are left alone.
         assert_eq!(fish("order now"), "order now");
         assert_eq!(as_bash("ls -la", Dialect::Fish), None);
+    }
+
+    #[test]
+    fn lists_expand_to_every_element() {
+        assert_eq!(fish("set x a ~; rm -rf $x"), "x=(a ~); rm -rf \"${x[@]}\"");
+        assert_eq!(
+            fish("set -l x a b; rm -rf $x[2]"),
+            "x=(a b); rm -rf \"${x[1]}\""
+        );
+        assert_eq!(fish("set -gx x a; echo \"$x\""), "x=(a); echo \"${x[*]}\"");
+        // Variables the line does not make lists are left alone.
+        assert_eq!(fish("rm -rf $y"), "rm -rf $y");
+        assert_eq!(zsh("x=(a ~); rm -rf $x"), "x=(a ~); rm -rf \"${x[@]}\"");
+        assert_eq!(zsh("x=(a ~); rm -rf $x[2]"), "x=(a ~); rm -rf \"${x[1]}\"");
+        assert_eq!(as_bash("x=a; rm -rf $x", Dialect::Zsh), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::syntax::word::Word;
 use std::path::{Path, PathBuf};
 
 mod container;
+mod extract;
 mod ops;
 pub use ops::{delete, moves, overwrite, permissions};
 

@@ -225,6 +225,10 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         };
         push_hit(&mut hits, want, class, &w);
     }
+    for dir in super::extract::extraction_dirs(inv) {
+        let class = super::extract::extraction_class(&paths, &dir, ctx);
+        push_hit(&mut hits, want, class, &dir);
+    }
     hits
 }
 
@@ -263,30 +267,7 @@ fn completion_file(t: &str) -> bool {
 
 /// Programs that write a whole device (or a file system image) given as an operand.
 pub(super) fn is_device_op(p: &str) -> bool {
-    p.starts_with("mkfs")
-        || matches!(
-            p,
-            "wipefs"
-                | "mkswap"
-                | "mke2fs"
-                | "mkntfs"
-                | "mkdosfs"
-                | "mkexfatfs"
-                | "mkfatfs"
-                | "mkudffs"
-                | "sgdisk"
-                | "gdisk"
-                | "blkdiscard"
-                | "fdisk"
-                | "sfdisk"
-                | "parted"
-                | "cryptsetup"
-                | "wipe"
-                | "badblocks"
-                | "hdparm"
-                | "mdadm"
-                | "nvme"
-        )
+    crate::specs::devices::is_device_op(p)
 }
 
 /// The read-only forms of the device programs: listing and printing the partition

@@ -140,6 +140,9 @@ impl Analyzer<'_> {
         if args.get(i).and_then(|w| w.lit()).as_deref() == Some("container") {
             i += 1;
         }
+        if args.get(i).and_then(|w| w.lit()).as_deref() == Some("compose") {
+            return self.run_compose(&args[i + 1..], cmd, fr, scope, nd);
+        }
         if !matches!(
             args.get(i).and_then(|w| w.lit()).as_deref(),
             Some("run" | "create")
@@ -211,6 +214,185 @@ impl Analyzer<'_> {
                 self.forwarded_stdin(&cmd.stdin)
             } else {
                 Stdin::Inherit
+            },
+            span: cmd.span.clone(),
+            cwd: workdir.clone(),
+            remote: true,
+            fed_args: cmd.fed_args,
+        };
+        let mut s = scope.clone();
+        s.cwd = workdir;
+        let outer = self.container.replace(Rc::new(mounts));
+        self.run_cmd(inner, fr, &mut s, nd + 1);
+        self.container = outer;
+        true
+    }
+
+    /// `docker compose [GLOBAL] run [OPTIONS] SERVICE CMD…`: the command runs in a new
+    /// container of SERVICE with the service's volumes from the compose file (read
+    /// within the size bound; host paths relative to the file's directory) and the
+    /// `-v` options given; it is judged with those mounts, as `docker run` is. A
+    /// compose file that exists but cannot be read makes every path in the container
+    /// one whose mount is unknown. Returns false when this is not `compose run` with
+    /// a command.
+    pub(super) fn run_compose(
+        &mut self,
+        args: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+    ) -> bool {
+        let mut files: Vec<Word> = Vec::new();
+        let mut project_dir: Option<Word> = None;
+        let mut i = 0;
+        while i < args.len() {
+            let t = args[i].text();
+            if !t.starts_with('-') || t == "-" {
+                break;
+            }
+            let value = args.get(i + 1).cloned();
+            match t.as_str() {
+                "-f" | "--file" => files.extend(value),
+                "--project-directory" => project_dir = value,
+                "-p" | "--project-name" | "--profile" | "--env-file" | "--ansi" | "--parallel"
+                | "--progress" => {}
+                _ => {
+                    if let Some(f) = t.strip_prefix("--file=") {
+                        files.push(word_after(&args[i], t.len() - f.len()));
+                    } else if let Some(d) = t.strip_prefix("--project-directory=") {
+                        project_dir = Some(word_after(&args[i], t.len() - d.len()));
+                    }
+                    i += 1;
+                    continue;
+                }
+            }
+            i += 2;
+        }
+        if args.get(i).and_then(|w| w.lit()).as_deref() != Some("run") {
+            return false;
+        }
+        let rest = &args[i + 1..];
+        let value_opts = [
+            "-e",
+            "--env",
+            "-u",
+            "--user",
+            "-w",
+            "--workdir",
+            "--name",
+            "--entrypoint",
+            "-p",
+            "--publish",
+            "-v",
+            "--volume",
+            "-l",
+            "--label",
+            "--cap-add",
+            "--cap-drop",
+            "--pull",
+            "--env-from-file",
+        ];
+        let mut mounts = Mounts::default();
+        let mut workdir: Option<PathBuf> = None;
+        let mut entrypoint: Option<Word> = None;
+        let mut j = 0;
+        while j < rest.len() {
+            let t = rest[j].text();
+            if !t.starts_with('-') || t.len() < 2 {
+                break;
+            }
+            let (opt, value, used) = match t.split_once('=') {
+                Some((o, _)) if o.starts_with("--") => {
+                    (o.to_string(), Some(word_after(&rest[j], o.len() + 1)), 1)
+                }
+                _ if value_opts.contains(&t.as_str()) => (t.clone(), rest.get(j + 1).cloned(), 2),
+                _ if !t.starts_with("--") && matches!(t.get(..2), Some("-v" | "-w")) => {
+                    (t[..2].to_string(), Some(word_after(&rest[j], 2)), 1)
+                }
+                _ => (t.clone(), None, 1),
+            };
+            j += used;
+            let Some(v) = value else { continue };
+            match opt.as_str() {
+                "-v" | "--volume" => mounts.mounts.extend(self.volume_option(&v, cmd)),
+                "-w" | "--workdir" => {
+                    workdir = v.lit().filter(|d| d.starts_with('/')).map(PathBuf::from);
+                }
+                "--entrypoint" => entrypoint = Some(v),
+                _ => {}
+            }
+        }
+        let Some(service) = rest.get(j) else {
+            return false;
+        };
+        let mut words: Vec<Word> = entrypoint.into_iter().collect();
+        words.extend(rest.get(j + 1..).unwrap_or(&[]).iter().cloned());
+        if words.is_empty() {
+            return false;
+        }
+        // The service's own volumes, from the compose file.
+        let dir = match &project_dir {
+            Some(d) => self.resolve_word(d, cmd.cwd.as_deref()),
+            None => cmd.cwd.clone(),
+        };
+        let file = match files.first() {
+            Some(f) => match self.resolve_word(f, cmd.cwd.as_deref()) {
+                Some(p) => match self.runnable(&p) {
+                    super::files::Runnable::Text(t) => super::project::ProjectFile::Text(p, t),
+                    super::files::Runnable::Missing => super::project::ProjectFile::Absent,
+                    _ => super::project::ProjectFile::Unreadable(p.display().to_string()),
+                },
+                None => super::project::ProjectFile::Unreadable(f.text()),
+            },
+            None => self.project_file(
+                dir.as_deref(),
+                &[
+                    "compose.yaml",
+                    "compose.yml",
+                    "docker-compose.yml",
+                    "docker-compose.yaml",
+                ],
+                true,
+            ),
+        };
+        let unknown = |why: String| Mount {
+            target: PathBuf::from("/"),
+            source: MountSource::Unknown(why),
+        };
+        match file {
+            super::project::ProjectFile::Text(p, text) => {
+                let base = p.parent().map(Path::to_path_buf);
+                match service_volumes(
+                    &text,
+                    &service.text(),
+                    base.as_deref(),
+                    self.ctx.home.as_deref(),
+                ) {
+                    Some(found) => mounts.mounts.extend(found),
+                    None => mounts.mounts.push(unknown(format!(
+                        "the compose file {} (not readable as YAML)",
+                        p.display()
+                    ))),
+                }
+            }
+            super::project::ProjectFile::Unreadable(why) => mounts.mounts.push(unknown(format!(
+                "a compose file that cannot be read: {why}"
+            ))),
+            super::project::ProjectFile::Absent => {}
+        }
+        self.note_program("docker-compose");
+        let inner = Cmd {
+            words,
+            env: cmd.env.clone(),
+            redirects: Vec::new(),
+            stdin: if rest[..j]
+                .iter()
+                .any(|w| w.text() == "--interactive=false" || w.text() == "-T")
+            {
+                Stdin::Inherit
+            } else {
+                self.forwarded_stdin(&cmd.stdin)
             },
             span: cmd.span.clone(),
             cwd: workdir.clone(),
@@ -454,4 +636,74 @@ pub(super) fn keeps_stdin(opts: &[Word], short: char, long: &[&str]) -> bool {
             !c.is_empty() && c.chars().all(|x| x.is_ascii_alphabetic()) && c.contains(short)
         })
     })
+}
+
+/// The writable mounts of `service` in a compose file: short (`SRC:DST[:ro]`) and long
+/// (`type`, `source`, `target`, `read_only`) forms; host paths relative to `base` (the
+/// file's directory), names as named volumes, `${…}` as unknown. `None` when the file
+/// is not YAML; a service the file does not define has none (compose refuses to run it).
+fn service_volumes(
+    text: &str,
+    service: &str,
+    base: Option<&Path>,
+    home: Option<&Path>,
+) -> Option<Vec<Mount>> {
+    use crate::specs::tasks::yaml;
+    let docs = yaml::parse(text).ok()?;
+    let mut out = Vec::new();
+    let Some(svc) = docs
+        .first()
+        .and_then(|d| d.get("services"))
+        .and_then(|s| s.get(service))
+    else {
+        return Some(out);
+    };
+    let Some(vols) = svc.get("volumes") else {
+        return Some(out);
+    };
+    let source = |src: &str| -> MountSource {
+        if src.contains('$') {
+            return MountSource::Unknown(src.to_string());
+        }
+        if src.starts_with('/') || src.starts_with('.') || src.starts_with('~') {
+            match scope::resolve(src, base, home) {
+                Some(p) => MountSource::Host(p),
+                None => MountSource::Unknown(src.to_string()),
+            }
+        } else {
+            MountSource::Volume(src.to_string())
+        }
+    };
+    for item in vols.items().iter().take(256) {
+        if let Some(short) = item.as_str() {
+            let mut parts = short.splitn(3, ':');
+            let (Some(src), Some(dst)) = (parts.next(), parts.next()) else {
+                continue;
+            };
+            let opts = parts.next().unwrap_or("");
+            if opts.split(',').any(|o| o == "ro" || o == "readonly") || !dst.starts_with('/') {
+                continue;
+            }
+            out.push(Mount {
+                target: PathBuf::from(dst),
+                source: source(src),
+            });
+        } else {
+            let kind = item.get_str("type").unwrap_or("volume");
+            let ro = item
+                .get_str("read_only")
+                .is_some_and(|v| v == "true" || v == "yes");
+            let (Some(src), Some(dst)) = (item.get_str("source"), item.get_str("target")) else {
+                continue;
+            };
+            if ro || !matches!(kind, "bind" | "volume") || !dst.starts_with('/') {
+                continue;
+            }
+            out.push(Mount {
+                target: PathBuf::from(dst),
+                source: source(src),
+            });
+        }
+    }
+    Some(out)
 }

@@ -610,6 +610,9 @@ impl Analyzer<'_> {
                     return self.judge_plain(&name, args, &cmd);
                 }
                 "docker-compose" | "podman-compose" => {
+                    if self.run_compose(&args, &cmd, fr, scope, nd) {
+                        return self.judge_plain(&name, args, &cmd);
+                    }
                     if self.unwrap_compose(&args, &mut cmd) {
                         cmd.stdin = self.forwarded_stdin(&cmd.stdin);
                         continue;

@@ -35,8 +35,6 @@ pub(super) const SUB_RUNNERS: &[(&str, &[&str], &[&str])] = &[
     ),
     ("yarn", &["dlx", "exec"], &["-p", "--package"]),
     ("bun", &["x"], &[]),
-    ("doppler", &["run"], &["-p", "--project", "-c", "--config"]),
-    ("op", &["run"], &["--env-file"]),
 ];
 
 pub(super) const YARN_BUILTINS: &[&str] = &[

@@ -108,6 +108,12 @@ impl Analyzer<'_> {
         for code in codes.iter().take(16) {
             self.analyse_script_word(code, &[], fr, scope, cmd.remote);
         }
+        if name == "chroot" && self.container.is_some() {
+            if let Some(s) = start.filter(|s| *s > 0 && *s < rest.len()) {
+                self.chroot_in_container(&rest[s - 1], &rest[s..], cmd, fr, scope, nd);
+                return Unwrapped::Done;
+            }
+        }
         match start.and_then(|s| rest.get(s..)).filter(|r| !r.is_empty()) {
             // One word holding spaces is run through a shell (`watchexec 'cargo test'`,
             // `sg GROUP 'CMD'`).
@@ -118,6 +124,74 @@ impl Analyzer<'_> {
             Some(words) => Unwrapped::Command(words.to_vec()),
             None => Unwrapped::Done,
         }
+    }
+
+    /// `chroot NEWROOT CMD…` inside a container started on the line: the command's `/`
+    /// is the container's NEWROOT, so a container started with `-v /:/host` that runs
+    /// `chroot /host rm -rf /home` deletes the host's /home. The mounts are seen from
+    /// the new root (those below it, moved up); an unknown root makes every path's
+    /// mount unknown.
+    #[allow(clippy::too_many_arguments)]
+    fn chroot_in_container(
+        &mut self,
+        root: &Word,
+        words: &[Word],
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+    ) {
+        use crate::model::invocation::{Mount, MountSource, Mounts};
+        let Some(outer) = self.container.clone() else {
+            return;
+        };
+        let mut seen = Mounts {
+            mounts: Vec::new(),
+            volumes_from: outer.volumes_from.clone(),
+        };
+        match root.lit().filter(|r| r.starts_with('/')) {
+            Some(r) => {
+                let r = PathBuf::from(r);
+                for m in &outer.mounts {
+                    if let Ok(below) = m.target.strip_prefix(&r) {
+                        seen.mounts.push(Mount {
+                            target: Path::new("/").join(below),
+                            source: m.source.clone(),
+                        });
+                    } else if let Ok(inside) = r.strip_prefix(&m.target) {
+                        // The new root is inside a mount: `/` is that part of its source.
+                        let source = match &m.source {
+                            MountSource::Host(h) => MountSource::Host(h.join(inside)),
+                            other => other.clone(),
+                        };
+                        seen.mounts.push(Mount {
+                            target: PathBuf::from("/"),
+                            source,
+                        });
+                    }
+                }
+            }
+            None => seen.mounts.push(Mount {
+                target: PathBuf::from("/"),
+                source: MountSource::Unknown(root.text()),
+            }),
+        }
+        self.note_program("chroot");
+        let inner = Cmd {
+            words: words.to_vec(),
+            env: cmd.env.clone(),
+            redirects: Vec::new(),
+            stdin: cmd.stdin.clone(),
+            span: cmd.span.clone(),
+            cwd: None,
+            remote: cmd.remote,
+            fed_args: cmd.fed_args,
+        };
+        let mut s = scope.clone();
+        s.cwd = None;
+        let saved = self.container.replace(Rc::new(seen));
+        self.run_cmd(inner, fr, &mut s, nd + 1);
+        self.container = saved;
     }
 
     /// `fd [OPTIONS] [PATTERN] [ROOT…] -x|-X CMD…`: like `find ROOT -exec CMD`: the
@@ -295,6 +369,7 @@ impl Analyzer<'_> {
     fn runs_something(&self, name: &str) -> bool {
         !name.is_empty()
             && (self.judge.watches(name)
+                || crate::specs::devices::judged_without_rules(name)
                 || SHELLS.contains(&name)
                 || PREFIX_RUNNERS.iter().any(|(n, _, _)| *n == name)
                 || matches!(name, "env" | "xargs" | "find" | "eval" | "parallel" | "su")
