@@ -340,18 +340,22 @@ fn sync_deletes(inv: &Invocation, view: &ArgView) -> bool {
 pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) -> Vec<Hit> {
     let prog = base(&inv.program).to_ascii_lowercase();
     let prog = prog.as_str();
-    let skip = params.list("skip");
-    let first = view
-        .operands
-        .first()
-        .and_then(|w| w.lit())
-        .unwrap_or_default();
-    if skip.iter().any(|s| {
-        *s == prog
-            || s.split_once(' ')
-                .is_some_and(|(p, sub)| p == prog && sub == first)
-    }) {
-        return Vec::new();
+    // The skip list is long and this runs for every command: read its lines only
+    // when the program's name is in it at all.
+    let skip = params.get("skip").unwrap_or_default();
+    if skip.contains(prog) {
+        let first = view
+            .operands
+            .first()
+            .and_then(|w| w.lit())
+            .unwrap_or_default();
+        if skip.lines().any(|s| {
+            s == prog
+                || s.split_once(' ')
+                    .is_some_and(|(p, sub)| p == prog && sub == first)
+        }) {
+            return Vec::new();
+        }
     }
     let dry = DRY_FLAGS.iter().any(|f| view.has_flag(f))
         || (matches!(prog, "borg" | "rclone" | "restic") && view.has_flag("-n"));
