@@ -1295,3 +1295,170 @@ fn replicas_sharing_postgresql_approve_once() {
     );
     assert!(sb.data().join("rows.csv").exists());
 }
+
+// ---------------------------------------------------------------------------------
+// Hooks ask the same service: the agent (not Interlock) runs the command, so what
+// matters is the hook's answer.
+// ---------------------------------------------------------------------------------
+
+impl Sandbox {
+    /// `interlock hook claude` with a Bash tool call for `command` in the work directory.
+    fn hook(&self, command: &str) -> Child {
+        let mut c = self.command(Path::new(BIN));
+        c.args(["hook", "claude"]).stdin(Stdio::piped());
+        let mut child = c.spawn().expect("spawn hook");
+        let call = serde_json::json!({
+            "session_id": "s1",
+            "transcript_path": "/dev/null",
+            "cwd": self.work(),
+            "permission_mode": "default",
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+            "tool_use_id": "toolu_1",
+        });
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(call.to_string().as_bytes())
+            .expect("write the call");
+        drop(stdin);
+        child
+    }
+}
+
+/// Claude Code's reading of a hook answer: `allow` (no output, exit 0), or the
+/// permission decision and its reason.
+fn hook_answer(out: &Output) -> (String, String) {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    if stdout.trim().is_empty() {
+        return ("allow".into(), String::new());
+    }
+    let v: serde_json::Value = serde_json::from_str(&stdout).expect("hook answer is JSON");
+    let o = &v["hookSpecificOutput"];
+    (
+        o["permissionDecision"].as_str().unwrap_or_default().into(),
+        o["permissionDecisionReason"]
+            .as_str()
+            .unwrap_or_default()
+            .into(),
+    )
+}
+
+#[test]
+fn a_hook_call_waits_for_the_service_and_is_allowed_once() {
+    let sb = Sandbox::new();
+    let key = public_key(&sb, &[]);
+    let token = add_approver(&sb, "erin", &[]);
+    let svc = Service::start(&sb, &[]);
+    sb.approvals(&svc.url(), &key, 20);
+    let call = sb.hook(CONFIRM_CMD);
+    let id = svc.wait_pending(&token);
+    let (code, body) = svc.decide(&token, &id, "action=approve");
+    assert_eq!(code, 200, "{body}");
+    let out = wait_output(call, Duration::from_secs(40));
+    assert_eq!(hook_answer(&out).0, "allow", "{}", text(&out.stderr));
+    let last = sb.log_lines().pop().expect("log");
+    assert_eq!(last["source"], "hook:claude");
+    assert_eq!(last["channel"], "service:erin");
+    assert_eq!(last["code"], id.as_str());
+    // The approval was for that call only: the same call again is asked about anew.
+    sb.approvals(&svc.url(), &key, 1);
+    let (decision, reason) =
+        hook_answer(&wait_output(sb.hook(CONFIRM_CMD), Duration::from_secs(40)));
+    assert_eq!(decision, "ask", "{reason}");
+    assert!(reason.contains(&format!("{}/r/", svc.url())), "{reason}");
+}
+
+#[test]
+fn a_hook_that_stopped_waiting_lets_a_later_approval_carry_over_once() {
+    let sb = Sandbox::new();
+    let key = public_key(&sb, &[]);
+    let token = add_approver(&sb, "frank", &[]);
+    let svc = Service::start(&sb, &[]);
+    sb.approvals(&svc.url(), &key, 1);
+    // Nobody answers within the wait: Claude Code asks its user, and the reason names
+    // the request on the service.
+    let (decision, reason) =
+        hook_answer(&wait_output(sb.hook(CONFIRM_CMD), Duration::from_secs(40)));
+    assert_eq!(decision, "ask");
+    let id = svc.wait_pending(&token);
+    assert!(reason.contains(&format!("/r/{id}")), "{reason}");
+    assert_eq!(svc.decide(&token, &id, "action=approve").0, 200);
+    // The agent's next run of the same command uses that approval, once.
+    let out = wait_output(sb.hook(CONFIRM_CMD), Duration::from_secs(40));
+    assert_eq!(hook_answer(&out).0, "allow", "{}", text(&out.stderr));
+    assert_eq!(
+        sb.log_lines().pop().expect("log")["channel"],
+        "service:frank"
+    );
+    assert_eq!(
+        hook_answer(&wait_output(sb.hook(CONFIRM_CMD), Duration::from_secs(40))).0,
+        "ask"
+    );
+    // Another command is not covered by it.
+    assert_eq!(
+        hook_answer(&wait_output(
+            sb.hook("rm -rf ~/notes2"),
+            Duration::from_secs(40)
+        ))
+        .0,
+        "ask"
+    );
+
+    // A deny is not waited for, even with a long wait; its approval needs the typed
+    // phrase and then carries over to the next run, once.
+    sb.approvals(&svc.url(), &key, 20);
+    let start = Instant::now();
+    let (decision, reason) = hook_answer(&wait_output(sb.hook(DENY_CMD), Duration::from_secs(40)));
+    assert_eq!(decision, "deny");
+    assert!(start.elapsed() < Duration::from_secs(15), "a deny waited");
+    let id = svc.wait_pending(&token);
+    assert!(reason.contains(&format!("/r/{id}")), "{reason}");
+    assert_eq!(
+        svc.decide(&token, &id, "action=approve").0,
+        400,
+        "no phrase"
+    );
+    let form = format!("action=approve&phrase={DENY_RULE}");
+    assert_eq!(svc.decide(&token, &id, &form).0, 200);
+    assert_eq!(
+        hook_answer(&wait_output(sb.hook(DENY_CMD), Duration::from_secs(40))).0,
+        "allow"
+    );
+    assert_eq!(
+        hook_answer(&wait_output(sb.hook(DENY_CMD), Duration::from_secs(40))).0,
+        "deny"
+    );
+}
+
+#[test]
+fn a_refusal_or_an_answer_that_does_not_count_stops_the_hook_call() {
+    let sb = Sandbox::new();
+    let key = public_key(&sb, &[]);
+    let token = add_approver(&sb, "grace", &[]);
+    let svc = Service::start(&sb, &[]);
+    sb.approvals(&svc.url(), &key, 20);
+    let call = sb.hook(CONFIRM_CMD);
+    let id = svc.wait_pending(&token);
+    assert_eq!(svc.decide(&token, &id, "action=deny").0, 200);
+    let (decision, reason) = hook_answer(&wait_output(call, Duration::from_secs(40)));
+    assert_eq!(decision, "deny");
+    assert!(reason.contains("grace refused"), "{reason}");
+    assert_eq!(sb.log_lines().pop().expect("log")["outcome"], "refused");
+
+    // A service that signs with another key (a forger's own server): the call is
+    // stopped, not asked about.
+    let right = SigningKey::from_bytes(&[3u8; 32]);
+    let forger = SigningKey::from_bytes(&[4u8; 32]);
+    let fake = Scripted::start(Arc::new(move |ask| answer_for(ask, Some(&forger), &|_| {})));
+    sb.approvals(&format!("http://{}", fake.addr), &public_text(&right), 20);
+    let (decision, reason) =
+        hook_answer(&wait_output(sb.hook(CONFIRM_CMD), Duration::from_secs(40)));
+    assert_eq!(decision, "deny");
+    assert!(reason.contains("does not count"), "{reason}");
+    assert_eq!(
+        sb.log_lines().pop().expect("log")["outcome"],
+        "invalid_answer"
+    );
+}

@@ -1098,3 +1098,173 @@ fn zsh_equals_command_is_judged() {
 fn zsh_array_is_judged() {
     own_syntax_is_judged("zsh", "x=(build ~/marker-dir); rm -rf $x");
 }
+
+// ---------------------------------------------------------------------------------
+// The approval service: a line typed in the session is also sent to `interlock
+// serve` when one is configured, and either answer settles the card.
+// ---------------------------------------------------------------------------------
+
+/// A real `interlock serve` on 127.0.0.1 with its own state directory, one approver
+/// (`dana`), and its public key.
+struct ApprovalService {
+    child: std::process::Child,
+    addr: String,
+    token: String,
+    key: String,
+    _state: tempfile::TempDir,
+}
+
+impl ApprovalService {
+    fn start() -> ApprovalService {
+        let state = tempfile::tempdir().expect("tempdir");
+        let run = |args: &[&str]| {
+            let out = Command::new(interlock())
+                .args(args)
+                .env("INTERLOCK_STATE_DIR", state.path())
+                .env("INTERLOCK_SYSTEM_CONFIG", state.path().join("none"))
+                .output()
+                .expect("run interlock serve");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        let key = run(&["serve", "--print-public-key"]);
+        let token = run(&["serve", "--add-approver", "dana"]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        let child = Command::new(interlock())
+            .args(["serve", "--listen", &addr])
+            .env("INTERLOCK_STATE_DIR", state.path())
+            .env("INTERLOCK_SYSTEM_CONFIG", state.path().join("none"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn interlock serve");
+        let deadline = Instant::now() + WAIT;
+        while std::net::TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < deadline, "interlock serve did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        ApprovalService {
+            child,
+            addr,
+            token,
+            key,
+            _state: state,
+        }
+    }
+
+    /// The user config that sends stopped commands here.
+    fn config(&self) -> String {
+        format!(
+            "[settings.approvals]\nurl = \"http://{}\"\npublic_key = \"{}\"\n",
+            self.addr, self.key
+        )
+    }
+
+    /// One HTTP/1.1 request as the approver; the status code and body.
+    fn call(&self, method: &str, path: &str, form: Option<&str>) -> (u16, String) {
+        let mut s = std::net::TcpStream::connect(&self.addr).expect("connect");
+        let body = form.unwrap_or("");
+        let req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            self.token,
+            body.len()
+        );
+        s.write_all(req.as_bytes()).expect("send");
+        let mut got = String::new();
+        s.read_to_string(&mut got).expect("read");
+        let code = got
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let body = got.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+        (code, body.to_string())
+    }
+
+    /// The id of the pending request, waiting until one arrives.
+    fn pending(&self) -> String {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let (code, body) = self.call("GET", "/", None);
+            assert_eq!(code, 200, "{body}");
+            let at = "class=\"request\" href=\"/r/";
+            if let Some(i) = body.find(at) {
+                return body[i + at.len()..][..32].to_string();
+            }
+            assert!(Instant::now() < deadline, "no request reached the service");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for ApprovalService {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_typed_line_can_be_settled_on_the_approval_service() {
+    require("bash");
+    let svc = ApprovalService::start();
+    let config = svc.config();
+    let mut t = Term::start_with(&["--shell", "bash"], |h| {
+        std::fs::create_dir_all(h.join(".config/interlock")).expect("config dir");
+        std::fs::write(h.join(".config/interlock/config.toml"), &config).expect("config");
+    });
+    t.prompt();
+    // Refused on the service: the card goes away and nothing runs.
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    let id = svc.pending();
+    assert_eq!(
+        svc.call("POST", &format!("/r/{id}"), Some("action=deny")).0,
+        200
+    );
+    t.expect("dana refused it on the approval service, not run");
+    t.prompt();
+    t.sync();
+    assert!(marker(&t).exists(), "a refused command ran");
+    // Approved on the service: it runs, and the log says who approved it.
+    t.line("rm -rf ~/marker-dir");
+    t.card();
+    let id = svc.pending();
+    assert_eq!(
+        svc.call("POST", &format!("/r/{id}"), Some("action=approve"))
+            .0,
+        200
+    );
+    t.prompt();
+    t.sync();
+    assert!(!marker(&t).exists(), "an approved command did not run");
+    let log = std::fs::read_to_string(t.home().join("state/audit.jsonl")).expect("audit log");
+    let channels: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+        .filter(|e| e["source"] == "wrap")
+        .map(|e| {
+            format!(
+                "{}/{}",
+                e["outcome"].as_str().unwrap_or(""),
+                e["channel"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        channels,
+        ["refused/service:dana", "approved/service:dana"],
+        "{log}"
+    );
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}

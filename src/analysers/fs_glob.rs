@@ -45,7 +45,9 @@ pub fn matches(text: &str, resolve: impl Fn(&str) -> Option<PathBuf>) -> Vec<Pat
         for e in entries.take(MAX_ENTRIES).flatten() {
             let name = e.file_name();
             if let Some(name) = name.to_str() {
-                if fits(name) && !out.iter().any(|p| p.file_name() == Some(name.as_ref())) {
+                // Entries are unique; only a watched name can be in `out` already
+                // (comparing with every earlier hit would be quadratic).
+                if fits(name) && !WATCHED_NAMES.contains(&name) {
                     out.push(dir.join(name));
                 }
             }

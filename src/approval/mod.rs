@@ -11,6 +11,7 @@
 
 pub mod intent;
 pub mod remote;
+pub mod service;
 
 use crate::engine::Finding;
 use serde::{Deserialize, Serialize};

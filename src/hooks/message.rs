@@ -128,3 +128,42 @@ pub fn cannot_check(why: &str) -> Reply {
         ),
     }
 }
+
+/// The user refused the command on the approval service.
+pub fn refused_on_service(approver: &str) -> Reply {
+    let who = visible(approver, false);
+    Reply::Block {
+        user: format!("Interlock: {who} refused this command on the approval service."),
+        model: format!(
+            "Interlock stopped this command: {who} refused it on the approval service. Do not try to reach the same result another way (a different command, a script, an interpreter or another tool); tell the user what you wanted to do and why."
+        ),
+    }
+}
+
+/// The approval service answered with something that does not count.
+pub fn invalid_answer(why: &str) -> Reply {
+    let why = visible(why, false);
+    Reply::Block {
+        user: format!("Interlock stopped a command: the approval service's answer does not count ({why})."),
+        model: format!(
+            "Interlock stopped this command: the approval service's answer does not count ({why}). Do not try to run the command another way; tell the user (they can run `interlock doctor`)."
+        ),
+    }
+}
+
+/// Add the approval service's link to a stop or an ask.
+pub fn with_service_link(reply: Reply, link: &str) -> Reply {
+    let link = visible(link, false);
+    let line = format!(" The user can also approve this exact command once on the approval service ({link}); then run it again, unchanged, in the same directory.");
+    match reply {
+        Reply::Block { user, model } => Reply::Block {
+            user: user + &line,
+            model: model + &line,
+        },
+        Reply::Ask { user, model } => Reply::Ask {
+            user: user + &line,
+            model: model + &line,
+        },
+        Reply::Allow => Reply::Allow,
+    }
+}

@@ -22,6 +22,7 @@ mod cursor;
 mod file_tools;
 mod gemini;
 mod message;
+mod service;
 pub mod settings;
 mod windsurf;
 pub mod wiring;
@@ -383,19 +384,43 @@ fn decide_with(
         log("approved_earlier", Some(a.channel), Some(a.code));
         return Reply::Allow;
     }
+    let mut link = None;
+    if let Some(a) = loaded.settings.approvals.as_deref().filter(|a| a.is_on()) {
+        match service::settle(a, agent.name(), &intended, &cwd, &verdict) {
+            service::Outcome::Approved { approver, id } => {
+                log("approved", Some(format!("service:{approver}")), Some(id));
+                return Reply::Allow;
+            }
+            service::Outcome::Stopped {
+                reply,
+                outcome,
+                id,
+                channel,
+            } => {
+                log(outcome, channel, Some(id));
+                return reply;
+            }
+            service::Outcome::Undecided { link: l } => link = l,
+        }
+    }
     let request = approval::create_request(&intended, &cwd, &verdict.findings);
     let code = request.as_ref().ok().map(|r| r.code.clone());
-    if verdict.decision == Decision::Confirm && agent.has_ask() && opts.ask {
+    let reply = if verdict.decision == Decision::Confirm && agent.has_ask() && opts.ask {
         log("asked", None, code.clone());
-        return message::ask(command, &verdict, code.as_deref());
-    }
-    let outcome = if verdict.decision == Decision::Deny {
-        "denied"
+        message::ask(command, &verdict, code.as_deref())
     } else {
-        "stopped"
+        let outcome = if verdict.decision == Decision::Deny {
+            "denied"
+        } else {
+            "stopped"
+        };
+        log(outcome, None, code);
+        message::stopped(command, &verdict, request)
     };
-    log(outcome, None, code);
-    message::stopped(command, &verdict, request)
+    match link {
+        Some(l) => message::with_service_link(reply, &l),
+        None => reply,
+    }
 }
 
 /// A call stopped before its command is judged (Codex: starting an interactive

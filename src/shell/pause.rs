@@ -11,6 +11,7 @@
 //! its request on the service) can still be approved for a later run of the same
 //! command.
 
+use crate::approval::service::Asked;
 use crate::approval::{self, remote};
 use crate::broker::{self, Answer};
 use crate::engine::{Decision, Verdict};
@@ -78,7 +79,8 @@ pub fn settle(
     };
     let code = request.as_ref().ok().map(|r| r.code.clone());
     let card = card(command, cwd, verdict);
-    let asked = service.map(|(a, agent)| ask_service(a, agent, command, cwd, verdict));
+    let asked =
+        service.map(|(a, agent)| approval::service::ask(a, agent, command, cwd, &verdict.findings));
     let asked = match asked {
         Some(Ok(a)) => {
             // Already answered: an approval of the same command carried over.
@@ -116,7 +118,7 @@ pub fn settle(
         return stop(EXIT_STOPPED, "denied", None, code);
     }
     let wrap = ask_wrap_session(command, cwd, verdict, timeout);
-    let from_service = asked.as_ref().map(|a| poll_service(a, timeout));
+    let from_service = asked.as_ref().map(|a| a.poll(timeout));
     if code.is_none() && wrap.is_none() && asked.is_none() {
         let why = request.err().unwrap_or_default();
         eprint!("interlock: nothing ran: this command needs the user's approval, and there is no way to ask for it: {why}.\n{card}");
@@ -176,112 +178,6 @@ pub fn settle(
     }
 }
 
-/// A request sent to the approval service: what its answer must be bound to.
-struct Asked {
-    service: remote::Service,
-    id: String,
-    nonce: String,
-    command_sha256: String,
-    host: String,
-    cwd: String,
-    link: String,
-    /// The service's answer to the request itself.
-    first: remote::Status,
-}
-
-/// Send the stopped command to the approval service.
-fn ask_service(
-    settings: &Approvals,
-    agent: Option<&str>,
-    command: &str,
-    cwd: &Path,
-    verdict: &Verdict,
-) -> Result<Asked, String> {
-    use crate::audit_log::ship::{host_name, user_name};
-    let url = settings.url.as_deref().unwrap_or_default();
-    let key = settings.public_key.as_deref().ok_or(
-        "[settings.approvals] has no public_key (print it with `interlock serve --print-public-key`), so no answer could be checked",
-    )?;
-    let service = remote::Service::new(url, key)?;
-    let id = remote::random_hex(16).map_err(|e| e.to_string())?;
-    let nonce = remote::random_hex(32).map_err(|e| e.to_string())?;
-    let mut shown = crate::audit_log::redact::redact(command);
-    if shown.len() > remote::MAX_SHOWN_COMMAND {
-        let mut end = remote::MAX_SHOWN_COMMAND;
-        while !shown.is_char_boundary(end) {
-            end -= 1;
-        }
-        shown.truncate(end);
-        shown.push_str("…[cut]");
-    }
-    let cwd_text = cwd.to_string_lossy().into_owned();
-    let ask = remote::Ask {
-        id: id.clone(),
-        nonce: nonce.clone(),
-        command: shown,
-        command_sha256: remote::sha256_hex(command.as_bytes()),
-        host: host_name(),
-        user: user_name(),
-        cwd: cwd_text.clone(),
-        repository: remote::repository(cwd),
-        agent: agent.unwrap_or_default().to_string(),
-        rules: approval::summaries(&verdict.findings),
-    };
-    let first = service.ask(&ask, Instant::now() + SERVICE_CALL)?;
-    let link = first
-        .url
-        .clone()
-        .unwrap_or_else(|| format!("{}/r/{id}", service.url));
-    Ok(Asked {
-        service,
-        id,
-        nonce,
-        command_sha256: ask.command_sha256,
-        host: ask.host,
-        cwd: cwd_text,
-        link,
-        first,
-    })
-}
-
-/// How long one call to the approval service may take.
-const SERVICE_CALL: Duration = Duration::from_secs(10);
-/// How often the service is asked for its answer.
-const SERVICE_POLL: Duration = Duration::from_millis(500);
-
-/// Poll the service in a thread until it has decided (or the wait is over).
-fn poll_service(a: &Asked, timeout: Duration) -> mpsc::Receiver<remote::Status> {
-    let (tx, rx) = mpsc::channel();
-    let service = a.service.clone();
-    let id = a.id.clone();
-    let until = Instant::now() + timeout;
-    let _ = std::thread::Builder::new()
-        .name("interlock-approvals".into())
-        .spawn(move || {
-            let mut warned = false;
-            while Instant::now() < until {
-                let deadline = (Instant::now() + SERVICE_CALL).min(until);
-                match service.poll(&id, deadline) {
-                    Ok(s) if s.status == "pending" => {}
-                    Ok(s) => {
-                        let _ = tx.send(s);
-                        return;
-                    }
-                    Err(e) if !warned => {
-                        warned = true;
-                        eprintln!(
-                            "interlock: the approval service did not answer ({}); still trying",
-                            visible(&e, false)
-                        );
-                    }
-                    Err(_) => {}
-                }
-                std::thread::sleep(SERVICE_POLL);
-            }
-        });
-    rx
-}
-
 /// The service answered: run only on a valid signed approval.
 fn settle_remote(
     a: &Asked,
@@ -290,15 +186,7 @@ fn settle_remote(
     command: &str,
     cwd: &Path,
 ) -> Settled {
-    let expect = remote::Expect {
-        id: &a.id,
-        nonce: &a.nonce,
-        command_sha256: &a.command_sha256,
-        host: &a.host,
-        cwd: &a.cwd,
-        now: approval::now(),
-    };
-    let answer = remote::verify(status, &a.service.key, &expect);
+    let answer = a.verify(status);
     if let Some(code) = code {
         // Answered: neither this request's code nor an approval written for it may
         // approve a later run.
@@ -308,7 +196,7 @@ fn settle_remote(
     match answer {
         Ok(ans) if ans.approved => Settled::Run {
             channel: format!("service:{}", ans.approver),
-            code: Some(a.id.clone()),
+            code: Some(a.id().to_string()),
             earlier: false,
         },
         Ok(ans) => {
@@ -321,7 +209,7 @@ fn settle_remote(
                 EXIT_STOPPED,
                 "refused",
                 Some(format!("service:{}", ans.approver)),
-                Some(a.id.clone()),
+                Some(a.id().to_string()),
             )
         }
         Err(why) => {
@@ -334,7 +222,7 @@ fn settle_remote(
                 EXIT_NOT_APPROVED,
                 "invalid_answer",
                 None,
-                Some(a.id.clone()),
+                Some(a.id().to_string()),
             )
         }
     }

@@ -169,14 +169,15 @@ fn serve(shared: &Shared, stream: UnixStream, mut reader: Reader, mut pending: O
                         view.findings.iter().map(|f| f.rule.clone()).collect(),
                     )
                 });
-                let r = ask_human(shared, &stream, view, &settings);
+                let (r, channel) = ask_human(shared, &stream, view, &settings);
                 let _ = stream.set_nonblocking(false);
                 if let Some((command, cwd, decision, rules)) = typed {
                     let outcome = match r.decision {
                         Answer::Approved | Answer::Allow => "approved",
                         Answer::Refused => "refused",
                     };
-                    log_line(&settings, &command, &cwd, decision, rules, outcome);
+                    let channel = Some(channel);
+                    log_line(&settings, &command, &cwd, decision, rules, outcome, channel);
                 }
                 r
             }
@@ -220,7 +221,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
             let audit = settings.mode.as_deref() == Some("audit");
             if v.decision != Decision::Allow && audit {
                 let rules = v.findings.iter().map(|f| f.rule.clone()).collect();
-                log_line(&settings, &line, &cwd, v.decision, rules, "audit");
+                log_line(&settings, &line, &cwd, v.decision, rules, "audit", None);
             }
             if v.decision == Decision::Allow || audit {
                 return Step::Reply(Response {
@@ -298,6 +299,7 @@ fn log_line(
     decision: Decision,
     rules: Vec<String>,
     outcome: &str,
+    channel: Option<String>,
 ) {
     let rec = crate::audit_log::Record {
         source: "wrap",
@@ -306,7 +308,7 @@ fn log_line(
         decision: decision.as_str(),
         rules,
         outcome,
-        channel: (outcome != "audit").then(|| "wrap".to_string()),
+        channel,
         code: None,
     };
     // The card already told the human; a log that cannot be written must not break
@@ -345,7 +347,18 @@ fn merge_rules(mut findings: Vec<Finding>, rules: &[RuleSummary], len: usize) ->
     findings
 }
 
-fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings) -> Response {
+/// How long a line typed in the session waits for the approval service when the card
+/// itself has no deadline.
+const SERVICE_WAIT: Duration = Duration::from_secs(3600);
+
+/// Show the card (and ask the approval service, for a typed line) and wait for the
+/// first answer; also says which channel answered (`wrap` or `service:APPROVER`).
+fn ask_human(
+    shared: &Shared,
+    stream: &UnixStream,
+    view: CardView,
+    s: &Settings,
+) -> (Response, String) {
     // The one-line explanation: the rule and what is at stake (the card had the rest).
     let summary = view
         .findings
@@ -356,6 +369,15 @@ fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings)
     let typed = match &view.origin {
         Origin::Shell { .. } => Some((view.command.clone(), view.cwd.clone(), view.decision)),
         Origin::Agent { .. } => None,
+    };
+    let remote = match (&view.origin, s.approvals.as_deref()) {
+        (Origin::Shell { .. }, Some(a)) if a.is_on() => Some((
+            a.clone(),
+            view.command.clone(),
+            PathBuf::from(&view.cwd),
+            view.findings.clone(),
+        )),
+        _ => None,
     };
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let (tx, rx) = mpsc::channel();
@@ -369,44 +391,79 @@ fn ask_human(shared: &Shared, stream: &UnixStream, view: CardView, s: &Settings)
         deadline,
         reply: tx,
     })) {
-        return refused("interlock: the session is closing; not run");
+        return (
+            refused("interlock: the session is closing; not run"),
+            "wrap".into(),
+        );
     }
+    // A line typed in the session is also sent to the approval service, when one is
+    // configured (an agent shell's request was sent there by the agent shell itself).
+    let service = remote.map(|(settings, command, cwd, findings)| {
+        let wait = deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .or(settings.wait_secs.map(Duration::from_secs))
+            .unwrap_or(SERVICE_WAIT);
+        crate::approval::service::ask_in_background(settings, command, cwd, findings, wait)
+    });
     // Wait for the human, but notice when the asking process gives up.
     let _ = stream.set_nonblocking(true);
     loop {
-        match rx.recv_timeout(Duration::from_millis(200)) {
+        if let Some(Ok(answer)) = service.as_ref().and_then(|b| b.rx.try_recv().ok()) {
+            // Answered on the service: the card goes away.
+            shared.send(Event::Cancel(id));
+            let channel = format!("service:{}", answer.approver);
+            if answer.approved {
+                if let Some((line, cwd, decision)) = &typed {
+                    shared.remember_approved(line, cwd, *decision);
+                }
+                return (
+                    Response {
+                        decision: Answer::Approved,
+                        message: None,
+                    },
+                    channel,
+                );
+            }
+            let who = visible(&answer.approver, false);
+            return (
+                refused(&one_line(&format!(
+                    "interlock: {who} refused it on the approval service, not run — {summary}"
+                ))),
+                channel,
+            );
+        }
+        let r = match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(Reply::Yes) => {
                 if let Some((line, cwd, decision)) = &typed {
                     shared.remember_approved(line, cwd, *decision);
                 }
-                return Response {
+                Response {
                     decision: Answer::Approved,
                     message: None,
-                };
+                }
             }
-            Ok(Reply::No) => {
-                return refused(&one_line(&format!(
-                    "interlock: refused, not run — {summary}"
-                )));
-            }
-            Ok(Reply::TimedOut) => {
-                return refused(&one_line(&format!(
-                    "interlock: no answer in time, not run — {summary}"
-                )))
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                return refused(&one_line(&format!(
-                    "interlock: the session closed, not run — {summary}"
-                )))
-            }
+            Ok(Reply::No) => refused(&one_line(&format!(
+                "interlock: refused, not run — {summary}"
+            ))),
+            Ok(Reply::TimedOut) => refused(&one_line(&format!(
+                "interlock: no answer in time, not run — {summary}"
+            ))),
+            Err(RecvTimeoutError::Disconnected) => refused(&one_line(&format!(
+                "interlock: the session closed, not run — {summary}"
+            ))),
             Err(RecvTimeoutError::Timeout) => {
                 let mut b = [0u8; 1];
                 if let Ok(0) = (&mut &*stream).read(&mut b) {
                     shared.send(Event::Cancel(id));
-                    return refused("interlock: the asking process went away");
+                    return (
+                        refused("interlock: the asking process went away"),
+                        "wrap".into(),
+                    );
                 }
+                continue;
             }
-        }
+        };
+        return (r, "wrap".into());
     }
 }
 
