@@ -81,13 +81,18 @@ pub fn state_dir() -> Option<PathBuf> {
 /// Create a directory 0700 (or tighten it to 0700 if others can read it).
 pub fn ensure_private_dir(p: &Path) -> io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if !p.exists() {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(p)?;
-    }
-    let meta = std::fs::metadata(p)?;
+    // One stat in the common case (it exists); the agent shell calls this per command.
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(p)?;
+            std::fs::metadata(p)?
+        }
+        Err(e) => return Err(e),
+    };
     if meta.permissions().mode() & 0o077 != 0 {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o700))?;
     }

@@ -141,9 +141,7 @@ pub fn plan(project: Option<&Path>) -> Plan {
     }
 
     if let Some(h) = &home {
-        for rel in HOME_SETTINGS {
-            plan.protect(&h.join(rel));
-        }
+        plan.protect_under(h, HOME_SETTINGS, |_| false);
         let codex = std::env::var_os("CODEX_HOME")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -154,9 +152,11 @@ pub fn plan(project: Option<&Path>) -> Plan {
     }
     if let Some(p) = project {
         for dir in project_dirs(p) {
-            for rel in PROJECT_SETTINGS {
-                plan.protect(&dir.join(rel));
-            }
+            // The home directory's agent settings were protected above.
+            let is_home = home.as_deref() == Some(dir.as_path());
+            plan.protect_under(&dir, PROJECT_SETTINGS, |rel| {
+                is_home && HOME_SETTINGS.contains(&rel)
+            });
         }
     }
     plan.finish();
@@ -221,6 +221,24 @@ impl Plan {
         };
         if !self.read_only.contains(&target) {
             self.read_only.push(target);
+        }
+    }
+
+    /// Protect each of `rels` under `dir` but those `skip` names. The agent
+    /// directories are mostly missing: one stat of `.claude` answers for every file
+    /// in it (this runs for every command).
+    fn protect_under(&mut self, dir: &Path, rels: &[&str], skip: impl Fn(&str) -> bool) {
+        let mut missing: Option<&str> = None;
+        for rel in rels {
+            let top = rel.split('/').next().unwrap_or(rel);
+            if missing == Some(top) || skip(rel) {
+                continue;
+            }
+            if top != *rel && std::fs::symlink_metadata(dir.join(top)).is_err() {
+                missing = Some(top);
+                continue;
+            }
+            self.protect(&dir.join(rel));
         }
     }
 
@@ -437,6 +455,35 @@ mod tests {
         // The temp dir itself sits in a writable /tmp: pinned, and outermost first.
         assert!(plan.pinned.contains(&dir.path().to_path_buf()));
         assert!(!plan.pinned.contains(&a));
+    }
+
+    #[test]
+    fn settings_under_a_directory_are_found_with_or_without_their_agent_dirs() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        std::fs::create_dir_all(d.join(".codex")).expect("mkdir");
+        std::fs::write(d.join(".codex/config.toml"), "").expect("write");
+        std::fs::write(d.join(".interlock.toml"), "").expect("write");
+        std::fs::create_dir_all(d.join(".claude")).expect("mkdir");
+        std::fs::write(d.join(".claude/settings.local.json"), "{}").expect("write");
+        let mut plan = Plan::default();
+        plan.protect_under(d, PROJECT_SETTINGS, |_| false);
+        let mut got = plan.read_only.clone();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                d.join(".claude/settings.local.json"),
+                d.join(".codex/config.toml"),
+                d.join(".interlock.toml"),
+            ]
+        );
+        let mut plan = Plan::default();
+        plan.protect_under(d, PROJECT_SETTINGS, |rel| rel.starts_with(".claude/"));
+        assert!(!plan
+            .read_only
+            .contains(&d.join(".claude/settings.local.json")));
+        assert!(plan.read_only.contains(&d.join(".interlock.toml")));
     }
 
     #[test]

@@ -142,7 +142,14 @@ pub fn record(dir: &File, path: &Path, holder: i32) -> io::Result<()> {
 
 /// A process's start time (clock ticks after boot: field 22 of `/proc/PID/stat`).
 fn start_time(pid: i32) -> io::Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // One read into a buffer that fits any stat line (read_to_string would grow its
+    // buffer over five reads; this runs for every command).
+    use std::io::Read;
+    let mut buf = [0u8; 4096];
+    let mut f = std::fs::File::open(format!("/proc/{pid}/stat"))?;
+    let n = f.read(&mut buf)?;
+    let stat = std::str::from_utf8(&buf[..n])
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "unreadable stat"))?;
     // The command name (field 2) may hold spaces and parentheses: count from its end.
     let after = stat
         .rfind(')')
