@@ -1462,3 +1462,85 @@ fn a_refusal_or_an_answer_that_does_not_count_stops_the_hook_call() {
         "invalid_answer"
     );
 }
+
+// ---------------------------------------------------------------------------------
+// Flooding: anyone who reaches the service can post requests; the page stays usable.
+// ---------------------------------------------------------------------------------
+
+/// Post a well-formed request with a fresh id; the status code and body.
+fn post_request(svc: &Service, n: usize) -> (u16, String, String) {
+    let ask = serde_json::json!({
+        "id": format!("{n:032x}"),
+        "nonce": format!("{n:064x}"),
+        "command": format!("rm -rf ~/notes{n}"),
+        "command_sha256": sha256_hex(format!("rm -rf ~/notes{n}").as_bytes()),
+        "host": "h", "user": "u", "cwd": "/w",
+        "rules": [{"rule": "fs.delete-protected", "decision": "confirm", "reason": "x"}],
+    });
+    let (code, head, body) = http(
+        &svc.addr,
+        "POST",
+        "/api/requests",
+        &[("Content-Type", "application/json")],
+        Some(ask.to_string().as_bytes()),
+    );
+    (code, head, body)
+}
+
+#[test]
+fn a_flood_of_requests_is_refused_past_the_rate_and_the_pending_cap() {
+    let sb = Sandbox::new();
+    let key = public_key(&sb, &[]);
+    let token = add_approver(&sb, "hana", &[]);
+    std::fs::write(
+        sb.state().join("serve/serve.toml"),
+        "requests_per_minute = 5\nmax_pending = 100\n",
+    )
+    .expect("serve.toml");
+    let svc = Service::start(&sb, &[]);
+    for n in 1..=5 {
+        assert_eq!(post_request(&svc, n).0, 201, "request {n}");
+    }
+    let (code, head, body) = post_request(&svc, 6);
+    assert_eq!(code, 429, "{body}");
+    let wait: u64 = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("retry-after:")
+                .map(|v| v.trim().to_string())
+        })
+        .and_then(|v| v.parse().ok())
+        .expect("a Retry-After header");
+    assert!((1..=12).contains(&wait), "{head}");
+    drop(svc);
+
+    // The cap on waiting requests, with a generous rate.
+    std::fs::write(
+        sb.state().join("serve/serve.toml"),
+        "requests_per_minute = 1000\nmax_pending = 7\n",
+    )
+    .expect("serve.toml");
+    let svc = Service::start(&sb, &[]);
+    // Five wait from before; two more fit.
+    assert_eq!(post_request(&svc, 7).0, 201);
+    assert_eq!(post_request(&svc, 8).0, 201);
+    let (code, _, body) = post_request(&svc, 9);
+    assert_eq!(code, 503, "{body}");
+    assert!(body.contains("7 requests are waiting"), "{body}");
+    // A guard's request is refused too, so its command does not run, and it says why.
+    sb.approvals(&svc.url(), &key, 5);
+    sb.make_data();
+    let out = wait_output(sb.agent(CONFIRM_CMD), Duration::from_secs(30));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(sb.data().join("rows.csv").exists());
+    assert!(
+        text(&out.stderr).contains("requests are waiting"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Answering one makes room again.
+    let id = svc.wait_pending(&token);
+    assert_eq!(svc.decide(&token, &id, "action=deny").0, 200);
+    assert_eq!(post_request(&svc, 10).0, 201);
+}

@@ -14,6 +14,7 @@
 //! proxy's configured addresses. Forms carry a token derived from the service's key,
 //! the approver and the request (no cross-site form can post a decision).
 
+use super::limit::{Limiter, DEFAULT_MAX_PENDING, DEFAULT_PER_MINUTE};
 use super::page;
 use super::store::{Db, Row};
 use super::{Config, CARRY_TTL, DEFAULT_ANSWER_TTL, REQUEST_TTL, SESSION_TTL};
@@ -31,6 +32,7 @@ const MAX_RULES: usize = 100;
 
 struct App {
     db: Mutex<Db>,
+    limiter: Limiter,
     key: SigningKey,
     config: Config,
     /// Base of links in notifications.
@@ -57,8 +59,10 @@ pub fn serve(listen: &str, key: SigningKey, db: Db, config: Config) -> Result<()
         db.kind(),
         super::public_key_text(&key)
     );
+    let per_minute = config.requests_per_minute.unwrap_or(DEFAULT_PER_MINUTE);
     let app = Arc::new(App {
         db: Mutex::new(db),
+        limiter: Limiter::new(per_minute),
         key,
         config,
         public_url,
@@ -258,7 +262,36 @@ fn hexlen(s: &str, n: usize) -> bool {
             .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
+/// The address a request comes from: the peer, or the address a trusted proxy says it
+/// forwards for (the last one in `X-Forwarded-For`, which the proxy appended).
+fn source(app: &App, rq: &In) -> Option<IpAddr> {
+    let peer = rq.peer?;
+    let Some(proxy) = app.config.proxy.as_ref() else {
+        return Some(peer);
+    };
+    let trusted = proxy
+        .trusted
+        .iter()
+        .any(|t| t.trim().parse::<IpAddr>().is_ok_and(|ip| ip == peer));
+    if !trusted {
+        return Some(peer);
+    }
+    rq.header("X-Forwarded-For")
+        .and_then(|h| h.rsplit(',').next())
+        .and_then(|a| a.trim().parse().ok())
+        .or(Some(peer))
+}
+
 fn api_create(app: &App, rq: &In) -> Reply {
+    if let Some(addr) = source(app, rq) {
+        if let Err(wait) = app.limiter.take(addr, std::time::Instant::now()) {
+            let r = json(
+                429,
+                &serde_json::json!({"error": format!("too many requests from {addr}: try again in {wait} s")}),
+            );
+            return with_headers(r, &[("Retry-After", &wait.to_string())]);
+        }
+    }
     let ask: Ask = match serde_json::from_slice(&rq.body) {
         Ok(a) => a,
         Err(e) => {
@@ -319,7 +352,20 @@ fn api_create(app: &App, rq: &In) -> Reply {
             row.spent = true;
             row.carried_from = Some(earlier.id.clone());
         }
-        Ok(None) => {}
+        // A new request waits: unless too many do already.
+        Ok(None) => {
+            let cap = i64::from(app.config.max_pending.unwrap_or(DEFAULT_MAX_PENDING));
+            match db.count_pending(t) {
+                Ok(n) if n >= cap => {
+                    return json(
+                        503,
+                        &serde_json::json!({"error": format!("{n} requests are waiting already: answer or let some expire first")}),
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => return json(500, &serde_json::json!({"error": e})),
+            }
+        }
         Err(e) => return json(500, &serde_json::json!({"error": e})),
     }
     match db.insert(&row) {

@@ -14,6 +14,7 @@
 
 mod http;
 mod keys;
+mod limit;
 mod notify;
 mod page;
 pub mod store;
@@ -52,6 +53,12 @@ pub struct Config {
     pub answer_ttl_secs: Option<u64>,
     pub webhook: Option<Webhook>,
     pub proxy: Option<Proxy>,
+    /// Requests a minute accepted from one address (default 60; behind a trusted
+    /// proxy, from the address it forwards for).
+    pub requests_per_minute: Option<u32>,
+    /// Requests waiting at once (default 500); past it, new ones are refused until
+    /// some are answered or expire.
+    pub max_pending: Option<u32>,
 }
 
 /// A notification for each new request.

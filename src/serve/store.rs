@@ -471,6 +471,16 @@ impl Db {
         Ok(r.iter().map(|v| Row::from_vals(v)).collect())
     }
 
+    /// How many requests are waiting.
+    pub fn count_pending(&mut self, now: i64) -> Result<i64, String> {
+        let r = self.query(
+            "SELECT COUNT(*) FROM requests WHERE status = 'pending' AND expires > $1",
+            &[Val::I(now)],
+            &[Kind::Int],
+        )?;
+        Ok(r.first().and_then(|v| v.first()).map(Val::int).unwrap_or(0))
+    }
+
     /// The latest decisions, newest first.
     pub fn decided(&mut self, limit: i64) -> Result<Vec<Row>, String> {
         let r = self.query(
