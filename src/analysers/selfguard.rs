@@ -9,11 +9,14 @@
 
 use super::{Hit, Params};
 use crate::model::invocation::Invocation;
-use crate::model::paths::resolve;
+use crate::model::paths::{normalize, resolve};
 use crate::model::Context;
 use crate::specs::args::ArgView;
-use crate::syntax::word::Word;
-use std::path::{Path, PathBuf};
+use crate::syntax::word::{Part, Word};
+use std::borrow::Cow;
+use std::cell::RefCell;
+use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 /// Programs that delete or move their operands.
 const REMOVERS: &[&str] = &[
@@ -76,9 +79,17 @@ pub fn check(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params) ->
     let mut hits = Vec::new();
     if what == "state" {
         // Removing an ancestor outside HOME (`/`, `/etc`) is the filesystem rules' concern.
-        let roots = own_dirs(ctx);
+        let own = own_dirs(ctx);
+        let roots = &own.dirs;
+        let mut cwd_near = None;
         for w in path_words(inv) {
-            let Some(p) = path_of(w, cwd, home) else {
+            let Some(text) = path_text(w) else {
+                continue;
+            };
+            if !own.may_touch(&text, cwd, &mut cwd_near) {
+                continue;
+            }
+            let Some(p) = resolve(&text, cwd, home) else {
                 continue;
             };
             let inside = roots.iter().find(|r| p.starts_with(r));
@@ -122,8 +133,71 @@ fn hit(w: &Word, detail: String) -> Hit {
     }
 }
 
+/// The variables that move Interlock's state and config directories.
+const DIR_VARS: [&str; 5] = [
+    "INTERLOCK_STATE_DIR",
+    "XDG_STATE_HOME",
+    "XDG_CONFIG_HOME",
+    "INTERLOCK_CONFIG",
+    "INTERLOCK_SYSTEM_CONFIG",
+];
+
+/// Interlock's state and config directories as one context sees them, with what they
+/// were computed from.
+struct OwnDirs {
+    home: Option<PathBuf>,
+    vars: [Option<String>; 5],
+    dirs: Vec<PathBuf>,
+    /// The first component under `/` of each directory.
+    firsts: Vec<String>,
+    /// One of them is `/` itself.
+    has_root: bool,
+}
+
+thread_local! {
+    /// The directories of the last context seen: a process decides with one context,
+    /// and this check runs for every command, so they are computed once, not per word.
+    static OWN_DIRS: RefCell<Option<Rc<OwnDirs>>> = const { RefCell::new(None) };
+}
+
 /// Interlock's state and config directories as this context sees them.
-fn own_dirs(ctx: &Context) -> Vec<PathBuf> {
+fn own_dirs(ctx: &Context) -> Rc<OwnDirs> {
+    OWN_DIRS.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        if let Some(own) = cell.as_ref() {
+            let same = own.home.as_deref() == ctx.home.as_deref()
+                && DIR_VARS
+                    .iter()
+                    .zip(&own.vars)
+                    .all(|(k, v)| ctx.env.get(*k).map(String::as_str) == v.as_deref());
+            if same {
+                return Rc::clone(own);
+            }
+        }
+        let dirs = compute_own_dirs(ctx);
+        let firsts = dirs
+            .iter()
+            .filter_map(|d| match d.components().nth(1) {
+                Some(Component::Normal(n)) => Some(n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        let has_root = dirs
+            .iter()
+            .any(|d| !matches!(d.components().nth(1), Some(Component::Normal(_))));
+        let own = Rc::new(OwnDirs {
+            home: ctx.home.clone(),
+            vars: DIR_VARS.map(|k| ctx.env.get(k).cloned()),
+            dirs,
+            firsts,
+            has_root,
+        });
+        *cell = Some(Rc::clone(&own));
+        own
+    })
+}
+
+fn compute_own_dirs(ctx: &Context) -> Vec<PathBuf> {
     let env = |k: &str| ctx.env.get(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     let home = ctx.home.clone();
     let mut dirs = Vec::new();
@@ -145,8 +219,37 @@ fn own_dirs(ctx: &Context) -> Vec<PathBuf> {
     dirs.push(PathBuf::from("/etc/interlock"));
     dirs.into_iter()
         .filter(|d| d.is_absolute())
-        .map(|d| crate::model::paths::normalize(&d))
+        .map(|d| normalize(&d))
         .collect()
+}
+
+impl OwnDirs {
+    /// Can the path word `text` resolve (from `cwd`) to one of these directories, a
+    /// path inside one, or a path that holds one? `false` only when it cannot: an
+    /// absolute path whose first component no directory shares, or a relative one
+    /// (without `..`) from a working directory that is neither inside nor above any
+    /// of them. The exact test (resolve, then compare) runs on the rest; this one
+    /// reads the text in place. `cwd_near` keeps the working directory's answer.
+    fn may_touch(&self, text: &str, cwd: Option<&Path>, cwd_near: &mut Option<bool>) -> bool {
+        if text.starts_with('~') || text.split('/').any(|c| c == "..") {
+            return true;
+        }
+        if text.starts_with('/') {
+            return self.has_root
+                || match text.split('/').find(|c| !c.is_empty() && *c != ".") {
+                    None => true,
+                    Some(first) => self.firsts.iter().any(|f| f == first),
+                };
+        }
+        // Relative: `resolve` has nothing to join it to without a working directory.
+        let Some(cwd) = cwd else { return false };
+        *cwd_near.get_or_insert_with(|| {
+            let cwd = normalize(cwd);
+            self.dirs
+                .iter()
+                .any(|d| d.starts_with(&cwd) || cwd.starts_with(d))
+        })
+    }
 }
 
 /// Every word that can name a path: operands, `--opt=value` values, redirect targets.
@@ -157,16 +260,25 @@ fn path_words(inv: &Invocation) -> Vec<&Word> {
         .collect()
 }
 
-fn path_of(w: &Word, cwd: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
-    let text = w.lit()?;
+/// The text of a path word to resolve: `--opt=VALUE` and `of=VALUE` give the value;
+/// options and empty words give nothing.
+fn path_text(w: &Word) -> Option<Cow<'_, str>> {
+    let text: Cow<str> = match w.parts.as_slice() {
+        [Part::Lit(t)] => Cow::Borrowed(t.as_str()),
+        _ => Cow::Owned(w.lit()?),
+    };
     let text = match text.split_once('=') {
-        Some((opt, value)) if opt.starts_with('-') || opt == "of" => value.to_string(),
+        Some((opt, value)) if opt.starts_with('-') || opt == "of" => Cow::Owned(value.to_string()),
         _ => text,
     };
     if text.is_empty() || text.starts_with('-') {
         return None;
     }
-    resolve(&text, cwd, home)
+    Some(text)
+}
+
+fn path_of(w: &Word, cwd: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
+    resolve(&path_text(w)?, cwd, home)
 }
 
 /// The operands a command deletes or moves away (`mv`'s destination is not one).

@@ -228,19 +228,21 @@ fn tokens(word: &str) -> Vec<String> {
     out
 }
 
-/// The singular noun a token names, if it is a data-bearing noun.
+/// The singular noun a token names, if it is a data-bearing noun: the token itself,
+/// or its singular (`-ies` → `-y`, `-ices` → `-ex`, `-es`, `-s`), tried in that order.
+/// Compared in place: this runs for the tokens of every command's name.
 fn noun(tok: &str) -> Option<&'static str> {
-    let forms = [
-        Some(tok.to_string()),
-        tok.strip_suffix("ies").map(|s| format!("{s}y")),
-        tok.strip_suffix("ices").map(|s| format!("{s}ex")),
-        tok.strip_suffix("es").map(str::to_string),
-        tok.strip_suffix('s').map(str::to_string),
-    ];
-    forms
-        .into_iter()
-        .flatten()
-        .find_map(|f| NOUNS.iter().find(|n| **n == f).copied())
+    let is = |stem: &str, tail: &str| {
+        NOUNS
+            .iter()
+            .find(|n| n.len() == stem.len() + tail.len() && n.starts_with(stem) && n.ends_with(tail))
+            .copied()
+    };
+    is(tok, "")
+        .or_else(|| tok.strip_suffix("ies").and_then(|s| is(s, "y")))
+        .or_else(|| tok.strip_suffix("ices").and_then(|s| is(s, "ex")))
+        .or_else(|| tok.strip_suffix("es").and_then(|s| is(s, "")))
+        .or_else(|| tok.strip_suffix('s').and_then(|s| is(s, "")))
 }
 
 fn identifier(t: &str) -> bool {
@@ -377,11 +379,15 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
     {
         return Vec::new();
     }
-    let program_noun = PROGRAM_NOUNS
-        .iter()
-        .find(|(p, _)| *p == prog)
-        .map(|(_, n)| *n)
-        .or_else(|| tokens(prog).iter().find_map(|t| noun(t)));
+    // The program's own noun (`restic`, `kafka-topics`), read only once a verb or a
+    // `--delete` asks for it.
+    let program_noun = || {
+        PROGRAM_NOUNS
+            .iter()
+            .find(|(p, _)| *p == prog)
+            .map(|(_, n)| *n)
+            .or_else(|| tokens(prog).iter().find_map(|t| noun(t)))
+    };
 
     // The verb: a token of one of the first three path words, or a tool's own short verb.
     let mut found: Option<(usize, String)> = None;
@@ -412,7 +418,7 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
                     nouns.push(n);
                 }
             }
-            let noun = nouns.first().copied().or(program_noun);
+            let noun = nouns.first().copied().or_else(program_noun);
             let noun = match noun {
                 Some(n) => n.to_string(),
                 None if SELF_VERBS.contains(&verb.as_str()) => "published package".to_string(),
@@ -430,20 +436,26 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
         None => {
             // `--delete` on a sync (`aws s3 sync --delete`) or as the operation itself
             // (`kafka-topics --delete`); retention set to zero.
-            let nouns: Vec<&str> = words.iter().flatten().filter_map(|t| noun(t)).collect();
-            let noun = nouns.first().copied().or(program_noun);
             let sync = words
                 .iter()
                 .flatten()
                 .any(|t| matches!(t.as_str(), "sync" | "mirror" | "rsync"));
-            if let Some(opt) = zero_retention(inv) {
+            let retention = zero_retention(inv);
+            let delete = view.has_flag("--delete") || view.has_flag("--delete-removed");
+            if retention.is_none() && !delete && !sync {
+                // Most commands end here: nothing below can apply.
+                return Vec::new();
+            }
+            let program_noun = program_noun();
+            let nouns: Vec<&str> = words.iter().flatten().filter_map(|t| noun(t)).collect();
+            let noun = nouns.first().copied().or(program_noun);
+            if let Some(opt) = retention {
                 (
                     path.len(),
                     format!("{opt} 0"),
                     noun.unwrap_or("backups").to_string(),
                 )
-            } else if (view.has_flag("--delete") || view.has_flag("--delete-removed"))
-                && (sync || program_noun.is_some())
+            } else if delete && (sync || program_noun.is_some())
                 || sync && sync_deletes(inv, view)
             {
                 let Some(noun) = noun else { return Vec::new() };
