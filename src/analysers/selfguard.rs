@@ -92,12 +92,12 @@ pub fn check(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params) ->
             let Some(p) = resolve(&text, cwd, home) else {
                 continue;
             };
-            let inside = roots.iter().find(|r| p.starts_with(r));
+            let inside = roots.iter().find(|r| under(&p, r));
             if let Some(r) = inside {
                 hits.push(hit(w, format!("Interlock's own files in {}", r.display())));
             } else if is_removed(w)
                 && home.is_some_and(|h| p != h && p.starts_with(h))
-                && roots.iter().any(|r| r.starts_with(&p))
+                && roots.iter().any(|r| under(r, &p))
             {
                 hits.push(hit(
                     w,
@@ -258,6 +258,15 @@ fn path_words(inv: &Invocation) -> Vec<&Word> {
         .iter()
         .chain(inv.redirects.iter().map(|r| &r.target))
         .collect()
+}
+
+/// `Path::starts_with` for two paths as `normalize` writes them (`resolve` returns
+/// such paths, and the own directories are normalised): a byte prefix that ends at a
+/// slash. It spares splitting both into components for every word of every command.
+fn under(p: &Path, dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let (p, d) = (p.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    p.starts_with(d) && (p.len() == d.len() || d.ends_with(b"/") || p[d.len()] == b'/')
 }
 
 /// The text of a path word to resolve: `--opt=VALUE` and `of=VALUE` give the value;

@@ -235,7 +235,9 @@ fn noun(tok: &str) -> Option<&'static str> {
     let is = |stem: &str, tail: &str| {
         NOUNS
             .iter()
-            .find(|n| n.len() == stem.len() + tail.len() && n.starts_with(stem) && n.ends_with(tail))
+            .find(|n| {
+                n.len() == stem.len() + tail.len() && n.starts_with(stem) && n.ends_with(tail)
+            })
             .copied()
     };
     is(tok, "")
@@ -337,6 +339,32 @@ fn sync_deletes(inv: &Invocation, view: &ArgView) -> bool {
     }) || view.has_flag("-d") && base(&inv.program) == "gsutil"
 }
 
+/// Does the skip list (one entry a line) name `prog`, or `prog first`?
+fn skipped(skip: &str, prog: &str, first: &str) -> bool {
+    if prog.is_empty() || prog.contains([' ', '\n']) || skip.contains('\r') {
+        return skip.lines().any(|s| {
+            s == prog
+                || s.split_once(' ')
+                    .is_some_and(|(p, sub)| p == prog && sub == first)
+        });
+    }
+    // The same answer without splitting the list into lines (it is long, and `find`,
+    // `grep` or `rm` are in it): each place `prog` starts a line.
+    let line_end = |rest: &str| rest.is_empty() || rest.starts_with('\n');
+    skip.match_indices(prog).any(|(i, _)| {
+        if i > 0 && skip.as_bytes()[i - 1] != b'\n' {
+            return false;
+        }
+        let rest = &skip[i + prog.len()..];
+        line_end(rest)
+            || !first.contains('\n')
+                && rest
+                    .strip_prefix(' ')
+                    .and_then(|r| r.strip_prefix(first))
+                    .is_some_and(line_end)
+    })
+}
+
 /// `verbs.destructive`: see the module comment. `skip` lists programs, or program
 /// and first subcommand (`"aws s3"`), whose own rules decide.
 pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) -> Vec<Hit> {
@@ -351,11 +379,7 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
             .first()
             .and_then(|w| w.lit())
             .unwrap_or_default();
-        if skip.lines().any(|s| {
-            s == prog
-                || s.split_once(' ')
-                    .is_some_and(|(p, sub)| p == prog && sub == first)
-        }) {
+        if skipped(skip, prog, &first) {
             return Vec::new();
         }
     }
@@ -455,8 +479,7 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
                     format!("{opt} 0"),
                     noun.unwrap_or("backups").to_string(),
                 )
-            } else if delete && (sync || program_noun.is_some())
-                || sync && sync_deletes(inv, view)
+            } else if delete && (sync || program_noun.is_some()) || sync && sync_deletes(inv, view)
             {
                 let Some(noun) = noun else { return Vec::new() };
                 let verb = if sync { "sync --delete" } else { "--delete" };

@@ -4,6 +4,9 @@ use std::path::{Component, Path, PathBuf};
 
 /// Lexically normalise a path: `.` and `..` are resolved without touching the disk.
 pub fn normalize(path: &Path) -> PathBuf {
+    if is_normal(path) {
+        return path.to_path_buf();
+    }
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -25,6 +28,22 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// Is the path already as `normalize` writes it: `/` alone, or names joined by single
+/// slashes (after an optional leading one), none of them `.` or `..`, no trailing slash?
+/// Most paths a command names are; they need no rebuilding.
+fn is_normal(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let b = path.as_os_str().as_bytes();
+    if b == b"/" {
+        return true;
+    }
+    let body = b.strip_prefix(b"/").unwrap_or(b);
+    !body.is_empty()
+        && body
+            .split(|&c| c == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b"..")
+}
+
 /// Resolve a path word's text against HOME and the working directory.
 pub fn resolve(text: &str, cwd: Option<&Path>, home: Option<&Path>) -> Option<PathBuf> {
     let expanded: PathBuf = if text == "~" {
@@ -34,9 +53,14 @@ pub fn resolve(text: &str, cwd: Option<&Path>, home: Option<&Path>) -> Option<Pa
     } else {
         PathBuf::from(text)
     };
-    if expanded.is_absolute() {
-        Some(normalize(&expanded))
+    let joined = if expanded.is_absolute() {
+        expanded
     } else {
-        Some(normalize(&cwd?.join(expanded)))
+        cwd?.join(expanded)
+    };
+    if is_normal(&joined) {
+        Some(joined)
+    } else {
+        Some(normalize(&joined))
     }
 }

@@ -96,7 +96,7 @@ fn set_operands(args: &[Word]) -> Option<&[Word]> {
 }
 
 /// Shell builtins: `PATH` does not change what they run.
-fn is_builtin(name: &str) -> bool {
+pub(super) fn is_builtin(name: &str) -> bool {
     matches!(
         name,
         "cd" | "echo"

@@ -32,8 +32,7 @@ mod wrappers;
 mod writes;
 
 use super::programs::PathLookup;
-use builtins::*;
-use env::*;
+use builtins::is_builtin;
 use interpreters::*;
 use prefix::*;
 use tasks::*;
@@ -41,7 +40,6 @@ use tasks::*;
 pub(crate) use fed::{found_words, is_find_test};
 pub(crate) use files::Runnable;
 pub use shells::SHELLS;
-
 
 /// `/usr/bin/rm`, `./rm`, `\rm`, zsh's `=rm` are all `rm`; `python3.12` stays itself.
 pub fn program_name(word: &str) -> String {
@@ -626,7 +624,6 @@ impl Value {
     }
 }
 
-
 /// The word without its first `n` bytes of literal text (`--chdir=DIR` → `DIR`).
 fn word_after(w: &Word, n: usize) -> Word {
     let mut w = w.clone();
@@ -635,7 +632,6 @@ fn word_after(w: &Word, n: usize) -> Word {
     }
     w
 }
-
 
 /// A word that is only `$(TOOL init …)`-style setup code (`words::SETUP_CODE`).
 fn is_setup_code(w: &Word) -> bool {
