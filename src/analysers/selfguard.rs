@@ -358,6 +358,90 @@ fn is_settings_file(p: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// The byte comparison agrees with `Path::starts_with` on normalised paths.
+    #[test]
+    fn under_is_starts_with() {
+        let paths = [
+            "/",
+            "/a",
+            "/a/b",
+            "/a/bc",
+            "/ab",
+            "/a/b/c",
+            "a",
+            "a/b",
+            ".",
+            "..",
+            "../a",
+            "/etc/interlock",
+            "/etc/interlock2",
+            "/etc",
+        ];
+        for p in paths {
+            for d in paths {
+                let (p, d) = (Path::new(p), Path::new(d));
+                assert_eq!(
+                    under(p, d),
+                    p.starts_with(d),
+                    "{} under {}",
+                    p.display(),
+                    d.display()
+                );
+            }
+        }
+    }
+
+    /// Words that cannot reach Interlock's directories are the ones the exact test
+    /// finds nothing for.
+    #[test]
+    fn prefilter_never_hides_a_hit() {
+        let own = OwnDirs {
+            home: None,
+            vars: Default::default(),
+            dirs: vec![
+                PathBuf::from("/home/u/.config/interlock"),
+                PathBuf::from("/etc/interlock"),
+            ],
+            firsts: vec!["home".into(), "etc".into()],
+            has_root: false,
+        };
+        let home = Path::new("/home/u");
+        let words = [
+            "x",
+            "./x",
+            "../x",
+            "..",
+            ".",
+            "~",
+            "~/.config",
+            "/",
+            "/etc",
+            "/etc/interlock/c",
+            "/tmp/x",
+            "/./etc/interlock",
+            "//etc/interlock",
+            "/home",
+            ".config/interlock",
+            "interlock",
+            "../../etc/interlock",
+        ];
+        for cwd in ["/home/u", "/home/u/project", "/tmp", "/home/u/.config", "/"] {
+            let cwd = Path::new(cwd);
+            for w in words {
+                let p = resolve(w, Some(cwd), Some(home)).expect("resolves");
+                let related = own.dirs.iter().any(|d| under(&p, d) || under(d, &p));
+                let mut near = None;
+                if related {
+                    assert!(
+                        own.may_touch(w, Some(cwd), &mut near),
+                        "{w} from {} skipped",
+                        cwd.display()
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn settings_paths() {
         assert!(is_settings_file(Path::new("/home/u/.claude/settings.json")));

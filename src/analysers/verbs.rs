@@ -520,7 +520,50 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
 
 #[cfg(test)]
 mod tests {
-    use super::{noun, tokens};
+    use super::{noun, skipped, tokens};
+
+    /// The skip list read in place answers as reading it line by line does.
+    #[test]
+    fn skip_list_in_place() {
+        let lines = |skip: &str, prog: &str, first: &str| {
+            skip.lines().any(|s| {
+                s == prog
+                    || s.split_once(' ')
+                        .is_some_and(|(p, sub)| p == prog && sub == first)
+            })
+        };
+        let lists = [
+            "git\naws s3\nfind\nnpm rm",
+            "aws s3\ngit",
+            "xgit\ngitx\naws  s3\naws s3x",
+            "git\r\naws s3\r\n",
+            "git\n",
+            "",
+        ];
+        let asks = [
+            ("git", ""),
+            ("aws", "s3"),
+            ("aws", "s3\ngit"),
+            ("aws", ""),
+            ("npm", "rm"),
+            ("npm", "r"),
+            ("find", "x"),
+            ("it", ""),
+            ("", ""),
+            ("aws s3", ""),
+            ("s3", ""),
+            ("aws", " s3"),
+        ];
+        for skip in lists {
+            for (prog, first) in asks {
+                assert_eq!(
+                    skipped(skip, prog, first),
+                    lines(skip, prog, first),
+                    "{skip:?} {prog:?} {first:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn naming_styles() {

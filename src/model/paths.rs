@@ -7,6 +7,11 @@ pub fn normalize(path: &Path) -> PathBuf {
     if is_normal(path) {
         return path.to_path_buf();
     }
+    by_components(path)
+}
+
+/// `normalize` for any path: rebuilt component by component.
+fn by_components(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
@@ -62,5 +67,65 @@ pub fn resolve(text: &str, cwd: Option<&Path>, home: Option<&Path>) -> Option<Pa
         Some(joined)
     } else {
         Some(normalize(&joined))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut for paths already in normal form gives what rebuilding them gives.
+    #[test]
+    fn normal_form_shortcut_agrees() {
+        let paths = [
+            "/",
+            "//",
+            "/a",
+            "/a/",
+            "/a//b",
+            "/a/./b",
+            "/a/../b",
+            "/..",
+            "/a/b/..",
+            "a",
+            "a/b",
+            "a/",
+            "./a",
+            "../a",
+            "a/..",
+            ".",
+            "..",
+            "",
+            "/home/u/.config/interlock",
+            "~/x",
+            "/a/b.c/.d",
+            "/a/.../b",
+        ];
+        for p in paths {
+            let p = Path::new(p);
+            assert_eq!(normalize(p), by_components(p), "{}", p.display());
+            if is_normal(p) {
+                assert_eq!(
+                    by_components(p).as_os_str(),
+                    p.as_os_str(),
+                    "{}",
+                    p.display()
+                );
+            }
+        }
+        let (cwd, home) = (Path::new("/home/u/project"), Path::new("/home/u"));
+        for t in [
+            "x", "x/y", "./x", "../x", "x/", "", "/etc/./x", "~/a", "~", "a//b", "/a",
+        ] {
+            let e = if t == "~" {
+                home.to_path_buf()
+            } else if let Some(rest) = t.strip_prefix("~/") {
+                home.join(rest)
+            } else {
+                PathBuf::from(t)
+            };
+            let slow = by_components(&if e.is_absolute() { e } else { cwd.join(e) });
+            assert_eq!(resolve(t, Some(cwd), Some(home)), Some(slow), "{t}");
+        }
     }
 }
