@@ -152,6 +152,9 @@ struct OwnDirs {
     firsts: Vec<String>,
     /// One of them is `/` itself.
     has_root: bool,
+    /// The last working directory asked about, and whether it is inside or above one
+    /// of them (the next command is most often run from the same one).
+    near: RefCell<Option<(PathBuf, bool)>>,
 }
 
 thread_local! {
@@ -191,6 +194,7 @@ fn own_dirs(ctx: &Context) -> Rc<OwnDirs> {
             dirs,
             firsts,
             has_root,
+            near: RefCell::new(None),
         });
         *cell = Some(Rc::clone(&own));
         own
@@ -244,10 +248,19 @@ impl OwnDirs {
         // Relative: `resolve` has nothing to join it to without a working directory.
         let Some(cwd) = cwd else { return false };
         *cwd_near.get_or_insert_with(|| {
-            let cwd = normalize(cwd);
-            self.dirs
-                .iter()
-                .any(|d| d.starts_with(&cwd) || cwd.starts_with(d))
+            let mut last = self.near.borrow_mut();
+            match last.as_ref() {
+                Some((c, near)) if c.as_os_str() == cwd.as_os_str() => *near,
+                _ => {
+                    let normal = normalize(cwd);
+                    let near = self
+                        .dirs
+                        .iter()
+                        .any(|d| under(d, &normal) || under(&normal, d));
+                    *last = Some((cwd.to_path_buf(), near));
+                    near
+                }
+            }
         })
     }
 }
@@ -404,6 +417,7 @@ mod tests {
             ],
             firsts: vec!["home".into(), "etc".into()],
             has_root: false,
+            near: RefCell::new(None),
         };
         let home = Path::new("/home/u");
         let words = [
