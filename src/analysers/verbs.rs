@@ -383,11 +383,6 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
             return Vec::new();
         }
     }
-    let dry = DRY_FLAGS.iter().any(|f| view.has_flag(f))
-        || (matches!(prog, "borg" | "rclone" | "restic") && view.has_flag("-n"));
-    if dry {
-        return Vec::new();
-    }
     // The subcommand path: leading operands that read as identifiers.
     let path: Vec<String> = view
         .operands
@@ -489,6 +484,13 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
             }
         }
     };
+    // A rehearsal (`--dry-run`, `--help`, `-n` for backup tools) changes nothing. Asked
+    // only here, once the command reads as destructive: most commands never get here.
+    let dry = DRY_FLAGS.iter().any(|f| view.has_flag(f))
+        || (matches!(prog, "borg" | "rclone" | "restic") && view.has_flag("-n"));
+    if dry {
+        return Vec::new();
+    }
     let mut targets: Vec<String> = path.get(verb_at + 1..).unwrap_or_default().to_vec();
     targets.extend(view.operands.iter().skip(path.len()).map(|w| w.text()));
     targets.extend(named_targets(inv));
