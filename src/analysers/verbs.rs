@@ -228,19 +228,23 @@ fn tokens(word: &str) -> Vec<String> {
     out
 }
 
-/// The singular noun a token names, if it is a data-bearing noun.
+/// The singular noun a token names, if it is a data-bearing noun: the token itself,
+/// or its singular (`-ies` → `-y`, `-ices` → `-ex`, `-es`, `-s`), tried in that order.
+/// Compared in place: this runs for the tokens of every command's name.
 fn noun(tok: &str) -> Option<&'static str> {
-    let forms = [
-        Some(tok.to_string()),
-        tok.strip_suffix("ies").map(|s| format!("{s}y")),
-        tok.strip_suffix("ices").map(|s| format!("{s}ex")),
-        tok.strip_suffix("es").map(str::to_string),
-        tok.strip_suffix('s').map(str::to_string),
-    ];
-    forms
-        .into_iter()
-        .flatten()
-        .find_map(|f| NOUNS.iter().find(|n| **n == f).copied())
+    let is = |stem: &str, tail: &str| {
+        NOUNS
+            .iter()
+            .find(|n| {
+                n.len() == stem.len() + tail.len() && n.starts_with(stem) && n.ends_with(tail)
+            })
+            .copied()
+    };
+    is(tok, "")
+        .or_else(|| tok.strip_suffix("ies").and_then(|s| is(s, "y")))
+        .or_else(|| tok.strip_suffix("ices").and_then(|s| is(s, "ex")))
+        .or_else(|| tok.strip_suffix("es").and_then(|s| is(s, "")))
+        .or_else(|| tok.strip_suffix('s').and_then(|s| is(s, "")))
 }
 
 fn identifier(t: &str) -> bool {
@@ -335,6 +339,32 @@ fn sync_deletes(inv: &Invocation, view: &ArgView) -> bool {
     }) || view.has_flag("-d") && base(&inv.program) == "gsutil"
 }
 
+/// Does the skip list (one entry a line) name `prog`, or `prog first`?
+fn skipped(skip: &str, prog: &str, first: &str) -> bool {
+    if prog.is_empty() || prog.contains([' ', '\n']) || skip.contains('\r') {
+        return skip.lines().any(|s| {
+            s == prog
+                || s.split_once(' ')
+                    .is_some_and(|(p, sub)| p == prog && sub == first)
+        });
+    }
+    // The same answer without splitting the list into lines (it is long, and `find`,
+    // `grep` or `rm` are in it): each place `prog` starts a line.
+    let line_end = |rest: &str| rest.is_empty() || rest.starts_with('\n');
+    skip.match_indices(prog).any(|(i, _)| {
+        if i > 0 && skip.as_bytes()[i - 1] != b'\n' {
+            return false;
+        }
+        let rest = &skip[i + prog.len()..];
+        line_end(rest)
+            || !first.contains('\n')
+                && rest
+                    .strip_prefix(' ')
+                    .and_then(|r| r.strip_prefix(first))
+                    .is_some_and(line_end)
+    })
+}
+
 /// `verbs.destructive`: see the module comment. `skip` lists programs, or program
 /// and first subcommand (`"aws s3"`), whose own rules decide.
 pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Params) -> Vec<Hit> {
@@ -349,18 +379,9 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
             .first()
             .and_then(|w| w.lit())
             .unwrap_or_default();
-        if skip.lines().any(|s| {
-            s == prog
-                || s.split_once(' ')
-                    .is_some_and(|(p, sub)| p == prog && sub == first)
-        }) {
+        if skipped(skip, prog, &first) {
             return Vec::new();
         }
-    }
-    let dry = DRY_FLAGS.iter().any(|f| view.has_flag(f))
-        || (matches!(prog, "borg" | "rclone" | "restic") && view.has_flag("-n"));
-    if dry {
-        return Vec::new();
     }
     // The subcommand path: leading operands that read as identifiers.
     let path: Vec<String> = view
@@ -377,11 +398,15 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
     {
         return Vec::new();
     }
-    let program_noun = PROGRAM_NOUNS
-        .iter()
-        .find(|(p, _)| *p == prog)
-        .map(|(_, n)| *n)
-        .or_else(|| tokens(prog).iter().find_map(|t| noun(t)));
+    // The program's own noun (`restic`, `kafka-topics`), read only once a verb or a
+    // `--delete` asks for it.
+    let program_noun = || {
+        PROGRAM_NOUNS
+            .iter()
+            .find(|(p, _)| *p == prog)
+            .map(|(_, n)| *n)
+            .or_else(|| tokens(prog).iter().find_map(|t| noun(t)))
+    };
 
     // The verb: a token of one of the first three path words, or a tool's own short verb.
     let mut found: Option<(usize, String)> = None;
@@ -412,7 +437,7 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
                     nouns.push(n);
                 }
             }
-            let noun = nouns.first().copied().or(program_noun);
+            let noun = nouns.first().copied().or_else(program_noun);
             let noun = match noun {
                 Some(n) => n.to_string(),
                 None if SELF_VERBS.contains(&verb.as_str()) => "published package".to_string(),
@@ -430,21 +455,26 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
         None => {
             // `--delete` on a sync (`aws s3 sync --delete`) or as the operation itself
             // (`kafka-topics --delete`); retention set to zero.
-            let nouns: Vec<&str> = words.iter().flatten().filter_map(|t| noun(t)).collect();
-            let noun = nouns.first().copied().or(program_noun);
             let sync = words
                 .iter()
                 .flatten()
                 .any(|t| matches!(t.as_str(), "sync" | "mirror" | "rsync"));
-            if let Some(opt) = zero_retention(inv) {
+            let retention = zero_retention(inv);
+            let delete = view.has_flag("--delete") || view.has_flag("--delete-removed");
+            if retention.is_none() && !delete && !sync {
+                // Most commands end here: nothing below can apply.
+                return Vec::new();
+            }
+            let program_noun = program_noun();
+            let nouns: Vec<&str> = words.iter().flatten().filter_map(|t| noun(t)).collect();
+            let noun = nouns.first().copied().or(program_noun);
+            if let Some(opt) = retention {
                 (
                     path.len(),
                     format!("{opt} 0"),
                     noun.unwrap_or("backups").to_string(),
                 )
-            } else if (view.has_flag("--delete") || view.has_flag("--delete-removed"))
-                && (sync || program_noun.is_some())
-                || sync && sync_deletes(inv, view)
+            } else if delete && (sync || program_noun.is_some()) || sync && sync_deletes(inv, view)
             {
                 let Some(noun) = noun else { return Vec::new() };
                 let verb = if sync { "sync --delete" } else { "--delete" };
@@ -454,6 +484,13 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
             }
         }
     };
+    // A rehearsal (`--dry-run`, `--help`, `-n` for backup tools) changes nothing. Asked
+    // only here, once the command reads as destructive: most commands never get here.
+    let dry = DRY_FLAGS.iter().any(|f| view.has_flag(f))
+        || (matches!(prog, "borg" | "rclone" | "restic") && view.has_flag("-n"));
+    if dry {
+        return Vec::new();
+    }
     let mut targets: Vec<String> = path.get(verb_at + 1..).unwrap_or_default().to_vec();
     targets.extend(view.operands.iter().skip(path.len()).map(|w| w.text()));
     targets.extend(named_targets(inv));
@@ -485,7 +522,50 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
 
 #[cfg(test)]
 mod tests {
-    use super::{noun, tokens};
+    use super::{noun, skipped, tokens};
+
+    /// The skip list read in place answers as reading it line by line does.
+    #[test]
+    fn skip_list_in_place() {
+        let lines = |skip: &str, prog: &str, first: &str| {
+            skip.lines().any(|s| {
+                s == prog
+                    || s.split_once(' ')
+                        .is_some_and(|(p, sub)| p == prog && sub == first)
+            })
+        };
+        let lists = [
+            "git\naws s3\nfind\nnpm rm",
+            "aws s3\ngit",
+            "xgit\ngitx\naws  s3\naws s3x",
+            "git\r\naws s3\r\n",
+            "git\n",
+            "",
+        ];
+        let asks = [
+            ("git", ""),
+            ("aws", "s3"),
+            ("aws", "s3\ngit"),
+            ("aws", ""),
+            ("npm", "rm"),
+            ("npm", "r"),
+            ("find", "x"),
+            ("it", ""),
+            ("", ""),
+            ("aws s3", ""),
+            ("s3", ""),
+            ("aws", " s3"),
+        ];
+        for skip in lists {
+            for (prog, first) in asks {
+                assert_eq!(
+                    skipped(skip, prog, first),
+                    lines(skip, prog, first),
+                    "{skip:?} {prog:?} {first:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn naming_styles() {

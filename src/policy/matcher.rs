@@ -30,10 +30,13 @@ impl<'a> ArgView<'a> {
         let mut after_dashes = false;
         while i < inv.args.len() {
             let w = &inv.args[i];
-            let t = w.text();
-            if after_dashes {
+            if after_dashes || !may_be_option(w) {
                 operands.push(w);
-            } else if t == "--" {
+                i += 1;
+                continue;
+            }
+            let t = w.text();
+            if t == "--" {
                 flags.push((i, t));
                 after_dashes = true;
             } else if t.len() > 1 && t.starts_with('-') && w.parts.first().is_some_and(is_lit) {
@@ -60,6 +63,15 @@ impl<'a> ArgView<'a> {
 
 fn is_lit(p: &crate::syntax::word::Part) -> bool {
     matches!(p, crate::syntax::word::Part::Lit(_))
+}
+
+/// `false` for a word that is surely an operand: its first part is literal text that
+/// does not start with `-`. Spares building the text of every operand.
+fn may_be_option(w: &crate::syntax::word::Word) -> bool {
+    match w.parts.first() {
+        Some(crate::syntax::word::Part::Lit(t)) => t.is_empty() || t.starts_with('-'),
+        _ => true,
+    }
 }
 
 /// Rule ids of the general destructive-operation model, which yields to any precise rule.

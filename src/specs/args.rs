@@ -22,8 +22,15 @@ pub struct ArgView<'a> {
 
 impl ArgView<'_> {
     pub fn has_flag(&self, rule_flag: &str) -> bool {
+        // The next word is only read by patterns (`--prune=now`, `-X*`): its text is
+        // built only for them, since this runs for every flag of every rule.
+        let reads_next = rule_flag.contains(['=', '*']);
         self.flags.iter().any(|(i, arg)| {
-            let next = self.args.get(i + 1).map(|w| w.text());
+            let next = if reads_next {
+                self.args.get(i + 1).map(|w| w.text())
+            } else {
+                None
+            };
             let arg = self.without_attached_value(arg);
             flag_matches(rule_flag, arg, next.as_deref(), self.clusters)
         })

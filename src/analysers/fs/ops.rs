@@ -197,10 +197,14 @@ pub fn overwrite(inv: &Invocation, view: &ArgView, ctx: &Context, params: Params
         _ => {}
     }
     targets.extend(replaced_files(inv, view, paths.cwd, ctx));
-    let completion = prints_completion(inv);
+    // Read only for a command whose output overwrites a file.
+    let mut completion = None;
     for r in &inv.redirects {
         if r.overwrites() && r.fd.is_none_or(|f| f == 1 || f == 2) {
-            if completion && r.fd.is_none_or(|f| f == 1) && completion_file(&r.target.text()) {
+            if r.fd.is_none_or(|f| f == 1)
+                && *completion.get_or_insert_with(|| prints_completion(inv))
+                && completion_file(&r.target.text())
+            {
                 // `kubectl completion fish > ~/.config/fish/completions/kubectl.fish`
                 continue;
             }

@@ -6,9 +6,10 @@
 //! Python, JavaScript, Ruby and PHP are parsed with their tree-sitter grammars (loaded
 //! only when such code is met); a small evaluator folds what is known before the code
 //! runs (literals, concatenation, joins, the home directory, simple variables). Perl,
-//! awk and the rest are read by hand (`text.rs`). What reaches a destructive call but
+//! awk and the rest are read by hand (`text.rs`, `awk.rs`). What reaches a destructive call but
 //! cannot be known is `Dynamic`: a confirm, never an allow.
 
+mod awk;
 mod effects;
 mod eval;
 mod javascript;
@@ -119,7 +120,7 @@ fn scan(lang: Lang, code: &str, out: &mut Out) {
         Lang::Node => javascript::scan(code, out),
         Lang::Ruby => ruby::scan(code, out),
         Lang::Php => php::scan(code, out),
-        Lang::Awk => text::scan_awk(code, out),
+        Lang::Awk => awk::scan_awk(code, out),
         Lang::Perl => text::scan_perl(code, out),
         Lang::Lua | Lang::R | Lang::AppleScript => text::scan_other(lang, code, out),
     }

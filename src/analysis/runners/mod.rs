@@ -14,7 +14,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+mod builtins;
 mod containers;
+mod env;
 mod fed;
 mod files;
 mod git;
@@ -30,6 +32,7 @@ mod wrappers;
 mod writes;
 
 use super::programs::PathLookup;
+use builtins::is_builtin;
 use interpreters::*;
 use prefix::*;
 use tasks::*;
@@ -37,31 +40,6 @@ use tasks::*;
 pub(crate) use fed::{found_words, is_find_test};
 pub(crate) use files::Runnable;
 pub use shells::SHELLS;
-
-/// The operands of `set` that replace the positional parameters (`set -- a b`,
-/// `set a b`), or `None` when it only changes options (`set -e`, `set -o pipefail`).
-fn set_operands(args: &[Word]) -> Option<&[Word]> {
-    let mut i = 0;
-    while i < args.len() {
-        let t = args[i].text();
-        if t == "--" {
-            return Some(&args[i + 1..]);
-        }
-        if t == "-" {
-            return Some(&args[i + 1..]);
-        }
-        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
-            // `-o NAME` / `+o NAME` take the next word.
-            if t[1..].contains('o') && args.get(i + 1).is_some() {
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        return Some(&args[i..]);
-    }
-    None
-}
 
 /// `/usr/bin/rm`, `./rm`, `\rm`, zsh's `=rm` are all `rm`; `python3.12` stays itself.
 pub fn program_name(word: &str) -> String {
@@ -328,93 +306,10 @@ impl Analyzer<'_> {
 
             match name.as_str() {
                 "env" => {
-                    self.note_program(&name);
-                    let mut i = 0;
-                    let mut split: Option<Word> = None;
-                    while i < args.len() {
-                        let t = args[i].text();
-                        if t == "--" {
-                            i += 1;
-                            break;
-                        } else if t == "-" {
-                            // `env -` is `env -i`.
-                            i += 1;
-                        } else if t == "-P" || t == "--path" {
-                            // BSD `env -P ALTPATH`: where to look the program up.
-                            i += 2;
-                        } else if t == "-u" || t == "--unset" || t == "-C" || t == "--chdir" {
-                            if t == "-C" || t == "--chdir" {
-                                cmd.cwd = args
-                                    .get(i + 1)
-                                    .and_then(|w| self.resolve_word(w, cmd.cwd.as_deref()));
-                            }
-                            i += 2;
-                        } else if let Some(n) = ["--chdir=", "-C"]
-                            .iter()
-                            .find(|p| t.starts_with(**p) && t.len() > p.len())
-                            .map(|p| p.len())
-                        {
-                            // `--chdir=DIR`, `-CDIR`.
-                            let dir = word_after(&args[i], n);
-                            cmd.cwd = self.resolve_word(&dir, cmd.cwd.as_deref());
-                            i += 1;
-                        } else if t == "-S" || t == "--split-string" {
-                            split = args.get(i + 1).cloned();
-                            i += 2;
-                            break;
-                        } else if t.starts_with("--split-string=") {
-                            split = Some(word_after(&args[i], "--split-string=".len()));
-                            i += 1;
-                            break;
-                        } else if let Some(p) = short_cluster_s(&t) {
-                            // `-S CODE`, `-SCODE`, `-iS CODE`, `-vS'CODE'`.
-                            if t.len() > p + 1 {
-                                split = Some(word_after(&args[i], p + 1));
-                                i += 1;
-                            } else {
-                                split = args.get(i + 1).cloned();
-                                i += 2;
-                            }
-                            break;
-                        } else if t.starts_with('-') && !t.starts_with("--") && t.len() > 2 {
-                            // A cluster ending in an option that takes a value: `-iu VAR`.
-                            i += if matches!(t.chars().last(), Some('u' | 'C' | 'P')) {
-                                2
-                            } else {
-                                1
-                            };
-                        } else if t.starts_with('-') && t.len() > 1 {
-                            i += 1;
-                        } else if let Some((k, _)) = is_assignment(&t) {
-                            let value = args[i].clone();
-                            cmd.env.push((k.to_string(), value));
-                            i += 1;
-                        } else {
-                            break;
-                        }
+                    if self.unwrap_env(&args, &mut cmd, fr, scope) {
+                        continue;
                     }
-                    let mut rest: Vec<Word> = Vec::new();
-                    if let Some(s) = split {
-                        // The split words are read by env again: they may hold options
-                        // and assignments of their own (`env -S 'A=1 -i rm -rf ~'`).
-                        let text = s.text();
-                        match shell_words::split(&text) {
-                            Ok(parts) => {
-                                rest.push(Word::literal("env", s.span.clone()));
-                                rest.extend(
-                                    parts.into_iter().map(|p| Word::literal(p, s.span.clone())),
-                                );
-                            }
-                            Err(_) => rest.push(s),
-                        }
-                    }
-                    rest.extend(args.get(i..).unwrap_or(&[]).iter().cloned());
-                    self.check_env_assignments(&cmd, fr, scope);
-                    if rest.is_empty() {
-                        return;
-                    }
-                    cmd.words = rest;
-                    continue;
+                    return;
                 }
                 "command" => {
                     if args
@@ -537,18 +432,6 @@ impl Analyzer<'_> {
                     }
                     return;
                 }
-                "alias" => {
-                    self.note_program(&name);
-                    for a in &args {
-                        if let Some(t) = a.lit() {
-                            if let Some((k, value)) = t.split_once('=') {
-                                Rc::make_mut(&mut scope.aliases)
-                                    .insert(k.to_string(), value.to_string());
-                            }
-                        }
-                    }
-                    return;
-                }
                 "mv" | "move" => {
                     self.note_moves(&args, &cmd, scope);
                     return self.judge_plain(&name, args, &cmd);
@@ -557,46 +440,8 @@ impl Analyzer<'_> {
                     self.note_mkdir(&args, &cmd, scope);
                     return self.judge_plain(&name, args, &cmd);
                 }
-                "cd" | "pushd" => {
-                    self.note_program(&name);
-                    let target = args
-                        .iter()
-                        .find(|w| !w.text().starts_with('-') || w.text() == "-");
-                    scope.cwd = match target {
-                        None => self.ctx.home.clone(),
-                        Some(w) if w.text() == "-" => None,
-                        Some(w) => self.resolve_word(w, scope.cwd.as_deref()),
-                    };
-                    return;
-                }
-                "popd" => {
-                    scope.cwd = None;
-                    return;
-                }
-                "shift" => {
-                    if let Some(pos) = scope.positional.as_mut() {
-                        let count = match args.first() {
-                            None => Some(1),
-                            Some(w) => w.lit().and_then(|t| t.parse::<usize>().ok()),
-                        };
-                        match count {
-                            // Shifting more than there are fails and changes nothing.
-                            Some(k) if k > pos.len() => {}
-                            Some(k) => {
-                                pos.drain(..k);
-                            }
-                            None => scope.positional = None,
-                        }
-                        scope.positional_generation += 1;
-                    }
-                    return self.judge_plain(&name, args, &cmd);
-                }
-                "set" => {
-                    if let Some(values) = set_operands(&args) {
-                        scope.positional = Some(values.iter().map(super::word_value).collect());
-                        scope.positional_generation += 1;
-                    }
-                    return self.judge_plain(&name, args, &cmd);
+                "alias" | "cd" | "pushd" | "popd" | "shift" | "set" => {
+                    return self.scope_builtin(&name, args, &cmd, scope);
                 }
                 "ssh" => return self.unwrap_ssh(&args, cmd, fr, scope),
                 "docker" | "podman" | "nerdctl" => {
@@ -779,16 +624,6 @@ impl Value {
     }
 }
 
-/// Where `S` sits in a short option cluster made of env's flags (`-S`, `-iS`, `-0vS`).
-fn short_cluster_s(t: &str) -> Option<usize> {
-    let body = t.strip_prefix('-').filter(|b| !b.starts_with('-'))?;
-    let p = body.find('S')?;
-    body[..p]
-        .chars()
-        .all(|c| matches!(c, 'i' | '0' | 'v'))
-        .then_some(p + 1)
-}
-
 /// The word without its first `n` bytes of literal text (`--chdir=DIR` → `DIR`).
 fn word_after(w: &Word, n: usize) -> Word {
     let mut w = w.clone();
@@ -796,54 +631,6 @@ fn word_after(w: &Word, n: usize) -> Word {
         *t = t.get(n..).unwrap_or_default().to_string();
     }
     w
-}
-
-/// Shell builtins: `PATH` does not change what they run.
-fn is_builtin(name: &str) -> bool {
-    matches!(
-        name,
-        "cd" | "echo"
-            | "printf"
-            | "export"
-            | "set"
-            | "unset"
-            | "eval"
-            | "source"
-            | "."
-            | "exec"
-            | "command"
-            | "builtin"
-            | "alias"
-            | "read"
-            | "test"
-            | "["
-            | "[["
-            | "true"
-            | "false"
-            | "shift"
-            | "local"
-            | "declare"
-            | "type"
-            | "wait"
-            | "trap"
-            | "pwd"
-            | "return"
-            | "exit"
-            | "let"
-            | "ulimit"
-            | "umask"
-            | "hash"
-            | "{"
-            | "}"
-            | "!"
-            | ":"
-            | "time"
-            | "coproc"
-            | "pushd"
-            | "popd"
-            | "readonly"
-            | "typeset"
-    )
 }
 
 /// A word that is only `$(TOOL init …)`-style setup code (`words::SETUP_CODE`).

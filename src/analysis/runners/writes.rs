@@ -65,7 +65,14 @@ impl Analyzer<'_> {
         let args = &inv.args;
         let operands: Vec<&Word> = args
             .iter()
-            .filter(|w| !w.text().starts_with('-') || w.text() == "-")
+            .filter(|w| match w.parts.first() {
+                // Plain text not starting with `-` (most words): no need to build it.
+                Some(Part::Lit(t)) if !t.is_empty() && !t.starts_with('-') => true,
+                _ => {
+                    let t = w.text();
+                    !t.starts_with('-') || t == "-"
+                }
+            })
             .collect();
         match inv.program.as_str() {
             "tee" => {
