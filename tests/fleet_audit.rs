@@ -655,3 +655,129 @@ fn the_project_file_can_neither_ship_nor_stop_shipping() {
     let s = parse_5424(&udp_message(&sock));
     assert_eq!(s.params["decision"], "deny");
 }
+
+// ---------------------------------------------------------------------------------
+// The policy digest, in the local log and every shipped record
+
+/// What `interlock policy digest` prints in the sandbox.
+fn policy_digest(sb: &Sandbox) -> String {
+    let out = sb.run(Path::new(BIN), &["policy", "digest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let d = text(&out.stdout).trim().to_string();
+    assert!(is_digest(&d), "{d}");
+    d
+}
+
+#[test]
+fn every_record_carries_the_digest_interlock_policy_digest_prints() {
+    let (oport, orx) = otlp_collector();
+    let (uport, sock) = udp_collector();
+    let ship = format!(
+        "[settings]\nlog_all = true\n\n[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{oport}\"\nsyslog = \"udp://127.0.0.1:{uport}\"\n"
+    );
+    let sb = Sandbox::new(&ship);
+    let digest = policy_digest(&sb);
+    // The agent shell (an allow, logged with log_all) and a hook (a deny).
+    let out = sb.run(&sb.root.join("bin/interlock-bash"), &["-c", "echo digest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let logged = sb.last_logged();
+    assert_eq!(logged["source"], "shell");
+    assert_eq!(logged["policy_digest"], digest.as_str());
+    let posted = orx.recv_timeout(WAIT).expect("an OTLP request");
+    let a = attrs(&posted.body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]);
+    assert_eq!(a["interlock.policy_digest"], digest);
+    assert_eq!(a["interlock.command"], "echo digest");
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.params["policy_digest"], digest);
+    assert_eq!(s.params["command"], "echo digest");
+
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let logged = sb.last_logged();
+    assert_eq!(logged["source"], "hook:claude");
+    assert_eq!(logged["policy_digest"], digest.as_str());
+    let posted = orx.recv_timeout(WAIT).expect("an OTLP request");
+    let a = attrs(&posted.body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]);
+    assert_eq!(a["interlock.policy_digest"], digest);
+    assert_eq!(
+        parse_5424(&udp_message(&sock)).params["policy_digest"],
+        digest
+    );
+
+    // A rule of the user's own: another policy, and its digest in the records.
+    sb.config(&format!(
+        "{ship}\n[[rule]]\nid = \"site.no-frobnicate\"\ndecision = \"deny\"\nreason = \"frobnicate wipes the cache server\"\n[[rule.match]]\nprogram = [\"frobnicate\"]\n"
+    ));
+    let other = policy_digest(&sb);
+    assert_ne!(other, digest);
+    let (out, _) = sb.hook("frobnicate --all");
+    assert_eq!(claude_decision(&out), "deny");
+    assert_eq!(sb.last_logged()["policy_digest"], other.as_str());
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.params["rules"], "site.no-frobnicate");
+    assert_eq!(s.params["policy_digest"], other);
+    // The chain holds across entries of both policies.
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("intact: 3 entries"));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn entries_written_before_the_digest_was_recorded_still_verify() {
+    let sb = Sandbox::new("");
+    // An entry as earlier versions wrote it: no `policy_digest` field.
+    let genesis = "0".repeat(64);
+    let mut old = json!({
+        "time": "2026-01-31T09:12:44Z",
+        "ts": 1_769_850_764u64,
+        "source": "hook:claude",
+        "cwd": "/home/dev/project",
+        "command": "rm -rf ~",
+        "decision": "deny",
+        "rules": ["fs.delete-home"],
+        "outcome": "denied",
+        "pid": 4242,
+        "prev": genesis,
+        "hash": "",
+    });
+    let blank = serde_json::to_string(&old).expect("json");
+    let hash = sha256_hex(format!("{genesis}\n{blank}").as_bytes());
+    old["hash"] = json!(hash);
+    let state = sb.root.join("state");
+    std::fs::write(state.join("audit.jsonl"), format!("{old}\n")).expect("log");
+    std::fs::write(
+        state.join("audit.head"),
+        json!({"count": 1, "hash": hash}).to_string(),
+    )
+    .expect("head");
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    // A new entry (with the digest) chains onto the old one; both verify.
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let logged = sb.last_logged();
+    assert_eq!(logged["prev"], hash.as_str());
+    assert_eq!(logged["policy_digest"], policy_digest(&sb).as_str());
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("intact: 2 entries"));
+    // Claiming another policy for the new entry is an edit.
+    let log = std::fs::read_to_string(state.join("audit.jsonl")).expect("log");
+    let digest = logged["policy_digest"].as_str().expect("digest");
+    std::fs::write(
+        state.join("audit.jsonl"),
+        log.replace(digest, &"e".repeat(64)),
+    )
+    .expect("edit");
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("line 2: its content does not match its hash"));
+}

@@ -121,11 +121,6 @@ pub struct Ship {
     pub syslog: Option<String>,
     /// The most a decision waits for the collectors, in milliseconds (default 200).
     pub timeout_ms: Option<u64>,
-    /// The digest of the policy these settings came with (`Policy::digest`), computed
-    /// by `load` when shipping is on, since shipped records carry it. Never read from
-    /// a file.
-    #[serde(skip)]
-    pub policy_digest: Option<String>,
 }
 
 impl Ship {
@@ -297,9 +292,6 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
     // The base came indexed; only a layer that touched rules needs a new index.
     if changed {
         loaded.policy.reindex();
-    }
-    if let Some(ship) = loaded.settings.ship.as_mut().filter(|s| s.is_on()) {
-        ship.policy_digest = Some(loaded.policy.digest());
     }
     loaded
 }

@@ -176,7 +176,8 @@ fn serve(shared: &Shared, stream: UnixStream, mut reader: Reader, mut pending: O
                         Answer::Approved | Answer::Allow => "approved",
                         Answer::Refused => "refused",
                     };
-                    log_line(&settings, &command, &cwd, decision, rules, outcome);
+                    let (engine, _, _) = shared.engines.get(&cwd);
+                    log_line(&engine, &settings, &command, &cwd, decision, rules, outcome);
                 }
                 r
             }
@@ -220,7 +221,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
             let audit = settings.mode.as_deref() == Some("audit");
             if v.decision != Decision::Allow && audit {
                 let rules = v.findings.iter().map(|f| f.rule.clone()).collect();
-                log_line(&settings, &line, &cwd, v.decision, rules, "audit");
+                log_line(&engine, &settings, &line, &cwd, v.decision, rules, "audit");
             }
             if v.decision == Decision::Allow || audit {
                 return Step::Reply(Response {
@@ -239,7 +240,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
             Step::Human(view, settings)
         }
         Request::Log { record, .. } => {
-            let (_, settings, _) = shared.engines.get(&record.cwd);
+            let (engine, settings, _) = shared.engines.get(&record.cwd);
             // Said by a process inside the session, so marked as such.
             let source = format!("{} in wrap", record.source);
             let rec = crate::audit_log::Record {
@@ -251,6 +252,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
                 outcome: &record.outcome,
                 channel: record.channel.clone(),
                 code: record.code.clone(),
+                policy_digest: engine.policy_digest(),
             };
             match crate::audit_log::append(rec, &settings) {
                 Ok(_) => Step::Reply(Response {
@@ -292,6 +294,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
 
 /// A decision on a line typed in the session, in the audit log (source `wrap`).
 fn log_line(
+    engine: &Engine,
     settings: &Settings,
     command: &str,
     cwd: &str,
@@ -308,6 +311,7 @@ fn log_line(
         outcome,
         channel: (outcome != "audit").then(|| "wrap".to_string()),
         code: None,
+        policy_digest: engine.policy_digest(),
     };
     // The card already told the human; a log that cannot be written must not break
     // the session.

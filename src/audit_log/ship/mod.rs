@@ -38,7 +38,7 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    pub fn of(entry: &'a Entry, policy_digest: Option<&str>) -> Fields<'a> {
+    pub fn of(entry: &'a Entry) -> Fields<'a> {
         let (door, agent) = door_and_agent(&entry.source);
         Fields {
             entry,
@@ -47,7 +47,7 @@ impl<'a> Fields<'a> {
             door,
             agent,
             approver: entry.channel.clone().unwrap_or_default(),
-            policy_digest: policy_digest.unwrap_or_default().to_string(),
+            policy_digest: entry.policy_digest.clone().unwrap_or_default(),
         }
     }
 }
@@ -152,7 +152,7 @@ pub fn bound(ship: &Ship) -> Duration {
 pub fn ship(entry: &Entry, ship: &Ship) {
     let bound = bound(ship);
     let deadline = Instant::now() + bound;
-    let fields = Fields::of(entry, ship.policy_digest.as_deref());
+    let fields = Fields::of(entry);
     let (tx, rx) = mpsc::channel::<(String, Result<(), String>)>();
     let mut results = Vec::new();
     let mut pending = Vec::new();
