@@ -117,10 +117,14 @@ impl Approvals {
 pub struct Ship {
     /// OTLP/HTTP (JSON) base URL, `http://host:port`; records go to `<it>/v1/logs`.
     pub otlp_endpoint: Option<String>,
-    /// RFC 5424 syslog collector: `udp://host:514` or `tcp://host:514`.
+    /// RFC 5424 syslog collector: `udp://host:514`, `tcp://host:514` or
+    /// `tls://host:6514`.
     pub syslog: Option<String>,
     /// The most a decision waits for the collectors, in milliseconds (default 200).
     pub timeout_ms: Option<u64>,
+    /// A CA file (PEM) trusted besides the system's roots for `https://` and `tls://`
+    /// collectors (a private collector's CA).
+    pub ca_file: Option<String>,
 }
 
 impl Ship {
@@ -133,6 +137,9 @@ impl Ship {
         }
         if other.timeout_ms.is_some() {
             self.timeout_ms = other.timeout_ms;
+        }
+        if other.ca_file.is_some() {
+            self.ca_file.clone_from(&other.ca_file);
         }
     }
 

@@ -1,7 +1,7 @@
 //! Shipping: a copy of every logged decision to the fleet's collectors, besides the
 //! local hash-chained log: OpenTelemetry log records over OTLP/HTTP with JSON
-//! (`otlp`), and RFC 5424 syslog over UDP or TCP (`rfc5424`). Set in
-//! `[settings.ship]` of the system or user config (docs/fleet.md).
+//! (`otlp`), and RFC 5424 syslog over UDP, TCP or TLS (`rfc5424`); TLS in `tls`. Set
+//! in `[settings.ship]` of the system or user config (docs/fleet.md).
 //!
 //! A collector never holds a decision up for longer than `timeout_ms` and never
 //! changes it: each collector is sent to on its own thread, and the deciding thread
@@ -12,6 +12,7 @@
 mod otlp;
 mod rfc5424;
 pub mod stats;
+mod tls;
 
 use super::Entry;
 use crate::policy::layers::Ship;
@@ -117,20 +118,26 @@ impl Target {
 /// (keyed like a target, so the problem shows in `doctor`).
 pub fn targets(ship: &Ship) -> Vec<Result<Target, (String, String)>> {
     let mut out = Vec::new();
+    let ca_file = ship
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(std::path::Path::new);
     if let Some(url) = ship
         .otlp_endpoint
         .as_deref()
         .filter(|u| !u.trim().is_empty())
     {
         out.push(
-            otlp::Endpoint::parse(url.trim())
+            otlp::Endpoint::parse(url.trim(), ca_file)
                 .map(Target::Otlp)
                 .map_err(|e| (format!("otlp {}", url.trim()), e)),
         );
     }
     if let Some(url) = ship.syslog.as_deref().filter(|u| !u.trim().is_empty()) {
         out.push(
-            rfc5424::Endpoint::parse(url.trim())
+            rfc5424::Endpoint::parse(url.trim(), ca_file)
                 .map(Target::Syslog)
                 .map_err(|e| (format!("syslog {}", url.trim()), e)),
         );
