@@ -229,7 +229,7 @@ fn doctor_json_without_settings_or_shipping() {
     // An unusable address is reported as such.
     std::fs::write(
         m.root.join("user.toml"),
-        "[settings.ship]\nsyslog = \"smtp://logs.example.com\"\n",
+        "[settings.ship]\nsyslog = \"smtp://127.0.0.1:25\"\n",
     )
     .expect("user config");
     let (r, _, _) = m.doctor();
