@@ -51,7 +51,12 @@ impl Machine {
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.interlock(args);
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         text(&out.stdout)
     }
 
@@ -175,7 +180,9 @@ fn doctor_json_reports_routes_confinement_layers_digest_and_shipping() {
     assert!(route["tamper_proof_why"]
         .as_str()
         .is_some_and(|w| w.starts_with("NOT tamper-proof alone")));
-    assert!(route["command"].as_str().is_some_and(|c| c.contains("hook claude")));
+    assert!(route["command"]
+        .as_str()
+        .is_some_and(|c| c.contains("hook claude")));
     let managed = &agents[1];
     assert_eq!(managed["scope"], "managed");
     assert_eq!(

@@ -852,10 +852,12 @@ fn authority(name: &str) -> Authority {
 fn server_tls(ca: &Authority, names: &[&str]) -> Arc<rustls::ServerConfig> {
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let key = rcgen::KeyPair::generate().expect("key");
-    let params = rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-        .expect("params");
+    let params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("params");
     let cert = params.signed_by(&key, &ca.issuer).expect("certificate");
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    #[allow(deprecated)] // as in src/audit_log/ship/tls.rs
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -904,7 +906,10 @@ fn records_arrive_over_tls_with_their_fields() {
     assert_eq!(s.params["command"], DENY);
     assert_eq!(s.params["decision"], "deny");
     assert_eq!(s.params["policy_digest"], digest);
-    assert_eq!(s.params["entry_hash"], logged["hash"].as_str().expect("hash"));
+    assert_eq!(
+        s.params["entry_hash"],
+        logged["hash"].as_str().expect("hash")
+    );
 
     let posted = orx.recv_timeout(WAIT).expect("an OTLP request over TLS");
     assert_eq!(posted.request_line, "POST /v1/logs HTTP/1.1");
@@ -913,7 +918,10 @@ fn records_arrive_over_tls_with_their_fields() {
     assert_eq!(a["interlock.command"], DENY);
     assert_eq!(a["interlock.decision"], "deny");
     assert_eq!(a["interlock.policy_digest"], digest);
-    assert_eq!(a["interlock.entry_hash"], logged["hash"].as_str().expect("hash"));
+    assert_eq!(
+        a["interlock.entry_hash"],
+        logged["hash"].as_str().expect("hash")
+    );
 
     let counts = sb.counts();
     for key in [
@@ -933,8 +941,14 @@ fn a_collector_with_an_untrusted_certificate_gets_nothing_and_the_loss_is_counte
     let ca_file = sb.ca_file(&ours, "collector-ca.pem");
     // Signed by another CA; then by ours but for another name.
     for (tls, why) in [
-        (server_tls(&theirs, &["127.0.0.1", "localhost"]), "UnknownIssuer"),
-        (server_tls(&ours, &["collector.internal"]), "NotValidForName"),
+        (
+            server_tls(&theirs, &["127.0.0.1", "localhost"]),
+            "UnknownIssuer",
+        ),
+        (
+            server_tls(&ours, &["collector.internal"]),
+            "not valid for name",
+        ),
     ] {
         let (sport, srx) = tcp_collector_on(Some(Arc::clone(&tls)));
         let (oport, orx) = otlp_collector_on(Some(tls));
@@ -965,7 +979,10 @@ fn a_collector_with_an_untrusted_certificate_gets_nothing_and_the_loss_is_counte
     let (sport, srx) = tcp_collector_on(Some(tls));
     for (extra, why) in [
         ("", "UnknownIssuer"),
-        ("ca_file = \"/nonexistent/ca.pem\"\n", "cannot read the CA file"),
+        (
+            "ca_file = \"/nonexistent/ca.pem\"\n",
+            "cannot read the CA file",
+        ),
     ] {
         sb.config(&format!(
             "[settings.ship]\nsyslog = \"tls://127.0.0.1:{sport}\"\n{extra}"

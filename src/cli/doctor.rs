@@ -170,7 +170,6 @@ pub fn run(a: DoctorArgs) -> i32 {
     let loaded = layers::load(Some(&project));
     doctor_report::policy(&mut out, &project, &loaded);
     super::shipping::report(&mut out, &loaded.settings);
-    drop(loaded);
     let mut seen = 0;
     let (mut passed, mut failed) = (0, 0);
     for agent in Agent::ALL {
@@ -180,7 +179,11 @@ pub fn run(a: DoctorArgs) -> i32 {
                 continue;
             }
             seen += 1;
-            out.say(format!("{} ({scope_name}: {})", agent.title(), shown(&path)));
+            out.say(format!(
+                "{} ({scope_name}: {})",
+                agent.title(),
+                shown(&path)
+            ));
             let mut section = AgentReport {
                 agent: agent.name(),
                 scope: scope_name,

@@ -184,8 +184,8 @@ mod tests {
         );
         let e = Endpoint::parse("http://otel:4318/v1/logs", None).expect("parse");
         assert_eq!(e.path, "/v1/logs");
-        let e = Endpoint::parse("https://otel.example.com", Some(Path::new("/ca.pem")))
-            .expect("parse");
+        let e =
+            Endpoint::parse("https://otel.example.com", Some(Path::new("/ca.pem"))).expect("parse");
         assert_eq!(e.addr, "otel.example.com:443");
         let tls = e.tls.expect("tls");
         assert_eq!(tls.server_name, "otel.example.com");

@@ -186,9 +186,7 @@ mod tests {
         );
         let e = Endpoint::parse("tls://logs.example.com", None).expect("parse");
         assert_eq!(e.addr, "logs.example.com:6514");
-        assert!(
-            matches!(&e.transport, Transport::Tls(t) if t.server_name == "logs.example.com")
-        );
+        assert!(matches!(&e.transport, Transport::Tls(t) if t.server_name == "logs.example.com"));
         assert!(Endpoint::parse("logs:514", None).is_err());
         assert!(Endpoint::parse("tcp://logs:514/x", None).is_err());
     }

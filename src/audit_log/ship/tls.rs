@@ -142,7 +142,10 @@ fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
         }
         for c in certs {
             roots.add(c).map_err(|e| {
-                format!("the CA file {} holds a bad certificate: {e}", path.display())
+                format!(
+                    "the CA file {} holds a bad certificate: {e}",
+                    path.display()
+                )
             })?;
         }
     }
@@ -157,6 +160,10 @@ fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
             }
         ));
     }
+    // ring, not aws-lc-rs (which needs cmake to build). rustls 0.23.48 deprecates
+    // ring's provider for lacking post-quantum key exchange; X25519 and the NIST
+    // curves remain.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
