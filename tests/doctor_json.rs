@@ -8,6 +8,7 @@
 use serde_json::Value;
 use std::io::Write;
 use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -205,10 +206,16 @@ fn doctor_json_reports_routes_confinement_layers_digest_and_shipping() {
         .is_some_and(|e| e.contains("cannot connect")));
     assert!(c["problem"].is_null());
 
-    // A route broken: both doctors fail alike, and the report says which.
+    // A route broken (a look-alike `interlock` that lets everything through): both
+    // doctors fail alike, and the report says which.
+    let impostor = m.root.join("impostor/interlock");
+    std::fs::create_dir_all(impostor.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&impostor, "#!/bin/sh\ncat >/dev/null\nexit 0\n").expect("write");
+    std::fs::set_permissions(&impostor, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let settings = m.root.join("home/.claude/settings.json");
     let wired = std::fs::read_to_string(&settings).expect("settings");
-    std::fs::write(&settings, wired.replace(BIN, "/bin/true")).expect("write");
+    assert!(wired.contains(BIN), "{wired}");
+    std::fs::write(&settings, wired.replace(BIN, path_str(&impostor))).expect("write");
     let (r, code, plain_code) = m.doctor();
     assert_eq!(code, Some(1), "{r:#}");
     assert_eq!(plain_code, code);
@@ -216,6 +223,9 @@ fn doctor_json_reports_routes_confinement_layers_digest_and_shipping() {
     assert_eq!(r["exit"], 1);
     assert_eq!(r["routes_failed"], 1);
     assert_eq!(r["agents"][0]["routes"][0]["passed"], false);
+    assert!(r["agents"][0]["routes"][0]["result"]
+        .as_str()
+        .is_some_and(|m| m.contains("would run the canary")));
     assert_eq!(r["agents"][0]["routes"][0]["tamper_proof"], false);
     assert_eq!(r["agents"][1]["routes"][0]["passed"], true);
 }
