@@ -253,4 +253,21 @@ fn doctor_json_without_settings_or_shipping() {
     let c = &r["shipping"]["collectors"][0];
     assert_eq!(c["status"], "unusable");
     assert!(c["problem"].as_str().is_some_and(|p| p.contains("udp://")));
+    // A CA file that cannot be read is said before any record is lost to it.
+    std::fs::write(
+        m.root.join("user.toml"),
+        "[settings.ship]\nsyslog = \"tls://127.0.0.1:6514\"\nca_file = \"/nonexistent/ca.pem\"\n",
+    )
+    .expect("user config");
+    let (r, _, _) = m.doctor();
+    assert_eq!(r["shipping"]["ca_file"], "/nonexistent/ca.pem");
+    assert!(r["shipping"]["ca_file_problem"]
+        .as_str()
+        .is_some_and(|p| p.contains("cannot read the CA file")));
+    assert_eq!(r["shipping"]["collectors"][0]["status"], "ok");
+    let plain = text(&m.interlock(&["doctor"]).stdout);
+    assert!(
+        plain.contains("FAIL  cannot read the CA file /nonexistent/ca.pem"),
+        "{plain}"
+    );
 }

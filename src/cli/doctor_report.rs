@@ -81,6 +81,10 @@ pub struct ShippingReport {
     pub configured: bool,
     /// The most a decision waits for the collectors.
     pub bound_ms: Option<u64>,
+    /// `ca_file`, trusted for TLS collectors besides the system's roots.
+    pub ca_file: Option<String>,
+    /// Why it cannot be read.
+    pub ca_file_problem: Option<String>,
     pub collectors: Vec<CollectorReport>,
 }
 

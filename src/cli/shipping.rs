@@ -19,6 +19,22 @@ pub fn report(out: &mut Out, settings: &Settings) {
     out.say(format!(
         "  bound: a decision waits at most {bound} ms for the collectors"
     ));
+    let ca_file = cfg
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty());
+    // Every record to a TLS collector is lost while the CA file cannot be read.
+    let ca_file_problem = ca_file.and_then(|f| match std::fs::File::open(f) {
+        Ok(_) => None,
+        Err(e) => Some(format!("cannot read the CA file {f}: {e}")),
+    });
+    if let Some(f) = ca_file {
+        match &ca_file_problem {
+            None => out.say(format!("  ok    CA file {}", visible(f, false))),
+            Some(p) => out.say(format!("  FAIL  {}", visible(p, false))),
+        }
+    }
     let counted = stats::read();
     let mut collectors = Vec::new();
     for target in ship::targets(cfg) {
@@ -63,6 +79,8 @@ pub fn report(out: &mut Out, settings: &Settings) {
     out.report.shipping = ShippingReport {
         configured: true,
         bound_ms: u64::try_from(bound).ok(),
+        ca_file: ca_file.map(str::to_string),
+        ca_file_problem,
         collectors,
     };
 }
