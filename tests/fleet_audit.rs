@@ -12,6 +12,7 @@ use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc::{self, Receiver};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_interlock");
@@ -148,27 +149,49 @@ struct Posted {
     body: Value,
 }
 
+/// A stream a collector reads and answers: plain TCP or TLS.
+trait Stream: Read + Write {}
+impl<T: Read + Write> Stream for T {}
+
+/// An accepted connection, behind TLS when the collector has a server config.
+fn accepted(s: TcpStream, tls: Option<&Arc<rustls::ServerConfig>>) -> Box<dyn Stream> {
+    let _ = s.set_read_timeout(Some(WAIT));
+    match tls {
+        None => Box::new(s),
+        Some(cfg) => {
+            let conn = rustls::ServerConnection::new(Arc::clone(cfg)).expect("server connection");
+            Box::new(rustls::StreamOwned::new(conn, s))
+        }
+    }
+}
+
 /// An OTLP/HTTP endpoint: parses each POST, answers 200 with an empty
 /// ExportLogsServiceResponse.
 fn otlp_collector() -> (u16, Receiver<Posted>) {
+    otlp_collector_on(None)
+}
+
+/// The OTLP endpoint, over TLS with `tls` (an `https://` collector).
+fn otlp_collector_on(tls: Option<Arc<rustls::ServerConfig>>) -> (u16, Receiver<Posted>) {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let _ = s.set_read_timeout(Some(WAIT));
+            let Ok(s) = s else { continue };
+            let mut s = accepted(s, tls.as_ref());
             let mut got = Vec::new();
             let mut buf = [0u8; 4096];
             let head_end = loop {
                 if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-                    break i;
+                    break Some(i);
                 }
                 match s.read(&mut buf) {
-                    Ok(0) | Err(_) => return,
+                    Ok(0) | Err(_) => break None,
                     Ok(n) => got.extend_from_slice(&buf[..n]),
                 }
             };
+            let Some(head_end) = head_end else { continue };
             let head = text(&got[..head_end]);
             let mut lines = head.split("\r\n");
             let request_line = lines.next().unwrap_or("").to_string();
@@ -190,6 +213,7 @@ fn otlp_collector() -> (u16, Receiver<Posted>) {
             let _ = s.write_all(
                 b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
             );
+            let _ = s.flush();
             let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let _ = tx.send(Posted {
                 request_line,
@@ -215,16 +239,24 @@ fn udp_message(s: &UdpSocket) -> String {
 
 /// A TCP syslog receiver: the bytes of each connection, read to its end.
 fn tcp_collector() -> (u16, Receiver<Vec<u8>>) {
+    tcp_collector_on(None)
+}
+
+/// The TCP receiver, over TLS with `tls` (RFC 5425); a connection whose handshake
+/// fails delivers nothing.
+fn tcp_collector_on(tls: Option<Arc<rustls::ServerConfig>>) -> (u16, Receiver<Vec<u8>>) {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for s in l.incoming() {
-            let Ok(mut s) = s else { continue };
-            let _ = s.set_read_timeout(Some(WAIT));
+            let Ok(s) = s else { continue };
+            let mut s = accepted(s, tls.as_ref());
             let mut all = Vec::new();
             let _ = s.read_to_end(&mut all);
-            let _ = tx.send(all);
+            if !all.is_empty() {
+                let _ = tx.send(all);
+            }
         }
     });
     (port, rx)
@@ -595,24 +627,30 @@ fn a_dead_collector_is_counted_lost_and_doctor_reports_it() {
 }
 
 #[test]
-fn unsupported_addresses_are_reported_and_never_stop_a_decision() {
+fn unusable_addresses_are_reported_and_never_stop_a_decision() {
     let sb = Sandbox::new(
-        "[settings.ship]\notlp_endpoint = \"https://otel.example.com:4318\"\nsyslog = \"tls://logs.example.com:6514\"\n",
+        "[settings.ship]\notlp_endpoint = \"grpc://127.0.0.1:4317\"\nsyslog = \"relp://127.0.0.1:2514\"\n",
     );
     let (out, _) = sb.hook(DENY);
     assert_eq!(claude_decision(&out), "deny");
     let (out, _) = sb.hook(CONFIRM);
     assert_eq!(claude_decision(&out), "ask");
     let counts = sb.counts();
-    assert_eq!(counts["otlp https://otel.example.com:4318"]["lost"], 2);
-    assert_eq!(counts["syslog tls://logs.example.com:6514"]["lost"], 2);
+    assert_eq!(counts["otlp grpc://127.0.0.1:4317"]["lost"], 2);
+    assert_eq!(counts["syslog relp://127.0.0.1:2514"]["lost"], 2);
     let report = text(&sb.run(Path::new(BIN), &["doctor"]).stdout);
     assert!(
-        report.contains("FAIL  otlp https://otel.example.com:4318: 0 sent, 2 lost"),
+        report.contains("FAIL  otlp grpc://127.0.0.1:4317: 0 sent, 2 lost"),
         "{report}"
     );
-    assert!(report.contains("https is not supported"), "{report}");
-    assert!(report.contains("TLS is not supported"), "{report}");
+    assert!(
+        report.contains("must start with http:// or https://"),
+        "{report}"
+    );
+    assert!(
+        report.contains("must start with udp://, tcp:// or tls://"),
+        "{report}"
+    );
     let none = Sandbox::new("");
     let report = text(&none.run(Path::new(BIN), &["doctor"]).stdout);
     assert!(report.contains("Shipping"), "{report}");
@@ -654,4 +692,345 @@ fn the_project_file_can_neither_ship_nor_stop_shipping() {
     assert_eq!(claude_decision(&out), "deny");
     let s = parse_5424(&udp_message(&sock));
     assert_eq!(s.params["decision"], "deny");
+}
+
+// ---------------------------------------------------------------------------------
+// The policy digest, in the local log and every shipped record
+
+/// What `interlock policy digest` prints in the sandbox.
+fn policy_digest(sb: &Sandbox) -> String {
+    let out = sb.run(Path::new(BIN), &["policy", "digest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let d = text(&out.stdout).trim().to_string();
+    assert!(is_digest(&d), "{d}");
+    d
+}
+
+#[test]
+fn every_record_carries_the_digest_interlock_policy_digest_prints() {
+    let (oport, orx) = otlp_collector();
+    let (uport, sock) = udp_collector();
+    let ship = format!(
+        "[settings]\nlog_all = true\n\n[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{oport}\"\nsyslog = \"udp://127.0.0.1:{uport}\"\n"
+    );
+    let sb = Sandbox::new(&ship);
+    let digest = policy_digest(&sb);
+    // The agent shell (an allow, logged with log_all) and a hook (a deny).
+    let out = sb.run(&sb.root.join("bin/interlock-bash"), &["-c", "echo digest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let logged = sb.last_logged();
+    assert_eq!(logged["source"], "shell");
+    assert_eq!(logged["policy_digest"], digest.as_str());
+    let posted = orx.recv_timeout(WAIT).expect("an OTLP request");
+    let a = attrs(&posted.body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]);
+    assert_eq!(a["interlock.policy_digest"], digest);
+    assert_eq!(a["interlock.command"], "echo digest");
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.params["policy_digest"], digest);
+    assert_eq!(s.params["command"], "echo digest");
+
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let logged = sb.last_logged();
+    assert_eq!(logged["source"], "hook:claude");
+    assert_eq!(logged["policy_digest"], digest.as_str());
+    let posted = orx.recv_timeout(WAIT).expect("an OTLP request");
+    let a = attrs(&posted.body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]);
+    assert_eq!(a["interlock.policy_digest"], digest);
+    assert_eq!(
+        parse_5424(&udp_message(&sock)).params["policy_digest"],
+        digest
+    );
+
+    // A rule of the user's own: another policy, and its digest in the records.
+    sb.config(&format!(
+        "{ship}\n[[rule]]\nid = \"site.no-frobnicate\"\ndecision = \"deny\"\nreason = \"frobnicate wipes the cache server\"\n[[rule.match]]\nprogram = [\"frobnicate\"]\n"
+    ));
+    let other = policy_digest(&sb);
+    assert_ne!(other, digest);
+    let (out, _) = sb.hook("frobnicate --all");
+    assert_eq!(claude_decision(&out), "deny");
+    assert_eq!(sb.last_logged()["policy_digest"], other.as_str());
+    let s = parse_5424(&udp_message(&sock));
+    assert_eq!(s.params["rules"], "site.no-frobnicate");
+    assert_eq!(s.params["policy_digest"], other);
+    // The chain holds across entries of both policies.
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("intact: 3 entries"));
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn entries_written_before_the_digest_was_recorded_still_verify() {
+    let sb = Sandbox::new("");
+    // An entry as earlier versions wrote it: no `policy_digest` field.
+    let genesis = "0".repeat(64);
+    let mut old = json!({
+        "time": "2026-01-31T09:12:44Z",
+        "ts": 1_769_850_764u64,
+        "source": "hook:claude",
+        "cwd": "/home/dev/project",
+        "command": "rm -rf ~",
+        "decision": "deny",
+        "rules": ["fs.delete-home"],
+        "outcome": "denied",
+        "pid": 4242,
+        "prev": genesis,
+        "hash": "",
+    });
+    let blank = serde_json::to_string(&old).expect("json");
+    let hash = sha256_hex(format!("{genesis}\n{blank}").as_bytes());
+    old["hash"] = json!(hash);
+    let state = sb.root.join("state");
+    std::fs::write(state.join("audit.jsonl"), format!("{old}\n")).expect("log");
+    std::fs::write(
+        state.join("audit.head"),
+        json!({"count": 1, "hash": hash}).to_string(),
+    )
+    .expect("head");
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    // A new entry (with the digest) chains onto the old one; both verify.
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let logged = sb.last_logged();
+    assert_eq!(logged["prev"], hash.as_str());
+    assert_eq!(logged["policy_digest"], policy_digest(&sb).as_str());
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(0), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("intact: 2 entries"));
+    // Claiming another policy for the new entry is an edit.
+    let log = std::fs::read_to_string(state.join("audit.jsonl")).expect("log");
+    let digest = logged["policy_digest"].as_str().expect("digest");
+    std::fs::write(
+        state.join("audit.jsonl"),
+        log.replace(digest, &"e".repeat(64)),
+    )
+    .expect("edit");
+    let v = sb.run(Path::new(BIN), &["log", "verify"]);
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v.stdout));
+    assert!(text(&v.stdout).contains("line 2: its content does not match its hash"));
+}
+
+// ---------------------------------------------------------------------------------
+// TLS: `https://` OTLP and `tls://` syslog (RFC 5425) to collectors on 127.0.0.1 with
+// certificates from a CA made here
+
+/// A certificate authority made for one test.
+struct Authority {
+    pem: String,
+    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
+}
+
+fn authority(name: &str) -> Authority {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
+    let key = KeyPair::generate().expect("CA key");
+    let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+    params.distinguished_name.push(DnType::CommonName, name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let cert = params.self_signed(&key).expect("CA certificate");
+    Authority {
+        pem: cert.pem(),
+        issuer: rcgen::Issuer::new(params, key),
+    }
+}
+
+/// A collector's TLS config: a certificate for `names` signed by `ca`.
+fn server_tls(ca: &Authority, names: &[&str]) -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::KeyPair::generate().expect("key");
+    let params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("params");
+    let cert = params.signed_by(&key, &ca.issuer).expect("certificate");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    #[allow(deprecated)] // as in src/audit_log/ship/tls.rs
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .expect("server config");
+    Arc::new(config)
+}
+
+impl Sandbox {
+    /// Write `ca`'s certificate as a PEM file; its path.
+    fn ca_file(&self, ca: &Authority, name: &str) -> String {
+        let p = self.root.join(name);
+        std::fs::write(&p, &ca.pem).expect("CA file");
+        p.to_string_lossy().into_owned()
+    }
+}
+
+#[test]
+fn records_arrive_over_tls_with_their_fields() {
+    let ca = authority("Interlock test CA");
+    let tls = server_tls(&ca, &["127.0.0.1", "localhost"]);
+    let (sport, srx) = tcp_collector_on(Some(Arc::clone(&tls)));
+    let (oport, orx) = otlp_collector_on(Some(tls));
+    let sb = Sandbox::new("");
+    let ca_file = sb.ca_file(&ca, "collector-ca.pem");
+    // The syslog collector by address, the OTLP one by name: both checked.
+    sb.config(&format!(
+        "[settings.ship]\nsyslog = \"tls://127.0.0.1:{sport}\"\notlp_endpoint = \"https://localhost:{oport}\"\nca_file = \"{ca_file}\"\ntimeout_ms = 2000\n"
+    ));
+    let digest = policy_digest(&sb);
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let logged = sb.last_logged();
+
+    let bytes = srx.recv_timeout(WAIT).expect("a syslog message over TLS");
+    let all = text(&bytes);
+    let (len, msg) = all.split_once(' ').expect("MSG-LEN SP");
+    assert_eq!(len.parse::<usize>().expect("MSG-LEN"), msg.len());
+    let s = parse_5424(msg);
+    assert_header(&s);
+    assert_eq!(s.pri, 12);
+    assert_eq!(s.params["door"], "hook");
+    assert_eq!(s.params["agent"], "claude");
+    assert_eq!(s.params["command"], DENY);
+    assert_eq!(s.params["decision"], "deny");
+    assert_eq!(s.params["policy_digest"], digest);
+    assert_eq!(
+        s.params["entry_hash"],
+        logged["hash"].as_str().expect("hash")
+    );
+
+    let posted = orx.recv_timeout(WAIT).expect("an OTLP request over TLS");
+    assert_eq!(posted.request_line, "POST /v1/logs HTTP/1.1");
+    assert_eq!(posted.headers["host"], format!("localhost:{oport}"));
+    let a = attrs(&posted.body["resourceLogs"][0]["scopeLogs"][0]["logRecords"][0]["attributes"]);
+    assert_eq!(a["interlock.command"], DENY);
+    assert_eq!(a["interlock.decision"], "deny");
+    assert_eq!(a["interlock.policy_digest"], digest);
+    assert_eq!(
+        a["interlock.entry_hash"],
+        logged["hash"].as_str().expect("hash")
+    );
+
+    let counts = sb.counts();
+    for key in [
+        format!("syslog tls://127.0.0.1:{sport}"),
+        format!("otlp https://localhost:{oport}"),
+    ] {
+        assert_eq!(counts[&key]["sent"], 1, "{key}: {counts}");
+        assert_eq!(counts[&key]["lost"], 0, "{key}: {counts}");
+    }
+}
+
+#[test]
+fn a_collector_with_an_untrusted_certificate_gets_nothing_and_the_loss_is_counted() {
+    let ours = authority("The fleet's CA");
+    let theirs = authority("Somebody else's CA");
+    let sb = Sandbox::new("");
+    let ca_file = sb.ca_file(&ours, "collector-ca.pem");
+    // Signed by another CA; then by ours but for another name.
+    for (tls, why) in [
+        (
+            server_tls(&theirs, &["127.0.0.1", "localhost"]),
+            "UnknownIssuer",
+        ),
+        (
+            server_tls(&ours, &["collector.internal"]),
+            "not valid for name",
+        ),
+    ] {
+        let (sport, srx) = tcp_collector_on(Some(Arc::clone(&tls)));
+        let (oport, orx) = otlp_collector_on(Some(tls));
+        sb.config(&format!(
+            "[settings.ship]\nsyslog = \"tls://127.0.0.1:{sport}\"\notlp_endpoint = \"https://127.0.0.1:{oport}\"\nca_file = \"{ca_file}\"\ntimeout_ms = 2000\n"
+        ));
+        let (out, _) = sb.hook(DENY);
+        assert_eq!(claude_decision(&out), "deny");
+        assert!(srx.recv_timeout(Duration::from_millis(500)).is_err());
+        assert!(orx.recv_timeout(Duration::from_millis(100)).is_err());
+        let counts = sb.counts();
+        for key in [
+            format!("syslog tls://127.0.0.1:{sport}"),
+            format!("otlp https://127.0.0.1:{oport}"),
+        ] {
+            assert_eq!(counts[&key]["sent"], 0, "{key}: {counts}");
+            assert_eq!(counts[&key]["lost"], 1, "{key}: {counts}");
+            let error = counts[&key]["last_error"].as_str().unwrap_or("");
+            assert!(
+                error.contains("TLS handshake") && error.contains(why),
+                "{key}: {error}"
+            );
+        }
+    }
+    // Without the CA file the system's roots alone do not trust our CA either; a CA
+    // file that is not there is said.
+    let tls = server_tls(&ours, &["127.0.0.1"]);
+    let (sport, srx) = tcp_collector_on(Some(tls));
+    for (extra, why) in [
+        ("", "UnknownIssuer"),
+        (
+            "ca_file = \"/nonexistent/ca.pem\"\n",
+            "cannot read the CA file",
+        ),
+    ] {
+        sb.config(&format!(
+            "[settings.ship]\nsyslog = \"tls://127.0.0.1:{sport}\"\n{extra}"
+        ));
+        let (out, _) = sb.hook(DENY);
+        assert_eq!(claude_decision(&out), "deny");
+        let counts = sb.counts();
+        let h = &counts[format!("syslog tls://127.0.0.1:{sport}")];
+        assert!(
+            h["last_error"].as_str().is_some_and(|e| e.contains(why)),
+            "{why}: {h}"
+        );
+    }
+    assert!(srx.recv_timeout(Duration::from_millis(300)).is_err());
+    assert_eq!(
+        sb.counts()[format!("syslog tls://127.0.0.1:{sport}")]["lost"],
+        2
+    );
+}
+
+#[test]
+fn a_tls_collector_that_never_completes_the_handshake_holds_a_decision_only_for_the_bound() {
+    let ca = authority("Interlock test CA");
+    let port = silent_collector();
+    let sb = Sandbox::new("");
+    let ca_file = sb.ca_file(&ca, "collector-ca.pem");
+    let (plain, plain_took) = sb.hook(DENY);
+    sb.config(&format!(
+        "[settings.ship]\nsyslog = \"tls://127.0.0.1:{port}\"\notlp_endpoint = \"https://127.0.0.1:{port}\"\nca_file = \"{ca_file}\"\ntimeout_ms = 300\n"
+    ));
+    let (out, took) = sb.hook(DENY);
+    assert_eq!(out.status.code(), plain.status.code());
+    assert_eq!(claude_decision(&out), "deny");
+    // The bound is 300 ms: generous against a loaded machine, far below the minute
+    // the collector holds the connection.
+    assert!(
+        took < plain_took + Duration::from_millis(300) + Duration::from_secs(3),
+        "took {took:?} (without shipping {plain_took:?})"
+    );
+    let counts = sb.counts();
+    for key in [
+        format!("syslog tls://127.0.0.1:{port}"),
+        format!("otlp https://127.0.0.1:{port}"),
+    ] {
+        assert_eq!(
+            (counts[&key]["sent"].as_u64(), counts[&key]["lost"].as_u64()),
+            (Some(0), Some(1)),
+            "{key}: {counts}"
+        );
+    }
 }

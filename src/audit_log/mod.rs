@@ -58,6 +58,11 @@ pub struct Entry {
     /// The approval code shown, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
+    /// The digest of the policy that decided (`interlock policy digest`). Entries
+    /// written before it was recorded have none; their hash covers their JSON as
+    /// written, so they still verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_digest: Option<String>,
     pub pid: u32,
     pub prev: String,
     pub hash: String,
@@ -73,6 +78,9 @@ pub struct Record<'a> {
     pub outcome: &'a str,
     pub channel: Option<String>,
     pub code: Option<String>,
+    /// The digest of the policy that decided: `Engine::policy_digest`, asked for only
+    /// when a record is written (computing it walks every rule).
+    pub policy_digest: &'a str,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,6 +166,7 @@ pub fn append(rec: Record, settings: &Settings) -> io::Result<Entry> {
         outcome: rec.outcome.to_string(),
         channel: rec.channel,
         code: rec.code,
+        policy_digest: Some(rec.policy_digest.to_string()).filter(|d| !d.is_empty()),
         pid: std::process::id(),
         prev: head.hash,
         hash: String::new(),

@@ -5,6 +5,7 @@
 //! agent does, feeds it that agent's tool call for a harmless canary command that a
 //! built-in rule denies, and checks that the agent would read the answer as a stop.
 
+use super::doctor_report::{self, AgentReport, Out, Report, RouteReport};
 use super::exit;
 use super::install::home;
 use clap::Args;
@@ -13,6 +14,7 @@ use interlock::hooks::codex_trust;
 use interlock::hooks::settings::shown;
 use interlock::hooks::wiring::{self, Route, Scope};
 use interlock::hooks::{Agent, Answer, Judged, CANARY};
+use interlock::policy::layers;
 use interlock::render::visible;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,48 +26,116 @@ pub struct DoctorArgs {
     /// The project whose settings to check as well (default: the current directory).
     #[arg(long, value_name = "DIR")]
     project: Option<PathBuf>,
+    /// Print one JSON report (routes, confinement, layers, policy digest, shipping)
+    /// instead of the text, for a fleet to collect; the exit status is the same.
+    #[arg(long)]
+    json: bool,
 }
 
 /// The kernel confinement on this machine, printed first; every route's line then
 /// says whether it is tamper-proof.
-fn confinement(project: &Path) -> confine::Support {
+fn confinement(out: &mut Out, project: &Path) -> confine::Support {
     let support = confine::support();
-    println!("Confinement (what the agent's commands cannot change; docs/threat-model.md)");
+    let root = nix::unistd::geteuid().is_root();
+    out.say("Confinement (what the agent's commands cannot change; docs/threat-model.md)");
+    let r = &mut out.report.confinement;
+    r.root = root;
     match &support {
-        confine::Support::Full { landlock_abi } => println!(
-            "  ok    mount namespace with Interlock's files read-only, Landlock ABI {landlock_abi}{}",
-            if nix::unistd::geteuid().is_root() {
-                "; running as root, so it is best effort (root can write raw devices)"
-            } else {
-                ""
-            }
-        ),
-        confine::Support::Partial(why) => println!("  WARN  {}", visible(why, false)),
-        confine::Support::Unavailable(why) => println!(
-            "  NO    this machine cannot confine the agent's commands: {}; approvals by `interlock approve` are off, only the wrap card can approve",
-            visible(why, false)
-        ),
+        confine::Support::Full { landlock_abi } => {
+            r.status = "full";
+            r.landlock_abi = Some(*landlock_abi);
+            out.say(format!(
+                "  ok    mount namespace with Interlock's files read-only, Landlock ABI {landlock_abi}{}",
+                if root {
+                    "; running as root, so it is best effort (root can write raw devices)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        confine::Support::Partial(why) => {
+            r.status = "partial";
+            r.reason = Some(why.clone());
+            out.say(format!("  WARN  {}", visible(why, false)));
+        }
+        confine::Support::Unavailable(why) => {
+            r.status = "unavailable";
+            r.reason = Some(why.clone());
+            out.say(format!(
+                "  NO    this machine cannot confine the agent's commands: {}; approvals by `interlock approve` are off, only the wrap card can approve",
+                visible(why, false)
+            ));
+        }
     }
     for gap in confine::plan(Some(project)).gaps {
-        println!("  WARN  {}", visible(&gap, false));
+        out.say(format!("  WARN  {}", visible(&gap, false)));
+        out.report.confinement.gaps.push(gap);
     }
-    println!();
+    out.say("");
     support
 }
 
-/// Whether a route holds against an agent that tries to switch Interlock off.
-fn tamper_proof(kind: &str, support: &confine::Support) -> String {
+/// Whether a route holds against an agent that tries to switch Interlock off, and why.
+fn tamper_proof(kind: &str, support: &confine::Support) -> (bool, String) {
     match (kind, support) {
-        ("shell", confine::Support::Full { .. }) => {
-            "tamper-proof: the commands run confined; Interlock's files and this setting are read-only to them".into()
-        }
-        ("shell", _) => "NOT tamper-proof: this machine cannot confine the commands".into(),
-        _ => "NOT tamper-proof alone: the hook judges, but the command then runs unconfined; add the shell route or run the agent under `interlock wrap -- AGENT`".into(),
+        ("shell", confine::Support::Full { .. }) => (
+            true,
+            "tamper-proof: the commands run confined; Interlock's files and this setting are read-only to them".into(),
+        ),
+        ("shell", _) => (
+            false,
+            "NOT tamper-proof: this machine cannot confine the commands".into(),
+        ),
+        _ => (
+            false,
+            "NOT tamper-proof alone: the hook judges, but the command then runs unconfined; add the shell route or run the agent under `interlock wrap -- AGENT`".into(),
+        ),
     }
 }
 
 /// Hooks answer in milliseconds; a route silent for this long is broken.
 const CANARY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A route's check, said and recorded; `tamper` says whether a passing route is
+/// tamper-proof and why (`None`: not established, nothing printed beyond PASS).
+fn route_result(
+    out: &mut Out,
+    r: &Route,
+    result: Result<String, String>,
+    tamper: Option<(bool, String)>,
+) -> RouteReport {
+    let passed = result.is_ok();
+    let (tamper_proof, tamper_proof_why) = match (&result, tamper) {
+        (Ok(m), t) => {
+            out.say(format!("  PASS  {m}"));
+            match t {
+                Some((proof, why)) => {
+                    out.say(format!("        {why}"));
+                    (proof, why)
+                }
+                None => (
+                    false,
+                    "not established: the agent reaches a PATH shim only while it comes first on the agent's PATH".into(),
+                ),
+            }
+        }
+        (Err(m), _) => {
+            out.say(format!("  FAIL  {m}"));
+            (false, "the route failed its check".into())
+        }
+    };
+    RouteReport {
+        kind: r.kind,
+        place: r.place.clone(),
+        command: r.command.clone(),
+        passed,
+        result: match result {
+            Ok(m) | Err(m) => m,
+        },
+        tamper_proof,
+        tamper_proof_why,
+    }
+}
 
 pub fn run(a: DoctorArgs) -> i32 {
     let Some(home) = home() else {
@@ -87,8 +157,19 @@ pub fn run(a: DoctorArgs) -> i32 {
             return exit::INTERNAL;
         }
     };
-    let support = confinement(&project);
-    super::shipping::report(&project);
+    let mut out = Out {
+        json: a.json,
+        report: Report {
+            schema: 1,
+            version: env!("CARGO_PKG_VERSION"),
+            host: interlock::audit_log::ship::host_name(),
+            ..Report::default()
+        },
+    };
+    let support = confinement(&mut out, &project);
+    let loaded = layers::load(Some(&project));
+    doctor_report::policy(&mut out, &project, &loaded);
+    super::shipping::report(&mut out, &loaded.settings);
     let mut seen = 0;
     let (mut passed, mut failed) = (0, 0);
     for agent in Agent::ALL {
@@ -98,12 +179,26 @@ pub fn run(a: DoctorArgs) -> i32 {
                 continue;
             }
             seen += 1;
-            println!("{} ({scope_name}: {})", agent.title(), shown(&path));
+            out.say(format!(
+                "{} ({scope_name}: {})",
+                agent.title(),
+                shown(&path)
+            ));
+            let mut section = AgentReport {
+                agent: agent.name(),
+                scope: scope_name,
+                settings: path.display().to_string(),
+                wired: false,
+                problem: None,
+                routes: Vec::new(),
+            };
             let routes = match wiring::routes(agent, &path) {
                 Ok(r) => r,
                 Err(e) => {
-                    println!("  FAIL  {e}");
+                    out.say(format!("  FAIL  {e}"));
                     failed += 1;
+                    section.problem = Some(e);
+                    out.report.agents.push(section);
                     continue;
                 }
             };
@@ -113,12 +208,14 @@ pub fn run(a: DoctorArgs) -> i32 {
                 } else {
                     ""
                 };
-                println!(
+                out.say(format!(
                     "  --    not wired in: run `interlock install {}{flag}`",
                     agent.name()
-                );
+                ));
+                out.report.agents.push(section);
                 continue;
             }
+            section.wired = true;
             let switched_off = (agent == Agent::Codex)
                 .then(|| {
                     codex_hooks_off(&path)
@@ -131,23 +228,27 @@ pub fn run(a: DoctorArgs) -> i32 {
                 &home
             };
             for r in routes {
-                println!("  {} {}: {}", r.kind, r.place, visible(&r.command, false));
+                out.say(format!(
+                    "  {} {}: {}",
+                    r.kind,
+                    r.place,
+                    visible(&r.command, false)
+                ));
                 let result = match (&r.problem, &switched_off) {
                     (Some(p), _) | (None, Some(p)) => Err(p.clone()),
                     (None, None) => check(agent, &r, cwd, &state),
                 };
-                match result {
-                    Ok(m) => {
-                        passed += 1;
-                        println!("  PASS  {m}");
-                        println!("        {}", tamper_proof(r.kind, &support));
-                    }
-                    Err(m) => {
-                        failed += 1;
-                        println!("  FAIL  {m}");
-                    }
+                if result.is_ok() {
+                    passed += 1;
+                } else {
+                    failed += 1;
                 }
+                let tamper = tamper_proof(r.kind, &support);
+                section
+                    .routes
+                    .push(route_result(&mut out, &r, result, Some(tamper)));
             }
+            out.report.agents.push(section);
         }
     }
     // Claude Code's managed settings: hooks there cannot be removed or disabled by a
@@ -156,25 +257,43 @@ pub fn run(a: DoctorArgs) -> i32 {
         if let Ok(routes) = wiring::routes(Agent::Claude, &path) {
             if path.exists() {
                 seen += 1;
-                println!("{} (managed: {})", Agent::Claude.title(), shown(&path));
+                out.say(format!(
+                    "{} (managed: {})",
+                    Agent::Claude.title(),
+                    shown(&path)
+                ));
             }
+            let mut section = AgentReport {
+                agent: Agent::Claude.name(),
+                scope: "managed",
+                settings: path.display().to_string(),
+                wired: !routes.is_empty(),
+                problem: None,
+                routes: Vec::new(),
+            };
             for r in routes {
-                println!("  {} {}: {}", r.kind, r.place, visible(&r.command, false));
-                match r
+                out.say(format!(
+                    "  {} {}: {}",
+                    r.kind,
+                    r.place,
+                    visible(&r.command, false)
+                ));
+                let result = r
                     .problem
                     .clone()
-                    .map_or_else(|| check(Agent::Claude, &r, &home, &state), Err)
-                {
-                    Ok(m) => {
-                        passed += 1;
-                        println!("  PASS  {m}");
-                        println!("        tamper-proof: managed settings, which no user or project setting can remove or disable");
-                    }
-                    Err(m) => {
-                        failed += 1;
-                        println!("  FAIL  {m}");
-                    }
+                    .map_or_else(|| check(Agent::Claude, &r, &home, &state), Err);
+                if result.is_ok() {
+                    passed += 1;
+                } else {
+                    failed += 1;
                 }
+                let tamper = (true, "tamper-proof: managed settings, which no user or project setting can remove or disable".to_string());
+                section
+                    .routes
+                    .push(route_result(&mut out, &r, result, Some(tamper)));
+            }
+            if path.exists() {
+                out.report.agents.push(section);
             }
         }
     }
@@ -182,8 +301,8 @@ pub fn run(a: DoctorArgs) -> i32 {
     // through them; nothing in their settings says so.
     for (shim, problem) in path_shims() {
         seen += 1;
-        println!("Agents that start `bash`/`zsh` from PATH (Gemini CLI)");
-        println!("  shell PATH shim: {}", shown(&shim));
+        out.say("Agents that start `bash`/`zsh` from PATH (Gemini CLI)");
+        out.say(format!("  shell PATH shim: {}", shown(&shim)));
         let r = Route {
             kind: "shell",
             place: "PATH".into(),
@@ -199,29 +318,50 @@ pub fn run(a: DoctorArgs) -> i32 {
             Some(p) => Err(p.clone()),
             None => check(Agent::Gemini, &r, &project, &state),
         };
-        match result {
-            Ok(m) => {
-                passed += 1;
-                println!("  PASS  {m}");
-            }
-            Err(m) => {
-                failed += 1;
-                println!("  FAIL  {m}");
+        if result.is_ok() {
+            passed += 1;
+        } else {
+            failed += 1;
+        }
+        let route = route_result(&mut out, &r, result, None);
+        out.report.agents.push(AgentReport {
+            agent: Agent::Gemini.name(),
+            scope: "path",
+            settings: shim.display().to_string(),
+            wired: true,
+            problem: None,
+            routes: vec![route],
+        });
+    }
+    let _ = std::fs::remove_dir_all(&state);
+    let checked = passed + failed;
+    let code = if seen == 0 {
+        out.say("No agent settings found under HOME or in the project: run `interlock install <agent>`.");
+        exit::FAILED
+    } else {
+        out.say(format!(
+            "\n{checked} route(s) checked: {passed} passed, {failed} failed."
+        ));
+        if checked == 0 || failed > 0 {
+            exit::FAILED
+        } else {
+            exit::ALLOW
+        }
+    };
+    if out.json {
+        let r = &mut out.report;
+        (r.routes_checked, r.routes_passed, r.routes_failed) = (checked, passed, failed);
+        r.exit = code;
+        r.ok = code == exit::ALLOW;
+        match serde_json::to_string_pretty(r) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("interlock doctor: cannot write the report: {e}");
+                return exit::INTERNAL;
             }
         }
     }
-    let _ = std::fs::remove_dir_all(&state);
-    if seen == 0 {
-        println!("No agent settings found under HOME or in the project: run `interlock install <agent>`.");
-        return exit::FAILED;
-    }
-    let checked = passed + failed;
-    println!("\n{checked} route(s) checked: {passed} passed, {failed} failed.");
-    if checked == 0 || failed > 0 {
-        exit::FAILED
-    } else {
-        exit::ALLOW
-    }
+    code
 }
 
 /// `bash`/`zsh` entries on PATH that are Interlock (install.sh's shims), each with a

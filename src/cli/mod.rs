@@ -5,6 +5,7 @@ mod audit;
 mod check;
 mod confine;
 mod doctor;
+mod doctor_report;
 mod hook;
 mod install;
 mod log;

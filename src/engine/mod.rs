@@ -25,11 +25,24 @@ const PIPE_WEIGHT: usize = 8;
 /// The engine holds the compiled policy; it is cheap to share between threads.
 pub struct Engine {
     policy: Policy,
+    /// `Policy::digest`, computed the first time a door asks (it walks every rule, so
+    /// never on the way to a decision), then kept.
+    digest: std::sync::OnceLock<String>,
 }
 
 impl Engine {
     pub fn new(policy: Policy) -> Engine {
-        Engine { policy }
+        Engine {
+            policy,
+            digest: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The digest of this engine's policy (what `interlock policy digest` prints),
+    /// computed once per engine, when first asked: the audit log asks only when it
+    /// writes an entry.
+    pub fn policy_digest(&self) -> &str {
+        self.digest.get_or_init(|| self.policy.digest())
     }
 
     /// The engine with only the built-in packs (what `interlock` uses with no config).

@@ -346,10 +346,9 @@ fn decide_with(
     if let Some(h) = &loaded.settings.local_hosts {
         ctx.local_hosts.clone_from(h);
     }
-    let engine = Engine::new(loaded.policy);
-    let verdict = judge(&engine, &ctx);
     // The process ends right after answering: freeing the policy is wasted time.
-    std::mem::forget(engine);
+    let engine: &Engine = Box::leak(Box::new(Engine::new(loaded.policy)));
+    let verdict = judge(engine, &ctx);
     let source = format!("hook:{}", agent.name());
     let cwd_text = cwd.to_string_lossy().into_owned();
     let log = |outcome: &str, channel: Option<String>, code: Option<String>| {
@@ -362,6 +361,7 @@ fn decide_with(
             outcome,
             channel,
             code,
+            policy_digest: engine.policy_digest(),
         };
         if let Err(e) = audit_log::append(rec, &loaded.settings) {
             eprintln!("interlock: warning: cannot write the audit log: {e}");
@@ -437,6 +437,7 @@ fn refuse_call(agent: Agent, command: &str, cwd: Option<PathBuf>, why: &str) -> 
         outcome: "denied",
         channel: None,
         code: None,
+        policy_digest: &loaded.policy.digest(),
     };
     if let Err(e) = audit_log::append(rec, &loaded.settings) {
         eprintln!("interlock: warning: cannot write the audit log: {e}");

@@ -117,15 +117,14 @@ impl Approvals {
 pub struct Ship {
     /// OTLP/HTTP (JSON) base URL, `http://host:port`; records go to `<it>/v1/logs`.
     pub otlp_endpoint: Option<String>,
-    /// RFC 5424 syslog collector: `udp://host:514` or `tcp://host:514`.
+    /// RFC 5424 syslog collector: `udp://host:514`, `tcp://host:514` or
+    /// `tls://host:6514`.
     pub syslog: Option<String>,
     /// The most a decision waits for the collectors, in milliseconds (default 200).
     pub timeout_ms: Option<u64>,
-    /// The digest of the policy these settings came with (`Policy::digest`), computed
-    /// by `load` when shipping is on, since shipped records carry it. Never read from
-    /// a file.
-    #[serde(skip)]
-    pub policy_digest: Option<String>,
+    /// A CA file (PEM) trusted besides the system's roots for `https://` and `tls://`
+    /// collectors (a private collector's CA).
+    pub ca_file: Option<String>,
 }
 
 impl Ship {
@@ -138,6 +137,9 @@ impl Ship {
         }
         if other.timeout_ms.is_some() {
             self.timeout_ms = other.timeout_ms;
+        }
+        if other.ca_file.is_some() {
+            self.ca_file.clone_from(&other.ca_file);
         }
     }
 
@@ -297,9 +299,6 @@ pub fn load_over(base: Policy, cwd: Option<&Path>) -> Loaded {
     // The base came indexed; only a layer that touched rules needs a new index.
     if changed {
         loaded.policy.reindex();
-    }
-    if let Some(ship) = loaded.settings.ship.as_mut().filter(|s| s.is_on()) {
-        ship.policy_digest = Some(loaded.policy.digest());
     }
     loaded
 }

@@ -137,6 +137,7 @@ pub fn run(argv0: &OsStr, args: &[OsString], subcommand: bool) -> i32 {
             outcome,
             channel,
             code,
+            policy_digest: engine.policy_digest(),
         };
         let record = broker::LogRecord {
             source: rec.source.to_string(),

@@ -161,23 +161,21 @@ fn serve(shared: &Shared, stream: UnixStream, mut reader: Reader, mut pending: O
             Step::Human(view, settings) => {
                 // A line typed in the session's shell is logged here; an agent
                 // shell's request is logged by the agent shell itself.
-                let typed = matches!(view.origin, Origin::Shell { .. }).then(|| {
-                    (
-                        view.command.clone(),
-                        view.cwd.clone(),
-                        view.decision,
-                        view.findings.iter().map(|f| f.rule.clone()).collect(),
-                    )
+                let typed = matches!(view.origin, Origin::Shell { .. }).then(|| Typed {
+                    command: view.command.clone(),
+                    cwd: view.cwd.clone(),
+                    decision: view.decision,
+                    rules: view.findings.iter().map(|f| f.rule.clone()).collect(),
                 });
                 let (r, channel) = ask_human(shared, &stream, view, &settings);
                 let _ = stream.set_nonblocking(false);
-                if let Some((command, cwd, decision, rules)) = typed {
+                if let Some(typed) = typed {
                     let outcome = match r.decision {
                         Answer::Approved | Answer::Allow => "approved",
                         Answer::Refused => "refused",
                     };
-                    let channel = Some(channel);
-                    log_line(&settings, &command, &cwd, decision, rules, outcome, channel);
+                    let (engine, _, _) = shared.engines.get(&typed.cwd);
+                    log_line(&engine, &settings, typed, outcome, Some(channel));
                 }
                 r
             }
@@ -220,8 +218,13 @@ fn judge(shared: &Shared, req: Request) -> Step {
             let v = Verdict::new(findings, v.programs);
             let audit = settings.mode.as_deref() == Some("audit");
             if v.decision != Decision::Allow && audit {
-                let rules = v.findings.iter().map(|f| f.rule.clone()).collect();
-                log_line(&settings, &line, &cwd, v.decision, rules, "audit", None);
+                let typed = Typed {
+                    command: line.clone(),
+                    cwd: cwd.clone(),
+                    decision: v.decision,
+                    rules: v.findings.iter().map(|f| f.rule.clone()).collect(),
+                };
+                log_line(&engine, &settings, typed, "audit", None);
             }
             if v.decision == Decision::Allow || audit {
                 return Step::Reply(Response {
@@ -240,7 +243,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
             Step::Human(view, settings)
         }
         Request::Log { record, .. } => {
-            let (_, settings, _) = shared.engines.get(&record.cwd);
+            let (engine, settings, _) = shared.engines.get(&record.cwd);
             // Said by a process inside the session, so marked as such.
             let source = format!("{} in wrap", record.source);
             let rec = crate::audit_log::Record {
@@ -252,6 +255,7 @@ fn judge(shared: &Shared, req: Request) -> Step {
                 outcome: &record.outcome,
                 channel: record.channel.clone(),
                 code: record.code.clone(),
+                policy_digest: engine.policy_digest(),
             };
             match crate::audit_log::append(rec, &settings) {
                 Ok(_) => Step::Reply(Response {
@@ -291,25 +295,32 @@ fn judge(shared: &Shared, req: Request) -> Step {
     }
 }
 
-/// A decision on a line typed in the session, in the audit log (source `wrap`).
-fn log_line(
-    settings: &Settings,
-    command: &str,
-    cwd: &str,
+/// A line typed in the session and what the engine said of it.
+struct Typed {
+    command: String,
+    cwd: String,
     decision: Decision,
     rules: Vec<String>,
+}
+
+/// A decision on a line typed in the session, in the audit log (source `wrap`).
+fn log_line(
+    engine: &Engine,
+    settings: &Settings,
+    line: Typed,
     outcome: &str,
     channel: Option<String>,
 ) {
     let rec = crate::audit_log::Record {
         source: "wrap",
-        cwd,
-        command,
-        decision: decision.as_str(),
-        rules,
+        cwd: &line.cwd,
+        command: &line.command,
+        decision: line.decision.as_str(),
+        rules: line.rules,
         outcome,
         channel,
         code: None,
+        policy_digest: engine.policy_digest(),
     };
     // The card already told the human; a log that cannot be written must not break
     // the session.

@@ -1,7 +1,7 @@
 //! Shipping: a copy of every logged decision to the fleet's collectors, besides the
 //! local hash-chained log: OpenTelemetry log records over OTLP/HTTP with JSON
-//! (`otlp`), and RFC 5424 syslog over UDP or TCP (`rfc5424`). Set in
-//! `[settings.ship]` of the system or user config (docs/fleet.md).
+//! (`otlp`), and RFC 5424 syslog over UDP, TCP or TLS (`rfc5424`); TLS in `tls`. Set
+//! in `[settings.ship]` of the system or user config (docs/fleet.md).
 //!
 //! A collector never holds a decision up for longer than `timeout_ms` and never
 //! changes it: each collector is sent to on its own thread, and the deciding thread
@@ -12,6 +12,7 @@
 mod otlp;
 mod rfc5424;
 pub mod stats;
+mod tls;
 
 use super::Entry;
 use crate::policy::layers::Ship;
@@ -38,7 +39,7 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    pub fn of(entry: &'a Entry, policy_digest: Option<&str>) -> Fields<'a> {
+    pub fn of(entry: &'a Entry) -> Fields<'a> {
         let (door, agent) = door_and_agent(&entry.source);
         Fields {
             entry,
@@ -47,7 +48,7 @@ impl<'a> Fields<'a> {
             door,
             agent,
             approver: entry.channel.clone().unwrap_or_default(),
-            policy_digest: policy_digest.unwrap_or_default().to_string(),
+            policy_digest: entry.policy_digest.clone().unwrap_or_default(),
         }
     }
 }
@@ -117,20 +118,26 @@ impl Target {
 /// (keyed like a target, so the problem shows in `doctor`).
 pub fn targets(ship: &Ship) -> Vec<Result<Target, (String, String)>> {
     let mut out = Vec::new();
+    let ca_file = ship
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(std::path::Path::new);
     if let Some(url) = ship
         .otlp_endpoint
         .as_deref()
         .filter(|u| !u.trim().is_empty())
     {
         out.push(
-            otlp::Endpoint::parse(url.trim())
+            otlp::Endpoint::parse(url.trim(), ca_file)
                 .map(Target::Otlp)
                 .map_err(|e| (format!("otlp {}", url.trim()), e)),
         );
     }
     if let Some(url) = ship.syslog.as_deref().filter(|u| !u.trim().is_empty()) {
         out.push(
-            rfc5424::Endpoint::parse(url.trim())
+            rfc5424::Endpoint::parse(url.trim(), ca_file)
                 .map(Target::Syslog)
                 .map_err(|e| (format!("syslog {}", url.trim()), e)),
         );
@@ -152,7 +159,7 @@ pub fn bound(ship: &Ship) -> Duration {
 pub fn ship(entry: &Entry, ship: &Ship) {
     let bound = bound(ship);
     let deadline = Instant::now() + bound;
-    let fields = Fields::of(entry, ship.policy_digest.as_deref());
+    let fields = Fields::of(entry);
     let (tx, rx) = mpsc::channel::<(String, Result<(), String>)>();
     let mut results = Vec::new();
     let mut pending = Vec::new();

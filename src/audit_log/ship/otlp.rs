@@ -2,12 +2,13 @@
 //! `ExportLogsServiceRequest` per decision, POSTed to `<endpoint>/v1/logs` as
 //! `application/json`. Per the OTLP JSON mapping, keys are lowerCamelCase, enums
 //! (`severityNumber`) are integers and 64-bit integers (`timeUnixNano`) are decimal
-//! strings. Plain `http://` only: for TLS or authentication, ship to a local
-//! OpenTelemetry Collector that forwards (docs/fleet.md).
+//! strings. `http://`, or `https://` (TLS, `tls.rs`).
 
-use super::{clip, connect, left, Fields};
+use super::tls::{Conn, Tls};
+use super::{clip, Fields};
 use serde_json::{json, Value};
 use std::io::{Read, Write};
+use std::path::Path;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// Commands longer than this are cut in shipped records.
@@ -23,18 +24,26 @@ pub struct Endpoint {
     pub addr: String,
     /// The request path: the endpoint's path with `/v1/logs` appended.
     pub path: String,
+    /// For `https://`.
+    pub tls: Option<Tls>,
 }
 
 impl Endpoint {
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let Some(rest) = url.strip_prefix("http://") else {
-            return Err(if url.starts_with("https://") {
-                "https is not supported: ship to a local OpenTelemetry Collector over http:// and let it forward with TLS".into()
-            } else {
-                "the OTLP endpoint must start with http://".into()
-            });
+    /// `ca_file`: trusted besides the system's roots, for `https://`.
+    pub fn parse(url: &str, ca_file: Option<&Path>) -> Result<Endpoint, String> {
+        let (rest, port, https) = if let Some(r) = url.strip_prefix("http://") {
+            (r, 80, false)
+        } else if let Some(r) = url.strip_prefix("https://") {
+            (r, 443, true)
+        } else {
+            return Err("the OTLP endpoint must start with http:// or https://".into());
         };
-        let (addr, path) = super::authority(rest, 80)?;
+        let (addr, path) = super::authority(rest, port)?;
+        let tls = if https {
+            Some(Tls::for_addr(&addr, ca_file)?)
+        } else {
+            None
+        };
         let base = path.trim_end_matches('/');
         let path = if base.ends_with("/v1/logs") {
             base.to_string()
@@ -45,6 +54,7 @@ impl Endpoint {
             url: url.to_string(),
             addr,
             path,
+            tls,
         })
     }
 }
@@ -124,14 +134,15 @@ pub fn request(ep: &Endpoint, f: &Fields) -> Vec<u8> {
 
 /// Send the request; sent only when the collector answers 2xx before the deadline.
 pub fn send(ep: &Endpoint, request: &[u8], deadline: Instant) -> Result<(), String> {
-    let mut s = connect(&ep.addr, deadline)?;
+    let mut s = Conn::open(&ep.addr, ep.tls.as_ref(), deadline)?;
+    s.bound(deadline)?;
     s.write_all(request)
+        .and_then(|()| s.flush())
         .map_err(|e| format!("cannot send to {}: {e}", ep.addr))?;
     let mut got = Vec::new();
     let mut buf = [0u8; 1024];
     while !got.windows(2).any(|w| w == b"\r\n") && got.len() < MAX_STATUS {
-        s.set_read_timeout(Some(left(deadline)?))
-            .map_err(|e| e.to_string())?;
+        s.bound(deadline)?;
         match s.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => got.extend_from_slice(&buf[..n]),
@@ -159,22 +170,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn endpoints_get_the_logs_path_and_only_plain_http() {
-        let e = Endpoint::parse("http://127.0.0.1:4318").expect("parse");
+    fn endpoints_get_the_logs_path_and_tls_for_https() {
+        let e = Endpoint::parse("http://127.0.0.1:4318", None).expect("parse");
         assert_eq!(
             (e.addr.as_str(), e.path.as_str()),
             ("127.0.0.1:4318", "/v1/logs")
         );
-        let e = Endpoint::parse("http://otel/base/").expect("parse");
+        assert_eq!(e.tls, None);
+        let e = Endpoint::parse("http://otel/base/", None).expect("parse");
         assert_eq!(
             (e.addr.as_str(), e.path.as_str()),
             ("otel:80", "/base/v1/logs")
         );
-        let e = Endpoint::parse("http://otel:4318/v1/logs").expect("parse");
+        let e = Endpoint::parse("http://otel:4318/v1/logs", None).expect("parse");
         assert_eq!(e.path, "/v1/logs");
-        assert!(Endpoint::parse("https://otel:4318")
-            .unwrap_err()
-            .contains("https is not supported"));
-        assert!(Endpoint::parse("otel:4318").is_err());
+        let e =
+            Endpoint::parse("https://otel.example.com", Some(Path::new("/ca.pem"))).expect("parse");
+        assert_eq!(e.addr, "otel.example.com:443");
+        let tls = e.tls.expect("tls");
+        assert_eq!(tls.server_name, "otel.example.com");
+        assert_eq!(tls.ca_file.as_deref(), Some(Path::new("/ca.pem")));
+        assert!(Endpoint::parse("otel:4318", None).is_err());
+        assert!(Endpoint::parse("ftp://otel:4318", None).is_err());
     }
 }

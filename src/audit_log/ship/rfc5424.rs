@@ -1,16 +1,16 @@
 //! RFC 5424 syslog messages to a remote collector: over UDP, one message per datagram
-//! (RFC 5426), or over TCP with octet-counting framing, `LEN SP MESSAGE` (RFC 6587
-//! §3.4.1, the framing RFC 5425 uses over TLS). TLS itself is not built in (it would
-//! need a TLS stack and root certificates); ship over TCP to a local rsyslog that
-//! forwards with TLS (docs/fleet.md).
+//! (RFC 5426); over TCP with octet-counting framing, `LEN SP MESSAGE` (RFC 6587
+//! §3.4.1); over TLS with the same framing (RFC 5425, port 6514 by default; `tls.rs`).
 //!
 //! `<PRI>1 TIMESTAMP HOST interlock PID decision [interlock@32473 user="…" …] MSG`:
 //! facility user; severity info for allows, notice for confirms, warning for denies.
 //! 32473 is the enterprise number IANA reserves for examples (RFC 5612); SD-IDs with
 //! an `@` are free for private use.
 
-use super::{clip, connect, left, Fields};
+use super::tls::{Conn, Tls};
+use super::{clip, left, Fields};
 use std::io::Write;
+use std::path::Path;
 use std::time::Instant;
 
 /// Commands longer than this are cut (twice in a message: the structured data and
@@ -18,10 +18,11 @@ use std::time::Instant;
 const MAX_COMMAND: usize = 3 * 1024;
 pub const SD_ID: &str = "interlock@32473";
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Transport {
     Udp,
     Tcp,
+    Tls(Tls),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,20 +33,28 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    pub fn parse(url: &str) -> Result<Endpoint, String> {
-        let (transport, rest) = if let Some(r) = url.strip_prefix("udp://") {
-            (Transport::Udp, r)
+    /// `ca_file`: trusted besides the system's roots, for `tls://`.
+    pub fn parse(url: &str, ca_file: Option<&Path>) -> Result<Endpoint, String> {
+        let (rest, port) = if let Some(r) = url.strip_prefix("udp://") {
+            (r, 514)
         } else if let Some(r) = url.strip_prefix("tcp://") {
-            (Transport::Tcp, r)
-        } else if url.starts_with("tls://") {
-            return Err("syslog over TLS is not supported: ship over tcp:// to a local rsyslog that forwards with TLS".into());
+            (r, 514)
+        } else if let Some(r) = url.strip_prefix("tls://") {
+            (r, 6514)
         } else {
-            return Err("the syslog address must start with udp:// or tcp://".into());
+            return Err("the syslog address must start with udp://, tcp:// or tls://".into());
         };
-        let (addr, path) = super::authority(rest, 514)?;
+        let (addr, path) = super::authority(rest, port)?;
         if !path.is_empty() && path != "/" {
             return Err("a syslog address has no path".into());
         }
+        let transport = if url.starts_with("udp://") {
+            Transport::Udp
+        } else if url.starts_with("tcp://") {
+            Transport::Tcp
+        } else {
+            Transport::Tls(Tls::for_addr(&addr, ca_file)?)
+        };
         Ok(Endpoint {
             url: url.to_string(),
             transport,
@@ -122,19 +131,19 @@ pub fn message(f: &Fields) -> String {
     )
 }
 
-/// The bytes sent: the message alone over UDP, `LEN SP MESSAGE` over TCP.
+/// The bytes sent: the message alone over UDP, `LEN SP MESSAGE` over TCP and TLS.
 pub fn framed(ep: &Endpoint, f: &Fields) -> Vec<u8> {
     let m = message(f);
     match ep.transport {
         Transport::Udp => m.into_bytes(),
-        Transport::Tcp => format!("{} {m}", m.len()).into_bytes(),
+        Transport::Tcp | Transport::Tls(_) => format!("{} {m}", m.len()).into_bytes(),
     }
 }
 
 /// UDP has no acknowledgement: a datagram handed to the kernel counts as sent. TCP
-/// counts as sent once written.
+/// and TLS count as sent once written (over TLS: after a verified handshake).
 pub fn send(ep: &Endpoint, bytes: &[u8], deadline: Instant) -> Result<(), String> {
-    match ep.transport {
+    let tls = match &ep.transport {
         Transport::Udp => {
             use std::net::{ToSocketAddrs, UdpSocket};
             let to = ep
@@ -147,17 +156,19 @@ pub fn send(ep: &Endpoint, bytes: &[u8], deadline: Instant) -> Result<(), String
             let s = UdpSocket::bind(local).map_err(|e| e.to_string())?;
             s.set_write_timeout(Some(left(deadline)?))
                 .map_err(|e| e.to_string())?;
-            s.send_to(bytes, to)
+            return s
+                .send_to(bytes, to)
                 .map(|_| ())
-                .map_err(|e| format!("cannot send to {to}: {e}"))
+                .map_err(|e| format!("cannot send to {to}: {e}"));
         }
-        Transport::Tcp => {
-            let mut s = connect(&ep.addr, deadline)?;
-            s.write_all(bytes)
-                .and_then(|()| s.flush())
-                .map_err(|e| format!("cannot send to {}: {e}", ep.addr))
-        }
-    }
+        Transport::Tcp => None,
+        Transport::Tls(t) => Some(t),
+    };
+    let mut s = Conn::open(&ep.addr, tls, deadline)?;
+    s.bound(deadline)?;
+    s.write_all(bytes)
+        .and_then(|()| s.finish())
+        .map_err(|e| format!("cannot send to {}: {e}", ep.addr))
 }
 
 #[cfg(test)]
@@ -165,19 +176,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn addresses_name_udp_or_tcp_and_refuse_tls() {
-        let e = Endpoint::parse("udp://logs").expect("parse");
+    fn addresses_name_udp_tcp_or_tls() {
+        let e = Endpoint::parse("udp://logs", None).expect("parse");
         assert_eq!((e.transport, e.addr.as_str()), (Transport::Udp, "logs:514"));
-        let e = Endpoint::parse("tcp://127.0.0.1:6000").expect("parse");
+        let e = Endpoint::parse("tcp://127.0.0.1:6000", None).expect("parse");
         assert_eq!(
             (e.transport, e.addr.as_str()),
             (Transport::Tcp, "127.0.0.1:6000")
         );
-        assert!(Endpoint::parse("tls://logs:6514")
-            .unwrap_err()
-            .contains("TLS is not supported"));
-        assert!(Endpoint::parse("logs:514").is_err());
-        assert!(Endpoint::parse("tcp://logs:514/x").is_err());
+        let e = Endpoint::parse("tls://logs.example.com", None).expect("parse");
+        assert_eq!(e.addr, "logs.example.com:6514");
+        assert!(matches!(&e.transport, Transport::Tls(t) if t.server_name == "logs.example.com"));
+        assert!(Endpoint::parse("logs:514", None).is_err());
+        assert!(Endpoint::parse("tcp://logs:514/x", None).is_err());
     }
 
     #[test]
