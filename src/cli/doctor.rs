@@ -148,6 +148,33 @@ pub fn run(a: DoctorArgs) -> i32 {
                     }
                 }
             }
+            // MCP tool calls: the entry they reach, proven with the canary sent as an
+            // MCP call; or why none does (told, not counted as a failure: the shell
+            // route stands on its own).
+            match wiring::mcp_route(agent, &path) {
+                None => println!(
+                    "  --    MCP tool calls: not taken by Interlock's {} hook (see docs/hooks.md)",
+                    agent.title()
+                ),
+                Some(Err(why)) => println!("  --    MCP tool calls do not reach Interlock: {why}"),
+                Some(Ok(r)) => {
+                    println!("  mcp {}: {}", r.place, visible(&r.command, false));
+                    let result = match (&r.problem, &switched_off) {
+                        (Some(p), _) | (None, Some(p)) => Err(p.clone()),
+                        (None, None) => check_mcp(agent, &r, cwd, &state),
+                    };
+                    match result {
+                        Ok(m) => {
+                            passed += 1;
+                            println!("  PASS  {m}");
+                        }
+                        Err(m) => {
+                            failed += 1;
+                            println!("  FAIL  {m}");
+                        }
+                    }
+                }
+            }
         }
     }
     // Claude Code's managed settings: hooks there cannot be removed or disabled by a
@@ -315,6 +342,23 @@ fn check(agent: Agent, r: &Route, cwd: &Path, state: &Path) -> Result<String, St
         Judged::Asked => Ok("the canary was handed to the user to confirm".into()),
         Judged::Ran => Err(format!(
             "{} would run the canary: {}",
+            agent.title(),
+            describe(&out)
+        )),
+    }
+}
+
+/// Send the canary as an MCP tool call through a hook route.
+fn check_mcp(agent: Agent, r: &Route, cwd: &Path, state: &Path) -> Result<String, String> {
+    let input = agent
+        .mcp_sample(CANARY, cwd)
+        .ok_or("Interlock has no MCP call form for this agent")?;
+    let out = run_canary(&r.argv, Some(input.to_string()), cwd, state)?;
+    match agent.judge(&out) {
+        Judged::Stopped => Ok("the canary sent as an MCP tool call was stopped".into()),
+        Judged::Asked => Ok("the canary sent as an MCP tool call was handed to the user".into()),
+        Judged::Ran => Err(format!(
+            "{} would make the MCP call: {}",
             agent.title(),
             describe(&out)
         )),

@@ -1,4 +1,5 @@
-//! Cursor: `beforeShellExecution` hooks (cursor.com/docs/agent/hooks).
+//! Cursor: `beforeShellExecution` and `beforeMCPExecution` hooks
+//! (cursor.com/docs/agent/hooks).
 //!
 //! Input: `{conversation_id, generation_id, model, hook_event_name:
 //! "beforeShellExecution", cursor_version, workspace_roots, user_email, command, cwd}`.
@@ -99,5 +100,21 @@ pub(super) fn sample(command: &str, cwd: &str) -> Value {
         "user_email": null,
         "command": command,
         "cwd": cwd,
+    })
+}
+
+/// An MCP tool call as Cursor sends it to `beforeMCPExecution`.
+pub(super) fn mcp_sample(command: &str, cwd: &str) -> Value {
+    json!({
+        "conversation_id": "interlock-doctor",
+        "generation_id": "interlock-doctor",
+        "model": "default",
+        "hook_event_name": "beforeMCPExecution",
+        "cursor_version": "1.7.2",
+        "workspace_roots": [cwd],
+        "user_email": null,
+        "tool_name": "run",
+        "tool_input": json!({"command": command}).to_string(),
+        "command": "interlock-doctor-mcp-server",
     })
 }
