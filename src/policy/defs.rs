@@ -32,7 +32,9 @@ pub struct ProgramSpec {
     pub long_prefixes: bool,
     /// Options that take a value after a subcommand, up to the next operand (its own
     /// subcommand): `docker compose -f FILE -p NAME rm` has compose's global options,
-    /// which docker's own do not cover. Keyed by the first operand.
+    /// which docker's own do not cover. Keyed by the first operand; `""` holds the
+    /// global options, before the first operand (`docker-compose -f FILE rm -f`: the
+    /// second `-f` is `rm`'s own, which takes no value).
     #[serde(default)]
     pub subcommand_options: std::collections::BTreeMap<String, Vec<String>>,
 }

@@ -28,8 +28,9 @@ impl<'a> ArgView<'a> {
         let mut operands = Vec::new();
         let mut i = 0;
         let mut after_dashes = false;
-        // Between a subcommand with options of its own and the next operand.
-        let mut scoped: Option<&[&str]> = None;
+        // Between a subcommand with options of its own and the next operand (`""`:
+        // before the first operand).
+        let mut scoped: Option<&[&str]> = spec.and_then(|s| s.after_subcommand(""));
         while i < inv.args.len() {
             let w = &inv.args[i];
             let t = w.text();
