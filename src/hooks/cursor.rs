@@ -34,12 +34,10 @@ pub(super) fn parse(input: &Value) -> Result<Call, String> {
             .iter()
             .find_map(|k| obj.get(*k).and_then(Value::as_str))
             .unwrap_or("mcp");
-        return Ok(Call::Mcp {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            args,
-            cwd,
-        });
+        // A tool whose input holds a `command` is judged as that shell command, as
+        // for every other agent.
+        let call = super::tool_call(Some(tool), args.get("command"), cwd.clone());
+        return super::with_mcp(call, Some(tool), Some(server), Some(&args), cwd);
     }
     if event == Some("preToolUse") {
         let tool = obj.get("tool_name").and_then(Value::as_str);
