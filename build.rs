@@ -65,11 +65,16 @@ fn main() {
         for p in &pack.program {
             let _ = writeln!(
                 out,
-                "StaticProgram {{ names: {}, options_with_value: {}, single_dash_long: {}, long_prefixes: {} }},",
+                "StaticProgram {{ names: {}, options_with_value: {}, single_dash_long: {}, long_prefixes: {}, subcommand_options: &[{}] }},",
                 list(&p.names),
                 list(&p.options_with_value),
                 p.single_dash_long,
-                p.long_prefixes
+                p.long_prefixes,
+                p.subcommand_options
+                    .iter()
+                    .map(|(k, v)| format!("({k:?}, {})", list(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
         out.push_str("], rules: &[\n");

@@ -212,6 +212,74 @@ fn compose_run_is_judged_with_the_services_mounts() {
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 
+/// A read-only mount (`-v SRC:DST:ro`, `--mount …,readonly`) cannot be deleted
+/// through: the command inside fails to write there, so `compose run` with one is
+/// judged by its other mounts only; and `compose rm -v` is compose's own `rm`
+/// subcommand (after compose's global options), never a command run inside a
+/// container that happens to be `rm` with a `-v` flag.
+#[test]
+fn read_only_mounts_and_compose_rm() {
+    assert_passes(&[
+        "docker compose run -v /:/host:ro svc rm -rf /host/etc",
+        "docker compose run --rm -v /:/host:ro svc rm -rf /host/etc",
+        "docker compose run --volume=/:/host:ro svc sh -c 'rm -rf /host/etc'",
+        "docker compose run -v /:/host:ro,z svc rm -rf /host/home",
+        "docker compose -f compose.yaml run -v ~:/h:ro svc rm -rf /h",
+        "docker compose run -v /home/user:/data:ro svc rm -v /data/notes.txt",
+        "docker run --rm -v /:/host:ro alpine rm -v /host/etc/passwd",
+        "docker run --rm --mount type=bind,src=/,dst=/host,ro alpine rm -rf /host/etc",
+        "docker run --rm --mount type=bind,src=/,dst=/host,readonly=true alpine rm -rf /host/etc",
+        "docker compose exec app rm -v /tmp/x",
+        "docker compose -p shop run svc rm -rf /tmp/build",
+    ]);
+    // A writable mount next to a read-only one is still the host's.
+    assert_verdict(
+        &[
+            "docker compose run -v /:/host svc rm -rf /host/etc",
+            "docker compose run -v /:/host:rw svc rm -rf /host/etc",
+            "docker compose run -v /:/ro:ro -v /:/host svc rm -rf /host/etc",
+            "docker run --rm --mount type=bind,src=/,dst=/host,readonly=false alpine rm -rf /host/etc",
+        ],
+        Decision::Deny,
+        "fs.delete-critical",
+    );
+    // compose's own `rm -v` and `down -v`, wherever compose's global options put them.
+    assert_verdict(
+        &[
+            "docker compose rm -v",
+            "docker compose rm -fsv",
+            "docker compose -f docker-compose.prod.yml -p shop rm -f -v db",
+            "docker compose --project-name shop rm --volumes",
+            "podman compose --env-file .env rm -v",
+        ],
+        Decision::Confirm,
+        "containers.rm-volumes",
+    );
+    assert_verdict(
+        &[
+            "docker compose down -v",
+            "docker compose -f prod.yml -p shop down --volumes",
+            "docker --context prod compose down -v",
+        ],
+        Decision::Confirm,
+        "containers.compose-down-volumes",
+    );
+    for c in [
+        "docker compose run -v /:/host:ro svc rm -rf /host/etc",
+        "docker compose run -v data:/d svc rm -v /tmp/x",
+        "docker compose -f rm.yml up -v",
+        "docker compose exec app ls -v down",
+    ] {
+        let (_, rules) = decide(c);
+        assert!(
+            !rules
+                .iter()
+                .any(|r| r == "containers.rm-volumes" || r == "containers.compose-down-volumes"),
+            "{c}: {rules:?}"
+        );
+    }
+}
+
 /// A data directory deleted inside a running container (`docker exec`) is the
 /// database's data; `chroot /host` in a container whose /host is the host's root is
 /// the host.

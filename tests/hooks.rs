@@ -706,6 +706,19 @@ fn user_settings(agent: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Interlock's entries beyond the first, for agents whose MCP calls come through an
+/// event of their own (Cursor's `beforeMCPExecution`).
+fn more_entries(agent: &str) -> Vec<(&'static str, Value)> {
+    let c = format!("{} hook {agent}", bin());
+    match agent {
+        "cursor" => vec![(
+            "/hooks/beforeMCPExecution",
+            json!({"command": c, "failClosed": true}),
+        )],
+        _ => Vec::new(),
+    }
+}
+
 /// Interlock's entry as install writes it, and where.
 fn our_entry(agent: &str) -> (&'static str, Value) {
     let c = format!("{} hook {agent}", bin());
@@ -717,7 +730,7 @@ fn our_entry(agent: &str) -> (&'static str, Value) {
         ),
         "codex" => (
             "/hooks/PreToolUse",
-            json!({"matcher": "Bash", "hooks": [{"type": "command", "command": c, "timeout": 30}]}),
+            json!({"matcher": "Bash|mcp__.*", "hooks": [{"type": "command", "command": c, "timeout": 30}]}),
         ),
         "gemini" => (
             "/hooks/BeforeTool",
@@ -759,26 +772,28 @@ fn install_and_uninstall_keep_user_settings() {
         let out = s.run(&["install", agent]);
         assert_eq!(out.code, 0, "{agent}: {}", out.stderr);
         let after = read_json(&path);
-        // Our entry was appended where the agent looks for it ...
-        let (at, entry) = our_entry(agent);
-        let list = after
-            .pointer(at)
-            .and_then(Value::as_array)
-            .expect("event list");
-        assert_eq!(list.last(), Some(&entry), "{agent}");
-        // ... and with it taken out again, the file is what the user had, keys in order.
+        // Our entries were appended where the agent looks for them ...
         let mut stripped = after.clone();
-        let list = stripped
-            .pointer_mut(at)
-            .and_then(Value::as_array_mut)
-            .expect("list");
-        list.pop();
-        if list.is_empty() {
-            let event = at.rsplit('/').next().expect("event");
-            stripped["hooks"]
-                .as_object_mut()
-                .expect("hooks")
-                .shift_remove(event);
+        for (at, entry) in std::iter::once(our_entry(agent)).chain(more_entries(agent)) {
+            let list = after
+                .pointer(at)
+                .and_then(Value::as_array)
+                .expect("event list");
+            assert_eq!(list.last(), Some(&entry), "{agent}");
+            // ... and with them taken out again, the file is what the user had, keys
+            // in order.
+            let list = stripped
+                .pointer_mut(at)
+                .and_then(Value::as_array_mut)
+                .expect("list");
+            list.pop();
+            if list.is_empty() {
+                let event = at.rsplit('/').next().expect("event");
+                stripped["hooks"]
+                    .as_object_mut()
+                    .expect("hooks")
+                    .shift_remove(event);
+            }
         }
         assert_eq!(stripped.to_string(), before.to_string(), "{agent}");
         // The old file is kept byte for byte.
@@ -854,7 +869,10 @@ fn install_creates_missing_files_and_uninstall_removes_them() {
     let cursor = read_json(&s.path(".cursor/hooks.json"));
     assert_eq!(
         cursor,
-        json!({"version": 1, "hooks": {"beforeShellExecution": [our_entry("cursor").1]}})
+        json!({"version": 1, "hooks": {
+            "beforeShellExecution": [our_entry("cursor").1],
+            "beforeMCPExecution": [more_entries("cursor")[0].1],
+        }})
     );
     let copilot = read_json(&s.path(".copilot/hooks/interlock.json"));
     assert_eq!(
@@ -1068,11 +1086,27 @@ fn doctor_proves_every_installed_hook_live() {
     }
     let out = doctor(&s);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    assert_eq!(count(&out, "PASS"), 7, "{}", out.stdout);
+    // Seven shell routes, and the MCP routes of Claude Code, Cursor, Codex and Gemini
+    // CLI, each proven with the canary sent as an MCP tool call.
+    assert_eq!(count(&out, "PASS"), 11, "{}", out.stdout);
     assert_eq!(count(&out, "FAIL"), 0, "{}", out.stdout);
     assert!(out
         .stdout
-        .contains("7 route(s) checked: 7 passed, 0 failed."));
+        .contains("11 route(s) checked: 11 passed, 0 failed."));
+    for place in [
+        "mcp PreToolUse[Bash|Write|Edit|MultiEdit|NotebookEdit|mcp__.*]",
+        "mcp beforeMCPExecution",
+        "mcp PreToolUse[Bash|mcp__.*]",
+        "mcp BeforeTool[run_shell_command|write_file|replace|mcp_.*]",
+    ] {
+        assert!(out.stdout.contains(place), "{place} in {}", out.stdout);
+    }
+    assert_eq!(
+        count(&out, "--    MCP tool calls: not taken"),
+        3,
+        "{}",
+        out.stdout
+    );
     // The canary's approval requests went to a scratch directory, not the user's.
     assert!(!s.state().join("requests").exists());
 }
@@ -1112,12 +1146,16 @@ fn doctor_fails_tampered_hooks() {
 
     let out = doctor(&s);
     assert_eq!(out.code, 1, "{}", out.stdout);
-    assert_eq!(count(&out, "FAIL"), 5, "{}", out.stdout);
-    assert_eq!(count(&out, "PASS"), 2, "{}", out.stdout);
+    // The crashing Claude hook and switched-off Codex fail for MCP calls too; Gemini's
+    // matcher selects no MCP tool (told, not counted); Cursor's two entries pass.
+    assert_eq!(count(&out, "FAIL"), 7, "{}", out.stdout);
+    assert_eq!(count(&out, "PASS"), 3, "{}", out.stdout);
     for expected in [
         "Windsurf would run the canary",
         "Claude Code would run the canary",
+        "Claude Code would make the MCP call",
         "does not select the `run_shell_command` tool",
+        "MCP tool calls do not reach Interlock: the matcher `read_file` does not select MCP tools",
         "not executable",
         "hooks are switched off",
     ] {
@@ -1155,7 +1193,15 @@ fn doctor_checks_the_claude_shell_route_and_project_hooks() {
         "{}",
         out.stdout
     );
-    assert_eq!(count(&out, "PASS"), 2, "{}", out.stdout);
+    // The shell route, the project's hook, and MCP calls through the project's hook;
+    // the user's settings hold no hook, so MCP calls do not reach Interlock there.
+    assert_eq!(count(&out, "PASS"), 3, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("MCP tool calls do not reach Interlock: no `PreToolUse` entry"),
+        "{}",
+        out.stdout
+    );
 
     // The shell becomes plain bash: the canary reaches "command not found".
     std::fs::write(&guard, "#!/bin/sh\nexec bash \"$@\"\n").expect("write");

@@ -318,3 +318,140 @@ fn install_adds_the_mcp_matcher_for_claude() {
         "{matchers:?}"
     );
 }
+
+/// Run a hook command as the agent does (`sh -c COMMAND`, the call on stdin) in a
+/// scratch HOME.
+fn run_installed(s: &Scratch, command: &str, input: &Value) -> (String, i32) {
+    let home = s.dir.path().join("home");
+    let mut child = Command::new("/bin/sh")
+        .args(["-c", command])
+        .current_dir(home.join("project"))
+        .env("HOME", &home)
+        .env("INTERLOCK_STATE_DIR", s.dir.path().join("state"))
+        .env(
+            "INTERLOCK_SYSTEM_CONFIG",
+            s.dir.path().join("no-system.toml"),
+        )
+        .env_remove("INTERLOCK_CONFIG")
+        .env_remove("INTERLOCK_MODE")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("CODEX_HOME")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn the hook command");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.to_string().as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn install(s: &Scratch, agent: &str) -> Value {
+    let home = s.dir.path().join("home");
+    let out = Command::new(BIN)
+        .args(["install", agent])
+        .current_dir(home.join("project"))
+        .env("HOME", &home)
+        .env("INTERLOCK_STATE_DIR", s.dir.path().join("state"))
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("CODEX_HOME")
+        .output()
+        .expect("install");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = match agent {
+        "cursor" => ".cursor/hooks.json",
+        "codex" => ".codex/hooks.json",
+        _ => unreachable!(),
+    };
+    let text = std::fs::read_to_string(home.join(file)).expect("settings");
+    serde_json::from_str(&text).expect("JSON")
+}
+
+/// `interlock install cursor` wires Cursor's `beforeMCPExecution` with the same
+/// command as its shell hook; the written command, fed Cursor's MCP calls, asks about
+/// the destructive ones and lets reads through.
+#[test]
+fn install_wires_cursors_mcp_event() {
+    let s = Scratch::new();
+    let v = install(&s, "cursor");
+    let shell = v["hooks"]["beforeShellExecution"][0]["command"]
+        .as_str()
+        .expect("shell entry");
+    let entry = &v["hooks"]["beforeMCPExecution"][0];
+    let command = entry["command"].as_str().expect("MCP entry");
+    assert_eq!(command, shell);
+    assert_eq!(entry["failClosed"], true);
+    let cwd = s.dir.path().join("home/project");
+    let call = |tool: &str, input: &str| {
+        json!({
+            "conversation_id": "c", "generation_id": "g", "model": "default",
+            "hook_event_name": "beforeMCPExecution", "cursor_version": "1.7.2",
+            "workspace_roots": [cwd], "user_email": null,
+            "tool_name": tool, "tool_input": input, "command": "npx -y @example/postgres-mcp",
+        })
+    };
+    for (tool, input, want) in [
+        ("execute_sql", r#"{"sql": "DROP TABLE users"}"#, "ask"),
+        ("delete_database", r#"{"name": "prod"}"#, "ask"),
+        ("run_command", r#"{"command": "rm -rf ~"}"#, "deny"),
+        ("execute_sql", r#"{"sql": "SELECT * FROM users"}"#, "allow"),
+        ("list_tables", "{}", "allow"),
+    ] {
+        let (out, code) = run_installed(&s, command, &call(tool, input));
+        assert_eq!(code, 0, "{tool}: {out}");
+        let answer: Value = serde_json::from_str(&out).expect("JSON answer");
+        assert_eq!(answer["permission"], want, "{tool} {input}: {out}");
+    }
+    // Installing again changes nothing.
+    let again = install(&s, "cursor");
+    assert_eq!(again, v);
+}
+
+/// `interlock install codex` widens the `PreToolUse` matcher to MCP tools (Codex sends
+/// them as `mcp__SERVER__TOOL` and reads the matcher as a regular expression), with
+/// the trust record for the new entry; the installed command stops a destructive MCP
+/// call (Codex has no "ask": a deny carrying an approval code).
+#[test]
+fn install_wires_codex_mcp_calls() {
+    let s = Scratch::new();
+    let v = install(&s, "codex");
+    let group = &v["hooks"]["PreToolUse"][0];
+    assert_eq!(group["matcher"], "Bash|mcp__.*");
+    let command = group["hooks"][0]["command"].as_str().expect("command");
+    let config =
+        std::fs::read_to_string(s.dir.path().join("home/.codex/config.toml")).expect("trust");
+    assert!(config.contains("trusted_hash"), "{config}");
+    let cwd = s.dir.path().join("home/project");
+    let call = |tool: &str, args: Value| {
+        json!({
+            "session_id": "s", "turn_id": "t", "transcript_path": null, "cwd": cwd,
+            "hook_event_name": "PreToolUse", "model": "gpt-5-codex",
+            "permission_mode": "default", "tool_name": tool, "tool_input": args,
+            "tool_use_id": "call_1",
+        })
+    };
+    let (out, code) = run_installed(
+        &s,
+        command,
+        &call(
+            "mcp__postgres__execute_sql",
+            json!({"sql": "DROP TABLE users"}),
+        ),
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(decision(&out), "deny", "{out}");
+    let (out, _) = run_installed(&s, command, &call("mcp__postgres__list_tables", json!({})));
+    assert_eq!(decision(&out), "allow", "{out}");
+}

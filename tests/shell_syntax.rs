@@ -400,7 +400,11 @@ fn zsh_expansions_are_read_as_zsh() {
 }
 
 /// fish variables are lists and zsh arrays expand to every element, each one word:
-/// `set x a ~; rm -rf $x` deletes the home directory, as does `$x[2]`.
+/// `set x a ~; rm -rf $x` deletes the home directory, as does `$x[2]`; fish and zsh
+/// count elements from 1, and from the end when negative (`$x[-1]`); fish's ranges
+/// (`$x[1..2]`) and zsh's (`$x[1,2]`) name several. A line whose only fish or zsh
+/// forms are lists is judged as the bash it amounts to, alone: its lists are known,
+/// so deleting rebuildable output through one passes.
 #[test]
 fn lists_expand_to_every_element() {
     let fish = in_dialect(Dialect::Fish);
@@ -412,40 +416,79 @@ fn lists_expand_to_every_element() {
             "set -x x build ~; rm -rf $x",
             "set -gx dirs build /home; rm -rf $dirs",
             "set x build ~; rm -rf $x[2]",
+            "set x build ~; rm -rf $x[-1]",
+            "set x ~; rm -rf $x[-1]",
+            "set x ~; rm -rf $x",
+            "set x build dist ~; rm -rf $x[2..3]",
+            "set x ~ build dist; rm -rf $x[3..1]",
+            "set x build ~ dist; rm -rf $x[1 2]",
+            "set x build ~; rm -rf $x[1..-1]",
+            "set x ~ build; rm -rf $x[1]/",
         ],
         &fish,
         Decision::Deny,
     );
-    // Known gap: the line is also read as bash, where fish's `set x …` sets the
-    // positional parameters and `$x` is unknown, so a delete of a harmless list is
-    // still a confirm.
     expect(
-        &["set x build dist; rm -rf $x", "set x ~ build; rm -rf $x[2]"],
-        &fish,
-        Decision::Confirm,
-    );
-    // A negative index is not followed to its element: still stopped.
-    expect(&["set x build ~; rm -rf $x[-1]"], &fish, Decision::Confirm);
-    expect(
-        &["set x a b; echo $x", "set x ~ /; echo \"$x\""],
+        &[
+            "set x build dist; rm -rf $x",
+            "set -l x build dist; rm -rf $x",
+            "set x ~ build; rm -rf $x[2]",
+            "set x ~ build; rm -rf $x[-1]",
+            "set x ~ build dist; rm -rf $x[2..3]",
+            "set x ~ build dist; rm -rf $x[-2..-1]",
+            "set x build; rm -rf $x/cache",
+            "set x target node_modules; rm -rf $x",
+            "set x a b; echo $x",
+            "set x ~ /; echo \"$x\"",
+        ],
         &fish,
         Decision::Allow,
     );
+    // Values only known when the line runs stay unknown: a delete through them is
+    // stopped, as is one through a list the line erased (another scope's may remain).
+    for line in [
+        "set -l x (pwd); rm -rf $x",
+        "set x (cat dirs.txt); rm -rf $x",
+        "set -e x; rm -rf $x",
+        "set x build; set -e x; rm -rf $x",
+        "rm -rf $x",
+        "set x build ~; rm -rf $x[(count $x)]",
+    ] {
+        let (d, rules) = decide_in(line, &fish);
+        assert_ne!(d, Decision::Allow, "{line}: {rules:?}");
+    }
     let zsh = in_dialect(Dialect::Zsh);
-    // The bash reading sees `$x[2]` as the first element and a pattern: a confirm.
-    expect(&["x=(~ build); rm -rf $x[2]"], &zsh, Decision::Confirm);
     expect(
         &[
             "x=(build ~); rm -rf $x",
             "x=(build ~); rm -rf $x[2]",
+            "x=(build ~); rm -rf ${x[2]}",
+            "x=(build ~); rm -rf $x[-1]",
+            "x=(build ~); rm -rf $x[@]",
+            "x=(build ~); rm -rf ${x[@]}",
+            "x=(build ~ dist); rm -rf $x[1,2]",
             "dirs=(dist /home); rm -rf $dirs",
         ],
         &zsh,
         Decision::Deny,
     );
     expect(
-        &["x=(build dist); rm -rf $x", "x=(a b); echo $x"],
+        &[
+            "x=(build dist); rm -rf $x",
+            "x=(build dist); rm -rf $x[@]",
+            "x=(build dist); rm -rf ${x[@]}",
+            "x=(~ build); rm -rf $x[2]",
+            "x=(~ build); rm -rf ${x[2]}",
+            "x=(~ build); rm -rf $x[-1]",
+            "x=(~ build dist); rm -rf $x[2,3]",
+            "x=(build); rm -rf $x/cache",
+            "x=(a b); echo $x",
+        ],
         &zsh,
         Decision::Allow,
     );
+    for line in ["x=($(cat dirs)); rm -rf $x", "rm -rf $x"] {
+        let (d, rules) = decide_in(line, &zsh);
+        assert_ne!(d, Decision::Allow, "{line}: {rules:?}");
+    }
 }

@@ -556,3 +556,48 @@ fn git_settings_from_the_environment() {
         passes(cmd);
     }
 }
+
+/// `GIT_CONFIG_PARAMETERS` is read as git reads it (`'key'='value'` and old-style
+/// `'key=value'` items, single-quoted, blank separated). A value that cannot be read
+/// (computed, or not in that quoting) may hold any setting: a confirm for every git
+/// subcommand that reads settings, never silently ignored.
+#[test]
+fn unreadable_git_parameters_are_confirmed() {
+    for cmd in [
+        "GIT_CONFIG_PARAMETERS=\"$P\" git push",
+        "GIT_CONFIG_PARAMETERS=\"$(cat cfg)\" git st",
+        "export GIT_CONFIG_PARAMETERS=\"$1\"; git fetch origin",
+        "GIT_CONFIG_PARAMETERS=remote.origin.push=+refs/heads/*:refs/heads/* git push",
+        "GIT_CONFIG_PARAMETERS=\"'remote.origin.push=+refs/heads/*\" git push",
+        "GIT_CONFIG_PARAMETERS=\"'core.pager'=less\" git log",
+        "GIT_CONFIG_PARAMETERS=\"'a'='b'c\" git status",
+        "env GIT_CONFIG_PARAMETERS=\"$X\" git commit -m x",
+        "GIT_CONFIG_PARAMETERS=\"$P\" git -C repo push origin main",
+    ] {
+        rule_stops(cmd, "git.unread-config");
+    }
+    // Readable values are judged by what they set.
+    for cmd in [
+        "GIT_CONFIG_PARAMETERS=\"'alias.st'='!rm -rf ~'\" git st",
+        "GIT_CONFIG_PARAMETERS=\"'color.ui'='always' 'alias.st=!rm -rf ~'\" git st",
+    ] {
+        let v = verdict(cmd);
+        assert_eq!(v.decision, Decision::Deny, "{cmd}: {v:?}");
+    }
+    rule_stops(
+        "GIT_CONFIG_PARAMETERS=\"'remote.origin.push'='+refs/heads/*:refs/heads/*'\" git push",
+        "git.push-force",
+    );
+    for cmd in [
+        "GIT_CONFIG_PARAMETERS=\"'color.ui'='always'\" git log",
+        "GIT_CONFIG_PARAMETERS=\"'color.ui=always' 'user.name'='Ann Lee'\" git commit -m x",
+        "GIT_CONFIG_PARAMETERS=\"'core.quotepath'=\" git status",
+        "GIT_CONFIG_PARAMETERS=\"$P\" git version",
+        "GIT_CONFIG_PARAMETERS=\"$P\" git --version",
+        "GIT_CONFIG_PARAMETERS=garbage ls",
+        "echo \"GIT_CONFIG_PARAMETERS=$P git push\"",
+        "git log --grep GIT_CONFIG_PARAMETERS",
+    ] {
+        passes(cmd);
+    }
+}

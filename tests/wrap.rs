@@ -1268,3 +1268,42 @@ fn a_typed_line_can_be_settled_on_the_approval_service() {
     t.line("exit");
     assert_eq!(t.wait(), 0);
 }
+
+/// A fish list or zsh array of rebuildable output is known where it is used: deleting
+/// through it runs without a card, and the directories are gone.
+fn list_of_output_is_deleted(name: &str, assign: &str) {
+    let mut t = shell(name);
+    t.line(&format!(
+        "mkdir -p build dist; {assign}; rm -rf $x; echo gone''-44"
+    ));
+    t.expect("gone-44");
+    t.prompt();
+    assert!(
+        !t.output().contains("INTERLOCK"),
+        "a delete of build/ and dist/ through a list got a card"
+    );
+    assert!(!t.home().join("work/build").exists());
+    assert!(!t.home().join("work/dist").exists());
+    t.line("exit");
+    assert_eq!(t.wait(), 0);
+}
+
+#[test]
+fn fish_list_of_output_is_deleted() {
+    list_of_output_is_deleted("fish", "set x build dist");
+}
+
+#[test]
+fn zsh_array_of_output_is_deleted() {
+    list_of_output_is_deleted("zsh", "x=(build dist)");
+}
+
+#[test]
+fn fish_list_element_from_the_end_is_judged() {
+    own_syntax_is_judged("fish", "set x build ~/marker-dir; rm -rf $x[-1]");
+}
+
+#[test]
+fn zsh_array_element_is_judged() {
+    own_syntax_is_judged("zsh", "x=(~/marker-dir build); rm -rf ${x[1]}");
+}

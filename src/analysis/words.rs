@@ -450,7 +450,12 @@ impl Analyzer<'_> {
                 return;
             }
             (Value::Array(items), i) => {
-                let n = i.map_or(Some(0), |i| i.parse::<usize>().ok());
+                // `${a[-1]}` counts from the end.
+                let n = i.map_or(Some(0), |i| {
+                    let k = i.trim().parse::<i64>().ok()?;
+                    let k = if k < 0 { items.len() as i64 + k } else { k };
+                    usize::try_from(k).ok()
+                });
                 match n.and_then(|n| items.get(n)) {
                     Some(v) => Value::Known(v.clone()),
                     None => Value::Unknown { maybe_empty: true },

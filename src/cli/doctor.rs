@@ -5,7 +5,7 @@
 //! agent does, feeds it that agent's tool call for a harmless canary command that a
 //! built-in rule denies, and checks that the agent would read the answer as a stop.
 
-use super::doctor_report::{self, AgentReport, Out, Report, RouteReport};
+use super::doctor_report::{self, AgentReport, McpReport, Out, Report, RouteReport};
 use super::exit;
 use super::install::home;
 use clap::Args;
@@ -191,6 +191,7 @@ pub fn run(a: DoctorArgs) -> i32 {
                 wired: false,
                 problem: None,
                 routes: Vec::new(),
+                mcp: None,
             };
             let routes = match wiring::routes(agent, &path) {
                 Ok(r) => r,
@@ -248,6 +249,43 @@ pub fn run(a: DoctorArgs) -> i32 {
                     .routes
                     .push(route_result(&mut out, &r, result, Some(tamper)));
             }
+            // MCP tool calls: the entry they reach, proven with the canary sent as an
+            // MCP call; or why none does (told, not counted as a failure: the shell
+            // route stands on its own).
+            section.mcp = Some(match wiring::mcp_route(agent, &path) {
+                None => {
+                    let why = format!(
+                        "not taken by Interlock's {} hook (see docs/hooks.md)",
+                        agent.title()
+                    );
+                    out.say(format!("  --    MCP tool calls: {why}"));
+                    McpReport::unreached(why)
+                }
+                Some(Err(why)) => {
+                    out.say(format!(
+                        "  --    MCP tool calls do not reach Interlock: {why}"
+                    ));
+                    McpReport::unreached(why)
+                }
+                Some(Ok(r)) => {
+                    out.say(format!("  mcp {}: {}", r.place, visible(&r.command, false)));
+                    let result = match (&r.problem, &switched_off) {
+                        (Some(p), _) | (None, Some(p)) => Err(p.clone()),
+                        (None, None) => check_mcp(agent, &r, cwd, &state),
+                    };
+                    match &result {
+                        Ok(m) => {
+                            passed += 1;
+                            out.say(format!("  PASS  {m}"));
+                        }
+                        Err(m) => {
+                            failed += 1;
+                            out.say(format!("  FAIL  {m}"));
+                        }
+                    }
+                    McpReport::reached(&r, result)
+                }
+            });
             out.report.agents.push(section);
         }
     }
@@ -270,6 +308,7 @@ pub fn run(a: DoctorArgs) -> i32 {
                 wired: !routes.is_empty(),
                 problem: None,
                 routes: Vec::new(),
+                mcp: None,
             };
             for r in routes {
                 out.say(format!(
@@ -331,6 +370,7 @@ pub fn run(a: DoctorArgs) -> i32 {
             wired: true,
             problem: None,
             routes: vec![route],
+            mcp: None,
         });
     }
     let _ = std::fs::remove_dir_all(&state);
@@ -455,6 +495,23 @@ fn check(agent: Agent, r: &Route, cwd: &Path, state: &Path) -> Result<String, St
         Judged::Asked => Ok("the canary was handed to the user to confirm".into()),
         Judged::Ran => Err(format!(
             "{} would run the canary: {}",
+            agent.title(),
+            describe(&out)
+        )),
+    }
+}
+
+/// Send the canary as an MCP tool call through a hook route.
+fn check_mcp(agent: Agent, r: &Route, cwd: &Path, state: &Path) -> Result<String, String> {
+    let input = agent
+        .mcp_sample(CANARY, cwd)
+        .ok_or("Interlock has no MCP call form for this agent")?;
+    let out = run_canary(&r.argv, Some(input.to_string()), cwd, state)?;
+    match agent.judge(&out) {
+        Judged::Stopped => Ok("the canary sent as an MCP tool call was stopped".into()),
+        Judged::Asked => Ok("the canary sent as an MCP tool call was handed to the user".into()),
+        Judged::Ran => Err(format!(
+            "{} would make the MCP call: {}",
             agent.title(),
             describe(&out)
         )),

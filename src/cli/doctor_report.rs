@@ -117,6 +117,49 @@ pub struct AgentReport {
     /// Why the settings could not be read.
     pub problem: Option<String>,
     pub routes: Vec<RouteReport>,
+    /// How MCP tool calls reach Interlock through these settings (when wired).
+    pub mcp: Option<McpReport>,
+}
+
+/// The entry MCP tool calls reach, and the canary sent through it as an MCP call.
+#[derive(Serialize)]
+pub struct McpReport {
+    /// Some entry takes MCP calls.
+    pub reached: bool,
+    pub place: Option<String>,
+    pub command: Option<String>,
+    /// The canary was judged as it must be (`None` when no entry takes MCP calls:
+    /// not counted as a failure).
+    pub passed: Option<bool>,
+    /// What the check found, or why no entry takes MCP calls.
+    pub result: String,
+}
+
+impl McpReport {
+    pub fn unreached(why: String) -> McpReport {
+        McpReport {
+            reached: false,
+            place: None,
+            command: None,
+            passed: None,
+            result: why,
+        }
+    }
+
+    pub fn reached(
+        r: &interlock::hooks::wiring::Route,
+        result: Result<String, String>,
+    ) -> McpReport {
+        McpReport {
+            reached: true,
+            place: Some(r.place.clone()),
+            command: Some(r.command.clone()),
+            passed: Some(result.is_ok()),
+            result: match result {
+                Ok(m) | Err(m) => m,
+            },
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -65,16 +65,20 @@ impl Engine {
     /// `bash script.sh ARGS…`): `$1…` and `"$@"` take these values. `None` leaves
     /// them unknown, as for a line typed at a prompt.
     pub fn decide_with_args(&self, line: &str, args: Option<&[String]>, ctx: &Context) -> Verdict {
-        let v = self.decide_as_bash(line, args, ctx);
         // A fish or zsh line is also read as the bash it amounts to (fish's `(cmd)`,
         // zsh's `${~x}`, …); those findings cover the whole line, and the stricter
-        // reading wins.
-        let Some(bash) = crate::syntax::dialect::as_bash(line, ctx.dialect) else {
-            return v;
+        // reading wins. Where only lists differ (fish's `set x a b`, zsh's `x=(a b)`,
+        // and their `$x`, `$x[2]`), the bash reading is exact and the only one.
+        let Some(bash) = crate::syntax::dialect::reading(line, ctx.dialect) else {
+            return self.decide_as_bash(line, args, ctx);
         };
-        let mut findings = v.findings;
-        let mut programs = v.programs;
-        let other = self.decide_as_bash(&bash, args, ctx);
+        let (mut findings, mut programs) = if bash.exact {
+            (Vec::new(), Vec::new())
+        } else {
+            let v = self.decide_as_bash(line, args, ctx);
+            (v.findings, v.programs)
+        };
+        let other = self.decide_as_bash(&bash.text, args, ctx);
         findings.extend(other.findings.into_iter().map(|mut f| {
             f.start = 0;
             f.end = line.len();

@@ -1,4 +1,5 @@
-//! Cursor: `beforeShellExecution` hooks (cursor.com/docs/agent/hooks).
+//! Cursor: `beforeShellExecution` and `beforeMCPExecution` hooks
+//! (cursor.com/docs/agent/hooks).
 //!
 //! Input: `{conversation_id, generation_id, model, hook_event_name:
 //! "beforeShellExecution", cursor_version, workspace_roots, user_email, command, cwd}`.
@@ -33,12 +34,10 @@ pub(super) fn parse(input: &Value) -> Result<Call, String> {
             .iter()
             .find_map(|k| obj.get(*k).and_then(Value::as_str))
             .unwrap_or("mcp");
-        return Ok(Call::Mcp {
-            server: server.to_string(),
-            tool: tool.to_string(),
-            args,
-            cwd,
-        });
+        // A tool whose input holds a `command` is judged as that shell command, as
+        // for every other agent.
+        let call = super::tool_call(Some(tool), args.get("command"), cwd.clone());
+        return super::with_mcp(call, Some(tool), Some(server), Some(&args), cwd);
     }
     if event == Some("preToolUse") {
         let tool = obj.get("tool_name").and_then(Value::as_str);
@@ -99,5 +98,21 @@ pub(super) fn sample(command: &str, cwd: &str) -> Value {
         "user_email": null,
         "command": command,
         "cwd": cwd,
+    })
+}
+
+/// An MCP tool call as Cursor sends it to `beforeMCPExecution`.
+pub(super) fn mcp_sample(command: &str, cwd: &str) -> Value {
+    json!({
+        "conversation_id": "interlock-doctor",
+        "generation_id": "interlock-doctor",
+        "model": "default",
+        "hook_event_name": "beforeMCPExecution",
+        "cursor_version": "1.7.2",
+        "workspace_roots": [cwd],
+        "user_email": null,
+        "tool_name": "run",
+        "tool_input": json!({"command": command}).to_string(),
+        "command": "interlock-doctor-mcp-server",
     })
 }

@@ -139,6 +139,26 @@ impl Agent {
         }
     }
 
+    /// A call of an MCP server's tool whose input holds `command`, as this agent sends
+    /// it (the doctor's MCP canary, tests). `None` for agents whose hook Interlock
+    /// does not wire for MCP calls.
+    pub fn mcp_sample(self, command: &str, cwd: &Path) -> Option<Value> {
+        let text = cwd.to_string_lossy();
+        let (mut v, tool) = match self {
+            Agent::Claude => (claude::sample(command, &text), "mcp__interlock_doctor__run"),
+            Agent::Codex => (codex::sample(command, &text), "mcp__interlock_doctor__run"),
+            Agent::Gemini => (gemini::sample(command, &text), "mcp_interlock_doctor_run"),
+            Agent::Cursor => return Some(cursor::mcp_sample(command, &text)),
+            Agent::Copilot | Agent::Windsurf | Agent::Cline => return None,
+        };
+        v["tool_name"] = Value::String(tool.to_string());
+        if self == Agent::Gemini {
+            v["mcp_context"] =
+                serde_json::json!({"server_name": "interlock_doctor", "tool_name": "run"});
+        }
+        Some(v)
+    }
+
     /// What this agent does with `answer`: run the command, stop it, or ask the user.
     pub fn judge(self, answer: &Answer) -> Judged {
         match self {

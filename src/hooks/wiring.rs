@@ -112,6 +112,37 @@ struct Layout {
     entry: fn(&str) -> Value,
     /// A new file starts with `"version": 1`.
     versioned: bool,
+    /// How MCP tool calls reach this entry: an MCP tool's name as the agent gives it
+    /// to the matcher (the group's matcher must select it), or `Mcp::Only` for an
+    /// event that carries nothing but MCP calls.
+    mcp: Mcp,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mcp {
+    /// This entry is for shell commands and file tools only.
+    No,
+    /// MCP calls come through the same event under tool names like this one.
+    Named(&'static str),
+    /// The event is for MCP calls alone (Cursor's `beforeMCPExecution`).
+    Only,
+}
+
+/// Every entry Interlock writes for an agent (Cline's hook is a script instead).
+fn layouts(agent: Agent) -> Vec<Layout> {
+    let mut out: Vec<Layout> = layout(agent).into_iter().collect();
+    if agent == Agent::Cursor {
+        // MCP tool calls come through their own event, in the same entry form.
+        out.push(Layout {
+            event: "beforeMCPExecution",
+            matcher: None,
+            command_key: "command",
+            entry: |c| json!({"command": c, "failClosed": true}),
+            versioned: true,
+            mcp: Mcp::Only,
+        });
+    }
+    out
 }
 
 fn layout(agent: Agent) -> Option<Layout> {
@@ -125,13 +156,17 @@ fn layout(agent: Agent) -> Option<Layout> {
             command_key: "command",
             entry: |c| json!({"type": "command", "command": c, "timeout": 30}),
             versioned: false,
+            mcp: Mcp::Named("mcp__server__tool"),
         },
+        // Codex (0.171) sends MCP tool calls to `PreToolUse` as `mcp__SERVER__TOOL`,
+        // and reads the matcher as a regular expression (`codex-rs/hooks`).
         Agent::Codex => Layout {
             event: "PreToolUse",
-            matcher: Some("Bash"),
+            matcher: Some("Bash|mcp__.*"),
             command_key: "command",
             entry: |c| json!({"type": "command", "command": c, "timeout": 30}),
             versioned: false,
+            mcp: Mcp::Named("mcp__server__tool"),
         },
         Agent::Gemini => Layout {
             event: "BeforeTool",
@@ -139,6 +174,7 @@ fn layout(agent: Agent) -> Option<Layout> {
             command_key: "command",
             entry: |c| json!({"type": "command", "command": c, "name": "interlock", "timeout": 30000}),
             versioned: false,
+            mcp: Mcp::Named("mcp_server_tool"),
         },
         Agent::Cursor => Layout {
             event: "beforeShellExecution",
@@ -146,6 +182,7 @@ fn layout(agent: Agent) -> Option<Layout> {
             command_key: "command",
             entry: |c| json!({"command": c, "failClosed": true}),
             versioned: true,
+            mcp: Mcp::No,
         },
         Agent::Copilot => Layout {
             event: "preToolUse",
@@ -153,6 +190,7 @@ fn layout(agent: Agent) -> Option<Layout> {
             command_key: "bash",
             entry: |c| json!({"type": "command", "bash": c, "timeoutSec": 30}),
             versioned: true,
+            mcp: Mcp::No,
         },
         Agent::Windsurf => Layout {
             event: "pre_run_command",
@@ -160,6 +198,7 @@ fn layout(agent: Agent) -> Option<Layout> {
             command_key: "command",
             entry: |c| json!({"command": c, "show_output": true}),
             versioned: false,
+            mcp: Mcp::No,
         },
         Agent::Cline => return None,
     })
@@ -204,19 +243,28 @@ pub struct Route {
 
 /// Add Interlock's hook to an agent's settings (idempotent).
 pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Outcome, String> {
-    let Some(l) = layout(agent) else {
+    let all = layouts(agent);
+    if all.is_empty() {
         return install_script(path, command);
-    };
+    }
     let mut file = settings::read(path)?;
-    let found = find(&file.doc, &l, agent);
-    if found.len() == 1 && found[0].0 == command && found[0].1.is_none() {
+    let current = |doc: &Map<String, Value>, l: &Layout| {
+        let found = find(doc, l, agent);
+        found.len() == 1
+            && found[0].command == command
+            && found[0].problem.is_none()
+            && found[0].matcher.as_deref() == l.matcher
+    };
+    if all.iter().all(|l| current(&file.doc, l)) {
         return Ok(Outcome::unchanged(file.path));
     }
-    if !file.existed() && l.versioned {
+    if !file.existed() && all.iter().any(|l| l.versioned) {
         file.doc.insert("version".into(), json!(1));
     }
-    remove(&mut file.doc, &l, agent);
-    add(&mut file.doc, &l, command).map_err(|e| format!("{} {e}", shown(&file.path)))?;
+    for l in &all {
+        remove(&mut file.doc, l, agent);
+        add(&mut file.doc, l, command).map_err(|e| format!("{} {e}", shown(&file.path)))?;
+    }
     let backup = file.write()?;
     Ok(Outcome {
         path: file.path,
@@ -228,11 +276,16 @@ pub fn install(agent: Agent, path: &Path, command: &str) -> Result<Outcome, Stri
 
 /// Remove every Interlock entry (hook, and Claude Code's shell route) from a file.
 pub fn uninstall(agent: Agent, path: &Path) -> Result<Outcome, String> {
-    let Some(l) = layout(agent) else {
+    let all = layouts(agent);
+    if all.is_empty() {
         return uninstall_script(path);
-    };
+    }
+    let versioned = all.iter().any(|l| l.versioned);
     let mut file = settings::read(path)?;
-    let mut removed = remove(&mut file.doc, &l, agent);
+    let mut removed = all
+        .iter()
+        .map(|l| remove(&mut file.doc, l, agent))
+        .sum::<usize>();
     if agent == Agent::Claude {
         removed += usize::from(remove_shell(&mut file.doc));
     }
@@ -240,7 +293,7 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Outcome, String> {
         return Ok(Outcome::unchanged(file.path));
     }
     let only_defaults = file.doc.is_empty()
-        || (l.versioned && file.doc.len() == 1 && file.doc.get("version") == Some(&json!(1)));
+        || (versioned && file.doc.len() == 1 && file.doc.get("version") == Some(&json!(1)));
     // A file left with nothing but defaults held only what install put there; so do
     // the directories install made for it, if they are now empty.
     if only_defaults {
@@ -249,7 +302,7 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Outcome, String> {
     } else {
         file.write_plain()?;
     }
-    drop_stale_backup(&file.path, &l, agent);
+    drop_stale_backup(&file.path, &all, agent);
     Ok(Outcome {
         path: file.path,
         changed: true,
@@ -260,7 +313,7 @@ pub fn uninstall(agent: Agent, path: &Path) -> Result<Outcome, String> {
 
 /// The backup install kept is stale once Interlock is out: it still holds the hook, or
 /// it is what the file is again (or the file is gone).
-fn drop_stale_backup(path: &Path, l: &Layout, agent: Agent) {
+fn drop_stale_backup(path: &Path, all: &[Layout], agent: Agent) {
     let backup = settings::backup_path(path);
     let Ok(old) = settings::read(&backup) else {
         return;
@@ -271,7 +324,7 @@ fn drop_stale_backup(path: &Path, l: &Layout, agent: Agent) {
     let now = settings::read(path).ok().filter(|f| f.existed());
     let same =
         now.as_ref().is_some_and(|f| f.doc == old.doc) || now.is_none() && old.doc.is_empty();
-    if same || !find(&old.doc, l, agent).is_empty() {
+    if same || all.iter().any(|l| !find(&old.doc, l, agent).is_empty()) {
         let _ = std::fs::remove_file(&backup);
     }
 }
@@ -332,23 +385,14 @@ pub fn routes(agent: Agent, path: &Path) -> Result<Vec<Route>, String> {
     };
     let file = settings::read(path)?;
     let switched_off = disabled(agent, &file.doc);
-    let place = match l.matcher {
-        Some(m) => format!("{}[{m}]", l.event),
-        None => l.event.to_string(),
-    };
-    let runner = if agent == Agent::Copilot {
-        "bash"
-    } else {
-        "/bin/sh"
-    };
     let mut out: Vec<Route> = find(&file.doc, &l, agent)
         .into_iter()
-        .map(|(command, problem)| Route {
+        .map(|f| Route {
             kind: "hook",
-            place: place.clone(),
-            argv: vec![runner.into(), "-c".into(), command.clone()],
-            command,
-            problem: problem.or_else(|| switched_off.clone()),
+            place: place(&l, f.matcher.as_deref()),
+            argv: vec![runner(agent).into(), "-c".into(), f.command.clone()],
+            command: f.command,
+            problem: f.problem.or_else(|| switched_off.clone()),
         })
         .collect();
     if agent == Agent::Claude {
@@ -368,6 +412,81 @@ pub fn routes(agent: Agent, path: &Path) -> Result<Vec<Route>, String> {
         }
     }
     Ok(out)
+}
+
+/// Where an entry sits in the settings (`PreToolUse[Bash]`).
+fn place(l: &Layout, matcher: Option<&str>) -> String {
+    match (l.matcher, matcher) {
+        (Some(_), Some(m)) => format!("{}[{}]", l.event, crate::render::visible(m, false)),
+        (Some(m), None) => format!("{}[{m}]", l.event),
+        (None, _) => l.event.to_string(),
+    }
+}
+
+/// The shell the agent runs its hook commands with.
+fn runner(agent: Agent) -> &'static str {
+    if agent == Agent::Copilot {
+        "bash"
+    } else {
+        "/bin/sh"
+    }
+}
+
+/// How MCP tool calls reach Interlock through one settings file (for `interlock
+/// doctor`): `Ok(route)` for the entry they reach, `Err(why)` when none does.
+/// `None` for agents whose MCP calls Interlock's hook does not take.
+pub fn mcp_route(agent: Agent, path: &Path) -> Option<Result<Route, String>> {
+    let all = layouts(agent);
+    let l = all.iter().find(|l| l.mcp != Mcp::No)?;
+    let file = match settings::read(path) {
+        Ok(f) => f,
+        Err(e) => return Some(Err(e)),
+    };
+    let found = find(&file.doc, l, agent);
+    let route = |f: &Found| Route {
+        kind: "hook",
+        place: place(l, f.matcher.as_deref()),
+        argv: vec![runner(agent).into(), "-c".into(), f.command.clone()],
+        command: f.command.clone(),
+        problem: disabled(agent, &file.doc),
+    };
+    let reached = found.iter().find(|f| match l.mcp {
+        Mcp::Named(tool) => matcher_selects(f.matcher.as_deref(), tool),
+        _ => true,
+    });
+    Some(match (reached, found.first()) {
+        (Some(f), _) => Ok(route(f)),
+        (None, Some(f)) => Err(format!(
+            "the matcher `{}` does not select MCP tools; run `interlock install {}` again",
+            crate::render::visible(f.matcher.as_deref().unwrap_or(""), false),
+            agent.name()
+        )),
+        (None, None) => Err(format!(
+            "no `{}` entry; run `interlock install {}` again",
+            l.event,
+            agent.name()
+        )),
+    })
+}
+
+/// Does a group's matcher select an MCP tool named like `tool`? Read as the agents
+/// read it: empty, `*` or absent select everything; otherwise each `|` alternative is
+/// a name or a pattern, of which Interlock reads the `PREFIX.*` form.
+fn matcher_selects(matcher: Option<&str>, tool: &str) -> bool {
+    let Some(m) = matcher else {
+        return true;
+    };
+    matches!(m, "" | "*" | ".*")
+        || m.split('|').map(str::trim).any(|alt| {
+            alt == tool
+                || alt.strip_suffix(".*").is_some_and(|prefix| {
+                    !prefix.is_empty()
+                        && tool.starts_with(prefix)
+                        && prefix
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+        })
 }
 
 const SHELL_KEY: &str = "CLAUDE_CODE_SHELL";
@@ -435,8 +554,17 @@ fn disabled(agent: Agent, doc: &Map<String, Value>) -> Option<String> {
     }
 }
 
-/// Interlock's entries for the layout's event: (command, problem).
-fn find(doc: &Map<String, Value>, l: &Layout, agent: Agent) -> Vec<(String, Option<String>)> {
+/// One of Interlock's entries in a settings file.
+struct Found {
+    command: String,
+    /// Why the agent would not run it for shell commands.
+    problem: Option<String>,
+    /// The matcher of the group holding it, when the layout has groups.
+    matcher: Option<String>,
+}
+
+/// Interlock's entries for the layout's event.
+fn find(doc: &Map<String, Value>, l: &Layout, agent: Agent) -> Vec<Found> {
     let Some(list) = doc
         .get("hooks")
         .and_then(|h| h.get(l.event))
@@ -446,6 +574,10 @@ fn find(doc: &Map<String, Value>, l: &Layout, agent: Agent) -> Vec<(String, Opti
     };
     let mut out = Vec::new();
     for item in list {
+        let matcher = item
+            .get("matcher")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let (entries, problem) = match l.matcher {
             Some(tool) => {
                 let Some(inner) = item.get("hooks").and_then(Value::as_array) else {
@@ -465,7 +597,11 @@ fn find(doc: &Map<String, Value>, l: &Layout, agent: Agent) -> Vec<(String, Opti
                     Some("command") | None => None,
                     Some(t) => Some(format!("the entry's type is `{t}`, not `command`")),
                 };
-                out.push((c.to_string(), problem.clone().or(type_problem)));
+                out.push(Found {
+                    command: c.to_string(),
+                    problem: problem.clone().or(type_problem),
+                    matcher: matcher.clone(),
+                });
             }
         }
     }

@@ -30,6 +30,13 @@ pub struct ProgramSpec {
     /// `flags_none` (which lets a command through) still needs the full form.
     #[serde(default)]
     pub long_prefixes: bool,
+    /// Options that take a value after a subcommand, up to the next operand (its own
+    /// subcommand): `docker compose -f FILE -p NAME rm` has compose's global options,
+    /// which docker's own do not cover. Keyed by the first operand; `""` holds the
+    /// global options, before the first operand (`docker-compose -f FILE rm -f`: the
+    /// second `-f` is `rm`'s own, which takes no value).
+    #[serde(default)]
+    pub subcommand_options: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -140,6 +147,7 @@ pub struct StaticProgram {
     pub options_with_value: &'static [S],
     pub single_dash_long: bool,
     pub long_prefixes: bool,
+    pub subcommand_options: &'static [(S, &'static [S])],
 }
 
 /// A built-in pack as embedded in the binary.
@@ -220,6 +228,13 @@ impl ProgramSpec {
             options_with_value: leak_list(&self.options_with_value),
             single_dash_long: self.single_dash_long,
             long_prefixes: self.long_prefixes,
+            subcommand_options: Box::leak(
+                self.subcommand_options
+                    .iter()
+                    .map(|(k, v)| (leak(k), leak_list(v)))
+                    .collect::<Vec<_>>()
+                    .into_boxed_slice(),
+            ),
         }
     }
 }

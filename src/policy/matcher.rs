@@ -28,6 +28,9 @@ impl<'a> ArgView<'a> {
         let mut operands = Vec::new();
         let mut i = 0;
         let mut after_dashes = false;
+        // Between a subcommand with options of its own and the next operand (`""`:
+        // before the first operand).
+        let mut scoped: Option<&[&str]> = spec.and_then(|s| s.after_subcommand(""));
         while i < inv.args.len() {
             let w = &inv.args[i];
             if after_dashes || !may_be_option(w) {
@@ -40,12 +43,17 @@ impl<'a> ArgView<'a> {
                 flags.push((i, t));
                 after_dashes = true;
             } else if t.len() > 1 && t.starts_with('-') && w.parts.first().is_some_and(is_lit) {
-                let takes_value = spec.is_some_and(|s| s.options_with_value.contains(&t.as_str()));
+                let takes_value = spec.is_some_and(|s| s.options_with_value.contains(&t.as_str()))
+                    || scoped.is_some_and(|l| l.contains(&t.as_str()));
                 flags.push((i, t));
                 if takes_value {
                     i += 1;
                 }
             } else {
+                scoped = match (operands.is_empty(), spec) {
+                    (true, Some(s)) => s.after_subcommand(&t),
+                    _ => None,
+                };
                 operands.push(w);
             }
             i += 1;

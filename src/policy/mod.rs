@@ -86,6 +86,18 @@ pub struct ProgramInfo {
     pub options_with_value: Vec<&'static str>,
     pub single_dash_long: bool,
     pub long_prefixes: bool,
+    /// Options that take a value between a subcommand and the next operand.
+    pub subcommand_options: Vec<(&'static str, &'static [&'static str])>,
+}
+
+impl ProgramInfo {
+    /// The options that take a value right after the subcommand `sub`.
+    pub fn after_subcommand(&self, sub: &str) -> Option<&'static [&'static str]> {
+        self.subcommand_options
+            .iter()
+            .find(|(k, _)| *k == sub)
+            .map(|(_, v)| *v)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -169,6 +181,9 @@ impl Policy {
                     .extend(spec.options_with_value.iter().copied());
                 entry.single_dash_long |= spec.single_dash_long;
                 entry.long_prefixes |= spec.long_prefixes;
+                entry
+                    .subcommand_options
+                    .extend(spec.subcommand_options.iter().copied());
             }
         }
         for def in pack.rules {

@@ -30,12 +30,28 @@ impl Dialect {
 
 /// The line rewritten for the bash reading, or `None` when nothing differs.
 pub fn as_bash(line: &str, shell: Dialect) -> Option<String> {
-    let out = match shell {
+    reading(line, shell).map(|r| r.text)
+}
+
+/// A fish or zsh line's bash reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub text: String,
+    /// Only lists differ (fish's `set NAME VALUES…`, zsh's `NAME=(…)`, and their
+    /// `$NAME`, `$NAME[…]`): the bash text then does exactly what the line does, and
+    /// the line read as bash as it stands (where `$NAME` of a fish list is unknown,
+    /// and `$NAME[2]` a pattern) tells nothing more.
+    pub exact: bool,
+}
+
+/// The bash reading of a fish or zsh line, or `None` when nothing differs.
+pub fn reading(line: &str, shell: Dialect) -> Option<Reading> {
+    let (text, exact) = match shell {
         Dialect::Bash => return None,
         Dialect::Fish => rewrite(line, true),
         Dialect::Zsh => rewrite(line, false),
     };
-    (out != line).then_some(out)
+    (text != line).then_some(Reading { text, exact })
 }
 
 /// Where a command starts: the beginning, and after a separator or an opening
@@ -45,9 +61,11 @@ fn command_start(out: &str) -> bool {
     t.is_empty() || t.ends_with([';', '|', '&', '\n', '(', '{'])
 }
 
-fn rewrite(line: &str, fish: bool) -> String {
+/// The rewritten line, and whether only lists were rewritten.
+fn rewrite(line: &str, fish: bool) -> (String, bool) {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len() + 8);
+    let mut exact = true;
     let mut i = 0;
     let mut single = false;
     let mut double = false;
@@ -68,6 +86,7 @@ fn rewrite(line: &str, fish: bool) -> String {
         if single {
             // fish allows \' and \\ inside single quotes; bash and zsh do not.
             if fish && c == '\\' && matches!(next, Some('\'' | '\\')) {
+                exact = false;
                 out.push_str(if next == Some('\'') { "'\\''" } else { "\\" });
                 i += 2;
                 continue;
@@ -88,7 +107,13 @@ fn rewrite(line: &str, fish: bool) -> String {
             continue;
         }
         if c == '$' {
-            if let Some(used) = list_reference(&chars[i + 1..], &arrays, double, &mut out) {
+            let list = List {
+                arrays: &arrays,
+                double,
+                fish,
+                alone: !double && word_start(&out),
+            };
+            if let Some(used) = list.reference(&chars[i + 1..], &mut out) {
                 i += 1 + used;
                 continue;
             }
@@ -96,6 +121,7 @@ fn rewrite(line: &str, fish: bool) -> String {
         if !fish && c == '$' {
             // zsh flags: ${~x} ${=x} ${^x} and $~x $=x $^x.
             if next == Some('{') && matches!(chars.get(i + 2), Some('~' | '=' | '^')) {
+                exact = false;
                 out.push_str("${");
                 i += 3;
                 while matches!(chars.get(i), Some('~' | '=' | '^')) {
@@ -108,6 +134,7 @@ fn rewrite(line: &str, fish: bool) -> String {
                     .get(i + 2)
                     .is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '{')
             {
+                exact = false;
                 out.push('$');
                 i += 2;
                 continue;
@@ -126,6 +153,7 @@ fn rewrite(line: &str, fish: bool) -> String {
             '"' => double = true,
             // fish: every unquoted ( is a command substitution.
             '(' if fish && !out.ends_with('$') => {
+                exact = false;
                 out.push_str("$(");
                 parens += 1;
                 i += 1;
@@ -133,6 +161,7 @@ fn rewrite(line: &str, fish: bool) -> String {
             }
             '(' if !fish && qualifier_start(&out) => {
                 if let Some((len, code)) = glob_qualifier(&chars[i..]) {
+                    exact = false;
                     for c in code {
                         out.push_str("$(");
                         out.push_str(&c);
@@ -150,6 +179,7 @@ fn rewrite(line: &str, fish: bool) -> String {
                     pending_close = false;
                 }
                 if pending_do && matches!(c, ';' | '\n') {
+                    exact = false;
                     out.push_str("; do");
                     pending_do = false;
                     i += 1;
@@ -162,9 +192,11 @@ fn rewrite(line: &str, fish: bool) -> String {
             // fish: `and cmd`, `or cmd`, `not cmd` run cmd.
             if fish {
                 if let Some(skip) = keyword(&chars[i..], &["and", "or", "not"]) {
+                    exact = false;
                     i += skip;
                     continue;
                 }
+                let is_set = keyword(&chars[i..], &["set"]).is_some();
                 if let Some(skip) = fish_block(
                     &chars[i..],
                     &mut out,
@@ -173,12 +205,14 @@ fn rewrite(line: &str, fish: bool) -> String {
                     &mut pending_close,
                     &mut arrays,
                 ) {
+                    exact &= is_set;
                     i += skip;
                     continue;
                 }
             }
             // zsh: `=cmd` is the path of cmd, which then runs.
             if !fish && c == '=' && next.is_some_and(|n| n.is_alphanumeric() || n == '_') {
+                exact = false;
                 i += 1;
                 continue;
             }
@@ -200,9 +234,15 @@ fn rewrite(line: &str, fish: bool) -> String {
         out.push(')');
     }
     if pending_do {
+        exact = false;
         out.push_str("; do");
     }
-    out
+    (out, exact)
+}
+
+/// Does a word start here (the line's start, or after a blank or an operator)?
+fn word_start(out: &str) -> bool {
+    out.is_empty() || out.ends_with([' ', '\t', ';', '|', '&', '\n', '(', '{'])
 }
 
 /// fish's block keywords and `set`, at a command start: writes their bash reading and
@@ -319,54 +359,149 @@ fn fish_block(
     Some(n + blanks)
 }
 
-/// `$NAME` or `$NAME[SUBSCRIPT]` (after the `$`) for a list the line made: written as
-/// bash's `"${NAME[@]}"` (each element one word), `"${NAME[K]}"` for fish's and zsh's
-/// 1-based `[N]`, and `${NAME[*]}` inside double quotes (joined by spaces). Returns
-/// how much input it took.
-fn list_reference(
-    rest: &[char],
-    arrays: &[String],
+/// A reference to a list the line made: fish's `$NAME`, `$NAME[SUBSCRIPT]`, zsh's also
+/// `${NAME}`, `${NAME[SUBSCRIPT]}`. Written as bash's `"${NAME[@]}"` (each element one
+/// word) or `"${NAME[K]}"` (fish and zsh count from 1, and from the end when
+/// negative); several elements (fish `$x[1..2]`, `$x[1 3]`, zsh `$x[1,2]`) are one
+/// word each when the reference is a word of its own; inside double quotes the
+/// elements are joined into one word (`${NAME[*]}`).
+struct List<'a> {
+    arrays: &'a [String],
     double: bool,
-    out: &mut String,
-) -> Option<usize> {
-    let n = rest
-        .iter()
-        .position(|c| !(c.is_alphanumeric() || *c == '_'))
-        .unwrap_or(rest.len());
-    if n == 0 {
-        return None;
-    }
-    let name: String = rest[..n].iter().collect();
-    if !arrays.contains(&name) {
-        return None;
-    }
-    let mut used = n;
-    let mut index = if double {
-        "*".to_string()
-    } else {
-        "@".to_string()
-    };
-    if rest.get(n) == Some(&'[') {
-        if let Some(close) = rest[n..].iter().position(|c| *c == ']') {
-            let sub: String = rest[n + 1..n + close].iter().collect();
-            used = n + close + 1;
-            match sub.parse::<i64>() {
-                Ok(k) if k > 0 => index = (k - 1).to_string(),
-                Ok(k) if k < 0 => index = k.to_string(),
-                // Ranges and computed subscripts: any element may be meant.
-                _ => {}
+    fish: bool,
+    /// The reference starts a word.
+    alone: bool,
+}
+
+impl List<'_> {
+    /// Writes the bash for the reference at `rest` (after the `$`) and returns how much
+    /// input it took; `None` when `rest` names no list the line made, or has a
+    /// subscript that is computed (left to the rest of the rewrite).
+    fn reference(&self, rest: &[char], out: &mut String) -> Option<usize> {
+        let braced = !self.fish && rest.first() == Some(&'{');
+        let start = usize::from(braced);
+        let body = &rest[start..];
+        let n = body
+            .iter()
+            .position(|c| !(c.is_alphanumeric() || *c == '_'))
+            .unwrap_or(body.len());
+        if n == 0 {
+            return None;
+        }
+        let name: String = body[..n].iter().collect();
+        if !self.arrays.contains(&name) {
+            return None;
+        }
+        let mut used = start + n;
+        let mut sub: Option<String> = None;
+        if body.get(n) == Some(&'[') {
+            match body[n..].iter().position(|c| *c == ']') {
+                Some(close) => {
+                    let text: String = body[n + 1..n + close].iter().collect();
+                    let plain = text.chars().all(|c| {
+                        c.is_ascii_digit() || matches!(c, '-' | '.' | ',' | '@' | '*' | ' ' | '\t')
+                    });
+                    if !plain {
+                        return None;
+                    }
+                    sub = Some(text);
+                    used = start + n + close + 1;
+                }
+                None if braced => return None,
+                None => {}
             }
         }
+        if braced {
+            // Only `${NAME}` and `${NAME[SUB]}`: other forms are left as they are.
+            if rest.get(used) != Some(&'}') {
+                return None;
+            }
+            used += 1;
+        }
+        let alone = self.alone
+            && rest
+                .get(used)
+                .is_none_or(|c| matches!(c, ' ' | '\t' | ';' | '|' | '&' | '\n' | ')'));
+        let picked = sub.as_deref().and_then(|s| indices(s, self.fish));
+        let element = |k: i64| {
+            let k = if k > 0 { k - 1 } else { k };
+            format!("${{{name}[{k}]}}")
+        };
+        let quoted = |t: &str, out: &mut String| {
+            if self.double {
+                out.push_str(t);
+            } else {
+                out.push('"');
+                out.push_str(t);
+                out.push('"');
+            }
+        };
+        match picked.as_deref() {
+            Some([k]) => quoted(&element(*k), out),
+            Some(ks) if alone && !ks.is_empty() => {
+                for (i, k) in ks.iter().enumerate() {
+                    if i > 0 {
+                        out.push(' ');
+                    }
+                    quoted(&element(*k), out);
+                }
+            }
+            // Every element: the whole list, a computed or open range, or more than
+            // one element inside a longer word (a superset of what is meant).
+            _ => {
+                let all = if self.double { "*" } else { "@" };
+                quoted(&format!("${{{name}[{all}]}}"), out);
+            }
+        }
+        Some(used)
     }
-    let inner = format!("${{{name}[{index}]}}");
-    if double {
-        out.push_str(&inner);
+}
+
+/// The elements a subscript names, counted from 1 (negative: from the end), in
+/// order: fish's `N`, `A..B` and lists of them, zsh's `N` and `A,B`. `None` when
+/// every element may be meant (`@`, `*`, ranges whose ends lie on both sides of the
+/// list's middle, more than 64 elements, anything else).
+fn indices(sub: &str, fish: bool) -> Option<Vec<i64>> {
+    let sub = sub.trim();
+    let range = |a: &str, b: &str| -> Option<Vec<i64>> {
+        let (a, b) = (a.trim().parse::<i64>().ok()?, b.trim().parse::<i64>().ok()?);
+        if a == 0 || b == 0 || (a > 0) != (b > 0) || a.abs_diff(b) >= 64 {
+            return None;
+        }
+        Some(if a <= b {
+            (a..=b).collect()
+        } else if fish {
+            // fish counts down.
+            (b..=a).rev().collect()
+        } else {
+            // zsh: nothing (left to the whole list, a superset).
+            return None;
+        })
+    };
+    let one = |t: &str| -> Option<Vec<i64>> {
+        match t.parse::<i64>().ok()? {
+            0 => None,
+            k => Some(vec![k]),
+        }
+    };
+    if fish {
+        let mut out = Vec::new();
+        for t in sub.split_whitespace() {
+            match t.split_once("..") {
+                Some((a, b)) => out.extend(range(a, b)?),
+                None => out.extend(one(t)?),
+            }
+            if out.len() > 64 {
+                return None;
+            }
+        }
+        (!out.is_empty()).then_some(out)
     } else {
-        out.push('"');
-        out.push_str(&inner);
-        out.push('"');
+        match sub.split_once(',') {
+            Some((a, b)) => range(a, b),
+            None => one(sub),
+        }
     }
-    Some(used)
 }
 
 /// zsh: a `(` right after a pattern word may open glob qualifiers (`*(.)`, `*(e:…:)`).
@@ -489,6 +624,57 @@ mod tests {
         assert_eq!(zsh("x=(a ~); rm -rf $x"), "x=(a ~); rm -rf \"${x[@]}\"");
         assert_eq!(zsh("x=(a ~); rm -rf $x[2]"), "x=(a ~); rm -rf \"${x[1]}\"");
         assert_eq!(as_bash("x=a; rm -rf $x", Dialect::Zsh), None);
+    }
+
+    #[test]
+    fn subscripts_pick_their_elements() {
+        assert_eq!(
+            fish("set x a b c; rm -rf $x[-1]"),
+            "x=(a b c); rm -rf \"${x[-1]}\""
+        );
+        assert_eq!(
+            fish("set x a b c; rm -rf $x[1..2]"),
+            "x=(a b c); rm -rf \"${x[0]}\" \"${x[1]}\""
+        );
+        assert_eq!(
+            fish("set x a b c; rm $x[3..2] $x[1 -1]"),
+            "x=(a b c); rm \"${x[2]}\" \"${x[1]}\" \"${x[0]}\" \"${x[-1]}\""
+        );
+        // Ends on both sides, open ranges, parts of a longer word: every element.
+        assert_eq!(fish("set x a b; rm $x[1..-1]"), "x=(a b); rm \"${x[@]}\"");
+        assert_eq!(
+            fish("set x a b; rm $x[1..2]/c"),
+            "x=(a b); rm \"${x[@]}\"/c"
+        );
+        assert_eq!(
+            zsh("x=(a b); rm -rf ${x[2]}"),
+            "x=(a b); rm -rf \"${x[1]}\""
+        );
+        assert_eq!(
+            zsh("x=(a b); rm -rf $x[1,2] ${x}"),
+            "x=(a b); rm -rf \"${x[0]}\" \"${x[1]}\" \"${x[@]}\""
+        );
+        assert_eq!(zsh("x=(a b); rm ${x:-y}"), "x=(a b); rm ${x:-y}");
+        // A computed subscript is left to the rest of the rewrite (its code is judged).
+        assert_eq!(
+            fish("set x a; rm $x[(count $x)]"),
+            "x=(a); rm $x[$(count \"${x[@]}\")]"
+        );
+    }
+
+    #[test]
+    fn only_lists_read_exactly() {
+        let exact = |s: &str, d: Dialect| reading(s, d).map(|r| r.exact);
+        assert_eq!(exact("set x a b; rm -rf $x", Dialect::Fish), Some(true));
+        assert_eq!(exact("set -e x; rm -rf $x", Dialect::Fish), Some(true));
+        assert_eq!(exact("x=(a b); rm -rf $x[2]", Dialect::Zsh), Some(true));
+        assert_eq!(
+            exact("set -l x (pwd); rm -rf $x", Dialect::Fish),
+            Some(false)
+        );
+        assert_eq!(exact("set x a; and rm -rf $x", Dialect::Fish), Some(false));
+        assert_eq!(exact("x=(a); rm -rf ${~x}", Dialect::Zsh), Some(false));
+        assert_eq!(exact("rm -rf build", Dialect::Fish), None);
     }
 
     #[test]

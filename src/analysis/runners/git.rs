@@ -15,7 +15,7 @@ impl Analyzer<'_> {
         let mut aliases: Vec<(String, Word)> = Vec::new();
         // Settings given in the environment count as `-c` (GIT_CONFIG_COUNT/KEY_n/
         // VALUE_n, GIT_CONFIG_PARAMETERS), before those on the command line.
-        let mut settings = env_config(cmd, scope);
+        let (mut settings, unread) = env_config(cmd, scope);
         let mut i = 0;
         let mut cwd = cmd.cwd.clone();
         while i < args.len() {
@@ -39,6 +39,16 @@ impl Analyzer<'_> {
                 "--git-dir" | "--work-tree" | "--namespace" | "--exec-path" | "--config-env"
                 | "--super-prefix" => i += 2,
                 _ => i += 1,
+            }
+        }
+        // Settings Interlock cannot read may hold anything (an alias, a command git
+        // runs, a push refspec): every subcommand but `version` and `help` reads them.
+        if let Some((why, span)) = unread {
+            let affected = args
+                .get(i)
+                .is_some_and(|w| !matches!(w.lit().as_deref(), Some("version" | "help")));
+            if affected {
+                self.event("git.unread-config", span, Some(why));
             }
         }
         let mut force_refspec = false;
@@ -143,29 +153,48 @@ impl Analyzer<'_> {
     }
 }
 
+/// Why settings given to git cannot be read, and where.
+type Unread = Option<(String, Range<usize>)>;
+
 /// git settings from the environment, as `key=value` words: `GIT_CONFIG_COUNT` with
 /// `GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, and `GIT_CONFIG_PARAMETERS`
-/// (`'key'='value' 'key2=value2'`).
-fn env_config(cmd: &Cmd, scope: &Scope) -> Vec<Word> {
-    let get = |name: &str| -> Option<(String, Range<usize>)> {
+/// (`'key'='value' 'key2=value2'`, read as git reads it). The second part, when
+/// `GIT_CONFIG_PARAMETERS` is set to what cannot be read (computed, or not in git's
+/// quoting): why, and where.
+fn env_config(cmd: &Cmd, scope: &Scope) -> (Vec<Word>, Unread) {
+    let get = |name: &str| -> Option<(Option<String>, Range<usize>)> {
         if let Some((_, w)) = cmd.env.iter().rev().find(|(n, _)| n == name) {
-            return Some((w.text(), w.span.clone()));
+            return Some((w.lit(), w.span.clone()));
         }
         match scope.vars.get(name) {
-            Some(Value::Known(v)) => Some((v.clone(), cmd.span.clone())),
-            Some(Value::Unknown { .. }) => Some(("${unknown}".to_string(), cmd.span.clone())),
-            _ => None,
+            Some(Value::Known(v)) => Some((Some(v.clone()), cmd.span.clone())),
+            Some(_) => Some((None, cmd.span.clone())),
+            None => None,
         }
     };
     let mut out = Vec::new();
+    let mut unread = None;
     if let Some((params, span)) = get("GIT_CONFIG_PARAMETERS") {
-        match shell_words::split(&params) {
-            Ok(items) => out.extend(items.into_iter().map(|kv| Word::literal(kv, span.clone()))),
-            Err(_) => out.push(Word::literal(format!("alias.x=!{params}"), span)),
-        }
+        let why = match params.as_deref().map(git_parameters) {
+            Some(Some(items)) => {
+                out.extend(items.into_iter().map(|kv| Word::literal(kv, span.clone())));
+                None
+            }
+            Some(None) => Some("is not in git's quoting ('key'='value' pairs, space separated)"),
+            None => Some("is only known when the command runs"),
+        };
+        unread = why.map(|w| {
+            (
+                format!(
+                    "GIT_CONFIG_PARAMETERS {w}, so the git settings it gives cannot be checked"
+                ),
+                span,
+            )
+        });
     }
     if let Some((count, _)) = get("GIT_CONFIG_COUNT") {
         // A count that is not a number: every KEY_n that is set counts.
+        let count = count.unwrap_or_default();
         let n = count.trim().parse::<usize>().unwrap_or(64).min(64);
         for k in 0..n {
             let (Some((key, span)), Some((value, _))) = (
@@ -174,8 +203,113 @@ fn env_config(cmd: &Cmd, scope: &Scope) -> Vec<Word> {
             ) else {
                 continue;
             };
+            let key = key.unwrap_or_else(|| "${unknown}".to_string());
+            let value = value.unwrap_or_else(|| "${unknown}".to_string());
             out.push(Word::literal(format!("{key}={value}"), span));
         }
     }
-    out
+    (out, unread)
+}
+
+/// `GIT_CONFIG_PARAMETERS` as git reads it (`config.c`, `parse_config_env_list`):
+/// single-quoted items separated by blanks, each `'key=value'` (old style) or
+/// `'key'='value'` / `'key'=` (new style). `None` where git reports a bogus format.
+pub(crate) fn git_parameters(text: &str) -> Option<Vec<String>> {
+    let blank = |c: Option<&u8>| c.is_some_and(u8::is_ascii_whitespace);
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (key, after) = sq_step(rest)?;
+        let first = after.as_bytes().first();
+        rest = if first.is_none() || blank(first) {
+            out.push(key);
+            after
+        } else if first == Some(&b'=') {
+            let v = &after[1..];
+            let vfirst = v.as_bytes().first();
+            if vfirst == Some(&b'\'') {
+                let (value, after) = sq_step(v)?;
+                let next = after.as_bytes().first();
+                if next.is_some() && !blank(next) {
+                    return None;
+                }
+                out.push(format!("{key}={value}"));
+                after
+            } else if vfirst.is_none() || blank(vfirst) {
+                // `'key'=`: a boolean.
+                out.push(key);
+                v
+            } else {
+                return None;
+            }
+        } else {
+            return None;
+        };
+        rest = rest.trim_start_matches(|c: char| c.is_ascii_whitespace());
+    }
+    Some(out)
+}
+
+/// One single-quoted string at the start of `s` as git's `sq_dequote_step` reads it
+/// (`'\''` and `'\!'` join quoted parts): its text and what follows.
+fn sq_step(s: &str) -> Option<(String, &str)> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'\'') {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut i = 1;
+    loop {
+        match *b.get(i)? {
+            b'\'' => {
+                if b.get(i + 1) == Some(&b'\\')
+                    && matches!(b.get(i + 2), Some(b'\'' | b'!'))
+                    && b.get(i + 3) == Some(&b'\'')
+                {
+                    out.push(b[i + 2]);
+                    i += 4;
+                    continue;
+                }
+                return Some((String::from_utf8_lossy(&out).into_owned(), &s[i + 1..]));
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::git_parameters;
+
+    #[test]
+    fn parameters_as_git_reads_them() {
+        let p = git_parameters;
+        let v = |items: &[&str]| Some(items.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(p("'color.ui'='always'"), v(&["color.ui=always"]));
+        assert_eq!(p("'color.ui=always'"), v(&["color.ui=always"]));
+        assert_eq!(
+            p("'a.b'='x y' 'c.d=1'  'e.f'="),
+            v(&["a.b=x y", "c.d=1", "e.f"])
+        );
+        assert_eq!(
+            p(r"'alias.x'='!echo '\''hi'\'''"),
+            v(&["alias.x=!echo 'hi'"])
+        );
+        assert_eq!(p(""), v(&[]));
+        // What git calls a bogus format.
+        for bad in [
+            "color.ui=always",
+            "'unterminated",
+            "'a'='b'c",
+            "'a'x",
+            " 'a=b'",
+            "\"a=b\"",
+            "'a'=b",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+    }
 }

@@ -122,6 +122,34 @@ impl Analyzer<'_> {
         }
     }
 
+    /// `rails runner CODE` (`r`; GitLab's `gitlab-rails runner`) runs Ruby code inside
+    /// the application, its models loaded: judged as `ruby -e CODE`, and a file
+    /// (`rails runner script.rb`) as `ruby script.rb`.
+    pub(super) fn rails_runner(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
+        let opts = ["-e", "--environment"];
+        let i = skip_options(args, &opts);
+        if !matches!(
+            args.get(i).and_then(|w| w.lit()).as_deref(),
+            Some("runner" | "r")
+        ) {
+            return;
+        }
+        let rest = &args[i + 1..];
+        let j = skip_options(rest, &opts);
+        let Some(code) = rest.get(j) else {
+            return;
+        };
+        let t = code.text();
+        let file = t.ends_with(".rb") && !t.contains(char::is_whitespace);
+        let ruby: Vec<Word> = if file {
+            vec![code.clone()]
+        } else {
+            vec![Word::literal("-e", code.span.clone()), code.clone()]
+        };
+        self.interpreter_script("ruby", &ruby, cmd, fr, scope);
+        self.unwrap_interpreter("ruby", &["-e"], &ruby, cmd, fr, scope);
+    }
+
     pub(super) fn unwrap_awk(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
         self.note_program("awk");
         let start = skip_options(

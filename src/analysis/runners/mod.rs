@@ -531,6 +531,10 @@ impl Analyzer<'_> {
                 self.unwrap_interpreter(&name, code_flags, &args, &cmd, fr, scope);
                 return self.judge_plain(&name, args, &cmd);
             }
+            if matches!(name.as_str(), "rails" | "gitlab-rails") {
+                self.rails_runner(&args, &cmd, fr, scope);
+                return self.judge_plain(&name, args, &cmd);
+            }
             if matches!(
                 name.as_str(),
                 "awk" | "gawk" | "mawk" | "nawk" | "busybox-awk"
