@@ -34,6 +34,11 @@ impl<'a> ArgView<'a> {
         while i < inv.args.len() {
             let w = &inv.args[i];
             if after_dashes || !may_be_option(w) {
+                // The first operand is the subcommand: options of its own may follow.
+                scoped = match (after_dashes, operands.is_empty(), spec) {
+                    (false, true, Some(s)) => s.after_subcommand(&w.text()),
+                    _ => None,
+                };
                 operands.push(w);
                 i += 1;
                 continue;
