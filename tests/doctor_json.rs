@@ -129,8 +129,9 @@ fn doctor_json_reports_routes_confinement_layers_digest_and_shipping() {
     assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(r["ok"], true);
     assert_eq!(r["exit"], 0);
-    assert_eq!(r["routes_checked"], 2);
-    assert_eq!(r["routes_passed"], 2);
+    // The user's hook, its MCP entry, and the managed hook.
+    assert_eq!(r["routes_checked"], 3, "{r:#}");
+    assert_eq!(r["routes_passed"], 3);
     assert_eq!(r["routes_failed"], 0);
 
     // The policy: the digest `interlock policy digest` prints, the layers, the lock.
@@ -184,6 +185,9 @@ fn doctor_json_reports_routes_confinement_layers_digest_and_shipping() {
     assert!(route["command"]
         .as_str()
         .is_some_and(|c| c.contains("hook claude")));
+    // MCP tool calls reach the same hook, and its canary is stopped.
+    assert_eq!(user["mcp"]["reached"], true, "{user:#}");
+    assert_eq!(user["mcp"]["passed"], true, "{user:#}");
     let managed = &agents[1];
     assert_eq!(managed["scope"], "managed");
     assert_eq!(
@@ -221,7 +225,9 @@ fn doctor_json_reports_routes_confinement_layers_digest_and_shipping() {
     assert_eq!(plain_code, code);
     assert_eq!(r["ok"], false);
     assert_eq!(r["exit"], 1);
-    assert_eq!(r["routes_failed"], 1);
+    // The hook and its MCP entry both run the impostor.
+    assert_eq!(r["routes_failed"], 2, "{r:#}");
+    assert_eq!(r["agents"][0]["mcp"]["passed"], false);
     assert_eq!(r["agents"][0]["routes"][0]["passed"], false);
     assert!(r["agents"][0]["routes"][0]["result"]
         .as_str()
