@@ -495,3 +495,36 @@ fn the_project_does_not_move_with_cd() {
         "cd ~ && rm -rf project/target",
     ]);
 }
+
+/// What a search finds carries the names it searched for: `find -name .git`, `fd -H
+/// .git` and `"$dir/.git"` reach git history, `-name '*.db'` database files, wherever
+/// the unknown part points.
+#[test]
+fn found_names_and_unknown_prefixes_keep_their_meaning() {
+    assert_stops(&[
+        "find . -name .git -exec rm -rf {} +",
+        "find . -iname .git -execdir rm -rf {} \\;",
+        "find . -name .git | xargs rm -rf",
+        "find . -type d -name '.gi[t]' -delete",
+        "find . -path '*/.git/*' -delete",
+        "find . -name '*.sqlite3' -delete",
+        "find . -name pgdata -exec rm -rf {} +",
+        "fd -H '^\\.git$' -x rm -rf",
+        "fd --hidden git -t d -X rm -rf",
+        "fd -e db -X rm",
+        "rm -rf \"./$repo/.git\"",
+        "rm -rf ./$x/.git/objects",
+        "rm -f ./$dir/app.sqlite",
+    ]);
+    assert_passes(&[
+        "find . -name '*.pyc' -delete",
+        "find . -name __pycache__ -exec rm -rf {} +",
+        "find . -name '.github-old' -prune -o -name '*.o' -delete",
+        "find . -name '*.orig' | xargs rm",
+        "fd -H -t d node_modules -X rm -rf",
+        "fd git -X rm -rf",
+        "fd -e o -x rm {}",
+        "rm -rf ./$x/build",
+        "rm -rf ./$x.git-old",
+    ]);
+}

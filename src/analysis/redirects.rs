@@ -289,7 +289,8 @@ pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
                 roots
             };
             let filtered = args.iter().any(|w| runners::is_find_test(&w.text()));
-            Stdin::Paths(runners::found_words(&roots, filtered))
+            let names = runners::find_name_patterns(args);
+            Stdin::Paths(runners::found_words(&roots, filtered, &names))
         }
         "jq" | "gojq" | "jaq" => {
             jq_null_input(args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))

@@ -302,6 +302,13 @@ impl<'a> Paths<'a> {
         if class.level() == 0 && is_data_name(&prefix) {
             return Class::Sensitive(format!("{} holds database files", w.text()));
         }
+        // `"$dir/.git"`, `./$x/app.db`, what `find -name .git` finds: the names after
+        // the unknown part say what it is, wherever it is.
+        if class.level() == 0 {
+            if let Some(c) = watched_tail(w) {
+                return c;
+            }
+        }
         class
     }
 
@@ -538,6 +545,55 @@ fn is_data_path(p: &Path) -> bool {
             .and_then(|n| n.to_str())
             .is_some_and(is_data_name)
         || has_components(p, &["docker", "volumes"])
+}
+
+/// Whole path components written literally after a word's first unknown part
+/// (`$d/.git/x` gives `.git`, `x`; `$d.git` gives nothing).
+fn literal_tail_components(w: &Word) -> Vec<&str> {
+    use crate::syntax::word::Part;
+    let mut out = Vec::new();
+    let mut after_unknown = false;
+    for (i, part) in w.parts.iter().enumerate() {
+        match part {
+            Part::Lit(t) if after_unknown => {
+                let last_part = i + 1 == w.parts.len();
+                let pieces: Vec<&str> = t.split('/').collect();
+                let n = pieces.len();
+                for (k, piece) in pieces.into_iter().enumerate() {
+                    // The first piece continues the unknown part; the last one runs
+                    // into the next part unless the word ends here.
+                    if k == 0 || (k + 1 == n && !last_part) || piece.is_empty() {
+                        continue;
+                    }
+                    out.push(piece);
+                }
+            }
+            Part::Lit(_) => {}
+            Part::Unknown { .. } => after_unknown = true,
+        }
+    }
+    out
+}
+
+/// Git history or database files named after a word's unknown part.
+fn watched_tail(w: &Word) -> Option<Class> {
+    let comps = literal_tail_components(w);
+    let names_git = |c: &str| {
+        c == ".git"
+            || (c.starts_with('.')
+                && c.contains(['*', '?', '['])
+                && crate::specs::glob::glob_match(c, ".git"))
+    };
+    if comps.iter().any(|c| names_git(c)) {
+        return Some(Class::Sensitive(format!(
+            "git history in `{}`, wherever it is",
+            w.text()
+        )));
+    }
+    comps
+        .last()
+        .filter(|c| is_data_name(c) || DATA_NAMES.contains(c))
+        .map(|_| Class::Sensitive(format!("{} holds database files", w.text())))
 }
 
 fn is_data_name(name: &str) -> bool {

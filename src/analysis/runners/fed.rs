@@ -216,7 +216,7 @@ impl Analyzer<'_> {
         }
         let expr = &args[i.min(args.len())..];
         let filtered = expr.iter().any(|w| is_find_test(&w.text()));
-        let found = found_words(&roots, filtered);
+        let found = found_words(&roots, filtered, &find_name_patterns(expr));
         let mut j = 0;
         let mut deletes = false;
         while j < expr.len() {
@@ -312,9 +312,27 @@ pub(crate) fn is_find_test(t: &str) -> bool {
     )
 }
 
+/// The name and path patterns a `find` expression matches (`-name .git`,
+/// `-path '*/.git/*'`): what is found carries them.
+pub(crate) fn find_name_patterns(expr: &[Word]) -> Vec<String> {
+    expr.windows(2)
+        .filter(|p| {
+            matches!(
+                p[0].text().as_str(),
+                "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-iwholename"
+            )
+        })
+        .filter_map(|p| p[1].lit())
+        .map(|v| v.trim_start_matches("./").to_string())
+        .filter(|v| !v.is_empty())
+        .take(8)
+        .collect()
+}
+
 /// The paths `find ROOT…` yields: each root itself (when nothing filters it out) and
-/// unknown paths under it.
-pub(crate) fn found_words(roots: &[Word], filtered: bool) -> Vec<Word> {
+/// unknown paths under it, also as ending in each name pattern the expression tests
+/// (`ROOT/…/.git` for `-name .git`).
+pub(crate) fn found_words(roots: &[Word], filtered: bool, names: &[String]) -> Vec<Word> {
     let mut out = Vec::new();
     for r in roots {
         if !filtered {
@@ -330,6 +348,12 @@ pub(crate) fn found_words(roots: &[Word], filtered: bool) -> Vec<Word> {
             maybe_empty: false,
         });
         w.glob = false;
+        for n in names {
+            let mut named = w.clone();
+            named.push_lit("/");
+            named.push_lit(n);
+            out.push(named);
+        }
         out.push(w);
     }
     out

@@ -37,7 +37,7 @@ use interpreters::*;
 use prefix::*;
 use tasks::*;
 
-pub(crate) use fed::{found_words, is_find_test};
+pub(crate) use fed::{find_name_patterns, found_words, is_find_test};
 pub(crate) use files::Runnable;
 pub use shells::SHELLS;
 

@@ -210,10 +210,25 @@ impl Analyzer<'_> {
         let mut positionals: Vec<Word> = Vec::new();
         let mut templates: Vec<(Vec<Word>, bool)> = Vec::new();
         let mut narrowed = false;
+        let mut hidden = false;
+        let mut names: Vec<String> = Vec::new();
         let mut options = true;
         let mut j = 0;
         while j < args.len() {
             let t = args[j].text();
+            if options {
+                hidden |= matches!(
+                    t.as_str(),
+                    "-H" | "--hidden" | "-u" | "-uu" | "--unrestricted"
+                ) || (t.starts_with('-') && !t.starts_with("--") && t[1..].contains('H'));
+                let ext = match t.as_str() {
+                    "-e" | "--extension" => args.get(j + 1).and_then(|w| w.lit()),
+                    _ => t.strip_prefix("--extension=").map(str::to_string),
+                };
+                if let Some(e) = ext {
+                    names.push(format!("x.{}", e.trim_start_matches('.')));
+                }
+            }
             let each = w.exec_options.contains(&t.as_str());
             if options && (each || w.batch_options.contains(&t.as_str())) {
                 let end = args[j + 1..]
@@ -247,12 +262,15 @@ impl Analyzer<'_> {
         }
         if let Some(p) = positionals.first() {
             narrowed |= !matches!(p.text().as_str(), "" | "." | "^" | ".*" | "^.*$");
+            if hidden && fd_pattern_finds_git(&p.text()) {
+                names.push(".git".into());
+            }
         }
         let mut roots: Vec<Word> = positionals.iter().skip(1).cloned().collect();
         if roots.is_empty() {
             roots.push(Word::literal(".", cmd.span.clone()));
         }
-        let found = found_words(&roots, narrowed);
+        let found = found_words(&roots, narrowed, &names);
         for (template, each) in templates {
             if template.is_empty() {
                 continue;
@@ -402,4 +420,55 @@ fn option_value(words: &[Word], opts: &[&str]) -> Option<(Word, usize)> {
         return Some((word_after(first, k.len() + 1), 1));
     }
     None
+}
+
+/// An fd pattern (a regular expression searched for in each name) that finds `.git`:
+/// read literally apart from `^`, `$`, `\.` and `.` matching any character.
+fn fd_pattern_finds_git(pattern: &str) -> bool {
+    const ESCAPED_DOT: char = '\u{0}';
+    let p = pattern.replace("\\.", "\u{0}");
+    let at_start = p.starts_with('^');
+    let at_end = p.ends_with('$');
+    let p = p.trim_start_matches('^').trim_end_matches('$');
+    let plain = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == ESCAPED_DOT;
+    if p.is_empty() || !p.chars().all(plain) {
+        return false;
+    }
+    let pat: Vec<char> = p.chars().collect();
+    let name: Vec<char> = ".git".chars().collect();
+    if pat.len() > name.len() {
+        return false;
+    }
+    let last = name.len() - pat.len();
+    (0..=last)
+        .filter(|&start| (!at_start || start == 0) && (!at_end || start == last))
+        .any(|start| {
+            pat.iter()
+                .zip(&name[start..])
+                .all(|(&a, &b)| a == b || a == '.' || (a == ESCAPED_DOT && b == '.'))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fd_pattern_finds_git;
+
+    #[test]
+    fn fd_patterns_that_find_git() {
+        for p in [".git", "git", "^\\.git$", "\\.git", "^.git", "it$", ".g.t"] {
+            assert!(fd_pattern_finds_git(p), "{p}");
+        }
+        for p in [
+            "^git",
+            "gitx",
+            ".github",
+            "node_modules",
+            "\\.rs$",
+            "",
+            "g[i]t",
+            "^\\.gi$",
+        ] {
+            assert!(!fd_pattern_finds_git(p), "{p}");
+        }
+    }
 }
