@@ -378,3 +378,29 @@ fn awk_variables_holding_commands_are_that_command() {
         "awk 'BEGIN{msg=\"rm -rf ~\"; print msg}'",
     ]);
 }
+
+/// A loop over a directory's entries deletes what is in it: `Path.iterdir()`,
+/// `rglob`, `os.listdir` joined back onto the directory, `os.walk`'s files. Judged
+/// as `rm` of those entries (a whole tree when the walk goes down).
+#[test]
+fn loops_over_a_directory_delete_what_is_in_it() {
+    expect(
+        Decision::Confirm,
+        "fs.delete-protected",
+        &[
+            "python3 -c \"from pathlib import Path\nfor p in Path.home().iterdir(): p.unlink()\"",
+            "python3 -c \"from pathlib import Path; [p.unlink() for p in Path.home().rglob('*')]\"",
+            "python3 -c \"from pathlib import Path\nfor p in Path('/srv/data').rglob('*.csv'):\n    p.unlink()\"",
+            "python3 -c \"import os\nh = os.path.expanduser('~')\nfor f in os.listdir(h): os.remove(os.path.join(h, f))\"",
+            "python3 -c \"import os\nfor root, dirs, files in os.walk(os.path.expanduser('~/work')):\n    for f in files: os.remove(os.path.join(root, f))\"",
+        ],
+    );
+    passes(&[
+        "python3 -c \"from pathlib import Path\nfor p in Path('build').iterdir(): p.unlink()\"",
+        "python3 -c \"from pathlib import Path; [p.unlink() for p in Path('dist').rglob('*.js')]\"",
+        "python3 -c \"import os\nfor f in os.listdir('out'): os.remove(os.path.join('out', f))\"",
+        "python3 -c \"import os\nfor root, dirs, files in os.walk('build'):\n    for f in files: os.remove(os.path.join(root, f))\"",
+        "python3 -c \"import os\nfor root, dirs, files in os.walk(os.path.expanduser('~')):\n    for f in files: print(os.path.join(root, f))\"",
+        "python3 -c \"from pathlib import Path\nfor p in Path.home().iterdir(): print(p)\"",
+    ]);
+}

@@ -492,3 +492,31 @@ fn lists_expand_to_every_element() {
         assert_ne!(d, Decision::Allow, "{line}: {rules:?}");
     }
 }
+
+/// A newline inside double quotes is part of the string: code written over several
+/// lines in `"…"` is read as the lines it is (tree-sitter leaves the newline out of
+/// the string's child nodes).
+#[test]
+fn double_quoted_code_keeps_its_newlines() {
+    expect(
+        &[
+            "bash -c \"echo start\nrm -rf ~\"",
+            "sh -c \"cd /tmp\n  rm -rf $HOME\"",
+            "python3 -c \"import shutil\nshutil.rmtree('/home')\"",
+            "node -e \"const fs = require('fs')\nfs.rmSync('/home', {recursive: true})\"",
+            "eval \"true\nrm -rf /\"",
+        ],
+        &example(),
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "git commit -m \"fix the parser\n\ndrop table users no longer\"",
+            "bash -c \"echo one\necho two\"",
+            "python3 -c \"import sys\nprint(sys.version)\"",
+            "echo \"line one\n$HOME/rm -rf\"",
+        ],
+        &example(),
+        Decision::Allow,
+    );
+}

@@ -221,12 +221,29 @@ impl Analyzer<'_> {
             }
             "string" => {
                 f.started = true;
+                // The text between expansions, newlines included: tree-sitter leaves
+                // a newline inside double quotes out of every child node, so the
+                // source between the children is read, not only their text.
+                let r = fr.range(n);
+                let inner_end = r.end.saturating_sub(1).max(r.start);
+                let mut at = (r.start + 1).min(inner_end);
+                let mut raw = String::new();
                 for c in named_children(n) {
+                    let cr = fr.range(c);
                     if c.kind() == "string_content" {
-                        f.lit(&unescape_double(fr.text(c)));
+                        raw.push_str(fr.src.get(at..cr.end).unwrap_or(""));
                     } else {
+                        raw.push_str(fr.src.get(at..cr.start).unwrap_or(""));
+                        if !raw.is_empty() {
+                            f.lit(&unescape_double(&std::mem::take(&mut raw)));
+                        }
                         self.build(c, fr, scope, nd + 1, named, f, true, false);
                     }
+                    at = cr.end.max(at);
+                }
+                raw.push_str(fr.src.get(at..inner_end).unwrap_or(""));
+                if !raw.is_empty() {
+                    f.lit(&unescape_double(&raw));
                 }
             }
             "translated_string" => {

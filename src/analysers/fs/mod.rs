@@ -584,16 +584,24 @@ fn watched_tail(w: &Word) -> Option<Class> {
                 && c.contains(['*', '?', '['])
                 && crate::specs::glob::glob_match(c, ".git"))
     };
-    if comps.iter().any(|c| names_git(c)) {
+    let Some((last, above)) = comps.split_last() else {
+        return None;
+    };
+    // Inside `.git` even one file matters; `.git` itself only to a recursive delete.
+    if above.iter().any(|c| names_git(c)) {
         return Some(Class::Sensitive(format!(
             "git history in `{}`, wherever it is",
             w.text()
         )));
     }
-    comps
-        .last()
-        .filter(|c| is_data_name(c) || DATA_NAMES.contains(c))
-        .map(|_| Class::Sensitive(format!("{} holds database files", w.text())))
+    if names_git(last) {
+        return Some(Class::Protected(format!(
+            "git history in `{}`, wherever it is",
+            w.text()
+        )));
+    }
+    (is_data_name(last) || DATA_NAMES.contains(last))
+        .then(|| Class::Sensitive(format!("{} holds database files", w.text())))
 }
 
 fn is_data_name(name: &str) -> bool {
@@ -602,6 +610,13 @@ fn is_data_name(name: &str) -> bool {
         .rsplit('/')
         .next()
         .unwrap_or(name);
+    // Windows' thumbnail caches end in `.db` but hold no one's data.
+    if ["thumbs.db", "ehthumbs.db", "ehthumbs_vista.db"]
+        .iter()
+        .any(|t| base.eq_ignore_ascii_case(t))
+    {
+        return false;
+    }
     base.rsplit_once('.').is_some_and(|(stem, ext)| {
         !stem.is_empty() && DATA_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
     })

@@ -146,6 +146,16 @@ fn judge_method(lang: Lang, call: &Call, out: &mut Out) {
             _ => {}
         }
     }
+    // `p.unlink()` for each `p` of a glob (`for p in Path.home().rglob("*")`).
+    if let Val::Glob(g) = &call.receiver {
+        match method {
+            "unlink" | "rmdir" | "delete" if lang != Lang::Node => {
+                return delete_glob(g, false, out);
+            }
+            "rmtree" => return delete_glob(g, true, out),
+            _ => {}
+        }
+    }
     if matches!(call.receiver, Val::Unknown) && call.args.is_empty() {
         match method {
             "unlink" | "rmdir" if lang == Lang::Python => {
@@ -533,7 +543,12 @@ pub(super) fn shell_join(items: &[String]) -> String {
 
 /// Each file the pattern matches: the shell's `rm` with the same glob.
 pub(super) fn delete_glob(pattern: &str, recursive: bool, out: &mut Out) {
-    let flag = if recursive { "-r " } else { "" };
+    // `**` (`rglob`, `os.walk`) reaches every depth: a whole tree, file by file.
+    let flag = if recursive || pattern.contains("**") {
+        "-r "
+    } else {
+        ""
+    };
     out.push(Extracted::Shell(format!(
         "rm {flag}-- {}",
         quote_glob(pattern)

@@ -130,9 +130,18 @@ impl Val {
 /// over; the parts must all be known.
 pub fn join_paths(parts: &[Val]) -> Val {
     let mut out = String::new();
+    let mut glob = false;
     for p in parts {
-        let Some(t) = p.text() else {
-            return Val::Unknown;
+        // A glob's files joined on (`os.path.join(d, f)` over `os.listdir(d)`).
+        let t = match p {
+            Val::Glob(g) => {
+                glob = true;
+                g.clone()
+            }
+            _ => match p.text() {
+                Some(t) => t,
+                None => return Val::Unknown,
+            },
         };
         if t.starts_with('/') || out.is_empty() {
             out = t;
@@ -143,7 +152,11 @@ pub fn join_paths(parts: &[Val]) -> Val {
             out.push_str(&t);
         }
     }
-    Val::Str(out)
+    if glob {
+        Val::Glob(out)
+    } else {
+        Val::Str(out)
+    }
 }
 
 /// `os.path.expanduser`, `File.expand_path`: a leading `~` is the home directory,

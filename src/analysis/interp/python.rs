@@ -104,6 +104,16 @@ impl Reader<'_> {
                 self.vars.count(&name);
                 self.vars.count(&name)
             }
+            // `for root, dirs, files in os.walk(…)`.
+            "pattern_list" | "tuple_pattern"
+                if p.parent().is_some_and(|g| {
+                    matches!(g.kind(), "for_statement" | "for_in_clause")
+                        && field(g, "left") == Some(p)
+                }) =>
+            {
+                self.vars.count(&name);
+                self.vars.count(&name)
+            }
             "aliased_import" if is("alias") => self.vars.count(&name),
             k if RUN_BOUND.contains(&k)
                 && (k != "function_definition" && k != "class_definition" || is("name")) =>
@@ -165,6 +175,27 @@ impl Reader<'_> {
                         let v = self.eval(r, 0);
                         let name = self.t(l).to_string();
                         self.vars.set_loop(&name, v);
+                    } else if matches!(l.kind(), "pattern_list" | "tuple_pattern") {
+                        // `os.walk(d)` yields each directory under `d` (`d/**`) with
+                        // the names in it.
+                        let walked = match self.eval(r, 0) {
+                            Val::Name(w) => w.strip_prefix("os.walk:").map(str::to_string),
+                            _ => None,
+                        };
+                        for (i, c) in named_children(l).into_iter().enumerate() {
+                            if c.kind() != "identifier" {
+                                continue;
+                            }
+                            let v = match (&walked, i) {
+                                (Some(d), 0) => {
+                                    Val::Glob(format!("{}/**", d.trim_end_matches('/')))
+                                }
+                                (Some(_), _) => Val::Glob("*".into()),
+                                (None, _) => Val::Unknown,
+                            };
+                            let name = self.t(c).to_string();
+                            self.vars.set_loop(&name, v);
+                        }
                     }
                 }
             }
@@ -499,6 +530,20 @@ fn returns(call: &Call) -> Val {
                 }
             }
             "json.dumps" => return Val::Str(a0().to_json().to_string()),
+            // The names in a directory (relative to it) and, for `os.walk`, a
+            // marker the loop over it reads.
+            "os.listdir" => {
+                return match a0() {
+                    Val::Str(_) => Val::Glob("*".into()),
+                    _ => Val::Unknown,
+                }
+            }
+            "os.walk" => {
+                return match a0() {
+                    Val::Str(d) => Val::Name(format!("os.walk:{d}")),
+                    _ => Val::Unknown,
+                }
+            }
             "glob.glob" | "glob.iglob" => {
                 return match a0() {
                     Val::Str(p) => Val::Glob(p),
@@ -545,6 +590,10 @@ fn str_method(s: &str, m: &str, call: &Call) -> Val {
             call.arg(1).and_then(Val::str),
         ) {
             (Some(a), Some(b)) if !a.is_empty() => Val::Str(s.replace(a, b)),
+            _ => Val::Unknown,
+        },
+        "iterdir" => match eval::join_paths(&[Val::Str(s.to_string()), Val::Str("*".into())]) {
+            Val::Str(g) => Val::Glob(g),
             _ => Val::Unknown,
         },
         "glob" | "rglob" => match call.arg(0).and_then(Val::str) {

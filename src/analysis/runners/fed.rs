@@ -315,14 +315,17 @@ pub(crate) fn is_find_test(t: &str) -> bool {
 /// The name and path patterns a `find` expression matches (`-name .git`,
 /// `-path '*/.git/*'`): what is found carries them.
 pub(crate) fn find_name_patterns(expr: &[Word]) -> Vec<String> {
-    expr.windows(2)
-        .filter(|p| {
-            matches!(
-                p[0].text().as_str(),
-                "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-iwholename"
-            )
+    // `! -name .git` and `-not -name .git` find everything else.
+    let negated = |i: usize| i > 0 && matches!(expr[i - 1].text().as_str(), "!" | "\\!" | "-not");
+    (0..expr.len().saturating_sub(1))
+        .filter(|&i| {
+            !negated(i)
+                && matches!(
+                    expr[i].text().as_str(),
+                    "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-iwholename"
+                )
         })
-        .filter_map(|p| p[1].lit())
+        .filter_map(|i| expr[i + 1].lit())
         .map(|v| v.trim_start_matches("./").to_string())
         .filter(|v| !v.is_empty())
         .take(8)
