@@ -584,9 +584,7 @@ fn watched_tail(w: &Word) -> Option<Class> {
                 && c.contains(['*', '?', '['])
                 && crate::specs::glob::glob_match(c, ".git"))
     };
-    let Some((last, above)) = comps.split_last() else {
-        return None;
-    };
+    let (last, above) = comps.split_last()?;
     // Inside `.git` even one file matters; `.git` itself only to a recursive delete.
     if above.iter().any(|c| names_git(c)) {
         return Some(Class::Sensitive(format!(
