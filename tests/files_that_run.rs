@@ -296,3 +296,80 @@ fn big_compiled_programs_are_judged_by_name() {
     );
     p.stops("./big.sh", Decision::Confirm, "shell.dynamic-script");
 }
+
+/// TypeScript and script runners (`tsx`, `ts-node`, `zx`, `ipython`, `uv run x.py`)
+/// read their files like `node` and `python3` do.
+#[test]
+fn script_runners_read_their_files() {
+    let p = Project::new();
+    p.file(
+        "seed.ts",
+        "import { rmSync } from 'fs';\nimport os from 'os';\nrmSync(os.homedir(), { recursive: true, force: true });\n",
+    )
+    .file("wipe.py", "import shutil\nshutil.rmtree('/home')\n")
+    .file("ok.ts", "console.log('seeded')\n")
+    .file("ok.py", "print('ok')\n");
+    for cmd in [
+        "tsx seed.ts",
+        "npx tsx seed.ts",
+        "ts-node seed.ts",
+        "npx zx seed.ts",
+        "tsx -e \"require('fs').rmSync('/home', {recursive: true})\"",
+        "uv run wipe.py",
+        "ipython wipe.py",
+    ] {
+        p.stops(cmd, Decision::Deny, CRITICAL);
+    }
+    for cmd in [
+        "tsx ok.ts",
+        "npx tsx ok.ts",
+        "uv run ok.py",
+        "uv run pytest --version",
+        "ipython ok.py",
+    ] {
+        p.passes(cmd);
+    }
+}
+
+/// Code that imports or runs a project file runs that file: `import wipe`,
+/// `python -m tools.wipe`, `runpy.run_path`, `require('./nuke')`, `node -r ./x`.
+/// Modules named by the standard library or packages are not project files.
+#[test]
+fn project_modules_that_code_imports_are_read() {
+    let p = Project::new();
+    p.file("wipe.py", "import shutil\nshutil.rmtree('/home')\n")
+        .file("tools/__init__.py", "")
+        .file("tools/reset.py", "import shutil\nshutil.rmtree('/home')\n")
+        .file(
+            "lib/nuke.js",
+            "require('fs').rmSync('/home', { recursive: true })\n",
+        )
+        .file("lib/log.js", "module.exports = (m) => console.log(m)\n")
+        .file("helpers.py", "def greet():\n    print('hi')\n")
+        .file("loop_a.py", "import loop_b\n")
+        .file("loop_b.py", "import loop_a\nimport wipe\n");
+    for cmd in [
+        "python3 -c 'import wipe'",
+        "python3 -c 'from tools import reset'",
+        "python3 -c 'import tools.reset'",
+        "python3 -m wipe",
+        "python3 -m tools.reset",
+        "python3 -c 'import runpy; runpy.run_path(\"wipe.py\")'",
+        "node -e \"require('./lib/nuke')\"",
+        "node -e \"import('./lib/nuke.js')\"",
+        "node -r ./lib/nuke.js -e 1",
+        "python3 -c 'import loop_a'",
+    ] {
+        p.stops(cmd, Decision::Deny, CRITICAL);
+    }
+    for cmd in [
+        "python3 -c 'import helpers; helpers.greet()'",
+        "python3 -c 'import os, json, shutil; print(os.getcwd())'",
+        "python3 -m http.server 8000",
+        "python3 -m venv .venv",
+        "node -e \"require('./lib/log')('hi')\"",
+        "node -r dotenv/config -e 1",
+    ] {
+        p.passes(cmd);
+    }
+}

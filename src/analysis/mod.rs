@@ -145,6 +145,8 @@ pub struct Analyzer<'a> {
     exit_traps: Vec<(String, Origin, bool, Option<PathBuf>)>,
     /// Descriptors opened on `/dev/tcp/HOST/PORT` (`exec 3<>/dev/tcp/…`).
     sockets: HashMap<u32, (String, String)>,
+    /// Project modules read because code imports them (each once: imports can cycle).
+    modules_read: HashSet<PathBuf>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -170,6 +172,7 @@ impl<'a> Analyzer<'a> {
             container: None,
             exit_traps: Vec::new(),
             sockets: HashMap::new(),
+            modules_read: HashSet::new(),
         }
     }
 

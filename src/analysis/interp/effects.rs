@@ -40,6 +40,41 @@ impl Out {
         self.items
     }
 
+    /// A Python module imported by name: the project file it would be, if the
+    /// project has one (`import wipe` runs `wipe.py` from the working directory).
+    pub fn runs_module(&mut self, module: &str) {
+        let module = module.trim();
+        if module.is_empty()
+            || module.starts_with('.')
+            || !module
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            return;
+        }
+        let path = module.replace('.', "/");
+        self.push(Extracted::Runs {
+            candidates: vec![format!("{path}.py"), format!("{path}/__init__.py")],
+            lang: Lang::Python,
+        });
+    }
+
+    /// A JavaScript module required or imported by a relative path: the file it is
+    /// (`./nuke` is `./nuke.js`, `./nuke/index.js`, …).
+    pub fn runs_script(&mut self, spec: &str) {
+        if !(spec.starts_with("./") || spec.starts_with("../")) {
+            return;
+        }
+        let mut candidates = vec![spec.to_string()];
+        for ext in [".js", ".mjs", ".cjs", ".ts", "/index.js"] {
+            candidates.push(format!("{spec}{ext}"));
+        }
+        self.push(Extracted::Runs {
+            candidates,
+            lang: Lang::Node,
+        });
+    }
+
     /// A module the code imports: remember which SQL client its queries are like.
     pub fn note_module(&mut self, module: &str) {
         let root = module

@@ -134,6 +134,7 @@ impl Reader<'_> {
                 if let Some(m) = call.arg(0).and_then(Val::str) {
                     if matches!(call.name.as_deref(), Some("require" | "import")) {
                         out.note_module(m);
+                        out.runs_script(m);
                     }
                 }
                 let short = call
@@ -189,6 +190,7 @@ impl Reader<'_> {
         let raw = self.string(src);
         let Some(m) = raw.str() else { return };
         out.note_module(m);
+        out.runs_script(m);
         let module = module_name(m);
         for c in named_children(n) {
             if c.kind() != "import_clause" {

@@ -65,10 +65,18 @@ pub enum Extracted {
     /// A library call that destroys stored data with no text to judge: an ORM's
     /// `drop_all`, `deleteMany({})`, redis `flushall` (what it does, for the reason).
     Destroy(String),
+    /// A project file the code runs: a local module it imports (`import wipe`,
+    /// `require("./nuke")`) or a file it runs (`runpy.run_path`). Candidate paths,
+    /// relative to the working directory; those that exist are read as code of the
+    /// same language.
+    Runs { candidates: Vec<String>, lang: Lang },
 }
 
 pub fn language(program: &str) -> Lang {
-    if program.starts_with("python") || program.starts_with("pypy") {
+    if program.starts_with("python")
+        || program.starts_with("pypy")
+        || program.starts_with("ipython")
+    {
         Lang::Python
     } else if program.starts_with("perl") {
         Lang::Perl

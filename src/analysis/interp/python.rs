@@ -5,7 +5,7 @@
 use super::effects::{self, Call, Out};
 use super::eval::{self, Val, Vars};
 use super::tree::{self, field, named_children, text, MAX_DEPTH};
-use super::Lang;
+use super::{Extracted, Lang};
 use tree_sitter::Node;
 
 /// Names that, in a region the grammar could not parse, may be a destructive call.
@@ -225,6 +225,7 @@ impl Reader<'_> {
         if from.is_none() {
             out.note_module(&full);
         }
+        out.runs_module(&full);
         match (alias, from) {
             (Some(a), _) => self.vars.set(&a, Val::Name(full)),
             (None, Some(_)) => self.vars.set(&path, Val::Name(full)),
@@ -253,6 +254,19 @@ impl Reader<'_> {
             Some("__import__" | "importlib.import_module") => {
                 if let Some(m) = call.arg(0).and_then(Val::str) {
                     out.note_module(m);
+                }
+            }
+            Some("runpy.run_path") => {
+                if let Some(f) = call.arg(0).and_then(Val::str) {
+                    out.push(Extracted::Runs {
+                        candidates: vec![f.to_string()],
+                        lang: Lang::Python,
+                    });
+                }
+            }
+            Some("runpy.run_module") => {
+                if let Some(m) = call.arg(0).and_then(Val::str) {
+                    out.runs_module(m);
                 }
             }
             Some("getattr")

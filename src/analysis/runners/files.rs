@@ -214,6 +214,27 @@ impl Analyzer<'_> {
                 i += 1;
                 break;
             }
+            // `node -r ./setup.js`: a project file preloaded before the program.
+            if family == "node" && matches!(t.as_str(), "-r" | "--require" | "--import") {
+                if let Some(v) = rest.get(i + 1).and_then(|w| w.lit()) {
+                    if v.starts_with("./") || v.starts_with("../") {
+                        let candidates: Vec<String> = ["", ".js", ".mjs", ".cjs", ".ts"]
+                            .iter()
+                            .map(|e| format!("{v}{e}"))
+                            .collect();
+                        let span = rest[i + 1].span.clone();
+                        self.run_project_module(
+                            &candidates,
+                            interp::Lang::Node,
+                            span,
+                            false,
+                            cmd,
+                            fr,
+                            scope,
+                        );
+                    }
+                }
+            }
             // `-c`/`-e`/`-m`: code or a module, not a file (`python -m pytest`).
             if matches!(
                 t.as_str(),
@@ -232,6 +253,23 @@ impl Analyzer<'_> {
                 if module.as_deref() == Some("pytest") {
                     let from = if t == "-m" { i + 2 } else { i + 1 };
                     self.run_pytest(rest.get(from..).unwrap_or(&[]), cmd, fr, scope);
+                } else if let Some(m) = module.filter(|m| {
+                    !m.is_empty()
+                        && m.chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                }) {
+                    // `python -m tools.wipe`: the project's own module, when it has one.
+                    let path = m.replace('.', "/");
+                    let span = rest[i].span.clone();
+                    self.run_project_module(
+                        &[format!("{path}.py"), format!("{path}/__main__.py")],
+                        interp::Lang::Python,
+                        span,
+                        false,
+                        cmd,
+                        fr,
+                        scope,
+                    );
                 }
                 return false;
             }

@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// Project files read because code imports them, per line.
+const MAX_MODULES: usize = 16;
+
 /// Interpreters whose `-c`/`-e` code is scanned for shell calls and deletes.
 pub(super) const INTERPRETERS: &[(&str, &[&str])] = &[
     ("python", &["-c"]),
@@ -21,6 +24,14 @@ pub(super) const INTERPRETERS: &[(&str, &[&str])] = &[
     ("lua", &["-e"]),
     ("Rscript", &["-e"]),
     ("osascript", &["-e"]),
+    ("ipython", &["-c"]),
+    ("ipython3", &["-c"]),
+    ("tsx", &["-e", "--eval", "-p", "--print"]),
+    ("ts-node", &["-e", "--eval", "-p", "--print"]),
+    ("ts-node-esm", &["-e", "--eval", "-p", "--print"]),
+    ("esno", &["-e", "--eval"]),
+    ("zx", &["-e", "--eval"]),
+    ("vite-node", &["-e", "--eval"]),
 ];
 
 impl Analyzer<'_> {
@@ -171,6 +182,62 @@ impl Analyzer<'_> {
     /// Each effect found in interpreter code, judged as the command line that does the
     /// same: a shell command, `rm`, a `>` redirection, the SQL client with the SQL,
     /// the `curl` that sends the request; what cannot be known is an event.
+    /// A project file that code imports or runs: the first candidate that exists is
+    /// read and judged as code of `lang` (each file once per line, at most
+    /// [`MAX_MODULES`] of them; past that, a confirm).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn run_project_module(
+        &mut self,
+        candidates: &[String],
+        lang: interp::Lang,
+        span: Range<usize>,
+        lenient: bool,
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+    ) {
+        if cmd.remote {
+            return;
+        }
+        let home = self.ctx.home.as_deref();
+        for c in candidates {
+            let Some(p) = scope::resolve(c, cmd.cwd.as_deref(), home) else {
+                continue;
+            };
+            if !p.is_file() && !self.written.contains_key(&p) {
+                continue;
+            }
+            if self.modules_read.contains(&p) {
+                return;
+            }
+            if self.modules_read.len() >= MAX_MODULES {
+                self.event(
+                    "shell.dynamic-script",
+                    span,
+                    Some(format!(
+                        "the code imports more than {MAX_MODULES} project files, too many to check"
+                    )),
+                );
+                return;
+            }
+            self.modules_read.insert(p.clone());
+            match self.runnable(&p) {
+                files::Runnable::Text(text) => {
+                    let name = match lang {
+                        interp::Lang::Python => "python3",
+                        _ => "node",
+                    };
+                    self.judge_code(name, &text, &[], span, cmd, fr, scope, lenient);
+                }
+                files::Runnable::Unreadable(why) => {
+                    self.event("shell.dynamic-script", span, Some(why))
+                }
+                files::Runnable::Missing | files::Runnable::Compiled => {}
+            }
+            return;
+        }
+    }
+
     pub(super) fn apply_extracted(
         &mut self,
         items: Vec<Extracted>,
@@ -194,6 +261,12 @@ impl Analyzer<'_> {
                 }
                 Extracted::Destroy(what) => {
                     self.event("database.library-destroy", span.clone(), Some(what));
+                    continue;
+                }
+                Extracted::Runs { candidates, lang } => {
+                    // Leniently: an imported module mostly defines what may never be
+                    // called; what it would surely destroy is still judged.
+                    self.run_project_module(&candidates, lang, span.clone(), true, cmd, fr, scope);
                     continue;
                 }
                 Extracted::Delete { path, recursive } => {
@@ -262,7 +335,7 @@ impl Analyzer<'_> {
 }
 
 pub(super) fn interp_family(name: &str) -> Option<&'static str> {
-    if name.starts_with("python") {
+    if name.starts_with("python") || name.starts_with("ipython") {
         return Some("python3");
     }
     if name.starts_with("perl") {
@@ -276,6 +349,13 @@ pub(super) fn interp_family(name: &str) -> Option<&'static str> {
     }
     if name.starts_with("lua") {
         return Some("lua");
+    }
+    // TypeScript and script runners on node.
+    if matches!(
+        name,
+        "tsx" | "ts-node" | "ts-node-esm" | "esno" | "zx" | "vite-node"
+    ) {
+        return Some("node");
     }
     None
 }

@@ -289,6 +289,11 @@ impl Analyzer<'_> {
                     if start < rest.len() {
                         self.note_program(&name);
                         cmd.words = rest[start..].to_vec();
+                        // `uv run wipe.py` runs the script with the project's Python.
+                        if name == "uv" && cmd.words[0].lit().is_some_and(|w| w.ends_with(".py")) {
+                            let span = cmd.words[0].span.clone();
+                            cmd.words.insert(0, Word::literal("python3", span));
+                        }
                         continue;
                     }
                 }
