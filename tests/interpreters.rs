@@ -404,3 +404,50 @@ fn loops_over_a_directory_delete_what_is_in_it() {
         "python3 -c \"from pathlib import Path\nfor p in Path.home().iterdir(): print(p)\"",
     ]);
 }
+
+/// Languages without a grammar here (Tcl and `expect`, Julia, Elixir, Groovy, Scala,
+/// Kotlin, Swift, Clojure, Erlang, jshell) are read for the commands they run and the
+/// trees they delete; code that only prints or computes passes.
+#[test]
+fn other_languages_are_read_for_commands_and_tree_deletes() {
+    expect(
+        Decision::Deny,
+        "fs.delete-critical",
+        &[
+            "expect -c 'spawn rm -rf ~; expect eof'",
+            "echo 'exec rm -rf ~' | tclsh",
+            "tclsh <<< 'file delete -force ~'",
+            "julia -e 'rm(homedir(), recursive=true)'",
+            "julia -e 'run(`rm -rf /home`)'",
+            "elixir -e 'File.rm_rf!(System.user_home())'",
+            "elixir -e 'System.cmd(\"rm\", [\"-rf\", \"/home\"])'",
+            "groovy -e '\"rm -rf /home\".execute()'",
+            "scala -e 'import sys.process._; \"rm -rf /home\".!'",
+            "kotlin -e 'java.io.File(System.getProperty(\"user.home\")).deleteRecursively()'",
+            "jshell <<< 'new ProcessBuilder(\"rm\", \"-rf\", \"/home\").start()'",
+            "clojure -M -e '(clojure.java.shell/sh \"rm\" \"-rf\" \"/home\")'",
+            "bb -e '(babashka.fs/delete-tree (System/getProperty \"user.home\"))'",
+            "erl -noshell -eval 'os:cmd(\"rm -rf ~\"), halt().'",
+        ],
+    );
+    // A process call whose command cannot be read.
+    for c in [
+        r#"jshell <<< 'Runtime.getRuntime().exec(System.getenv("CMD"))'"#,
+        r#"erl -noshell -eval 'os:cmd(os:getenv("CMD")).'"#,
+        "expect -c 'spawn $prog'",
+    ] {
+        assert_eq!(decide(c).0, Decision::Confirm, "{c}");
+    }
+    passes(&[
+        "expect -c 'spawn ssh host; expect \"password:\"; send \"pw\\r\"; interact'",
+        "julia -e 'println(\"rm -rf /\")'",
+        "julia --project -e 'using Pkg; Pkg.instantiate()'",
+        "julia -e 'rm(\"build\", recursive=true)'",
+        "elixir -e 'IO.puts(1 + 1)'",
+        "bb -e '(println (+ 1 2))'",
+        "erl -noshell -eval 'io:format(\"hi~n\"), halt().'",
+        "swift build",
+        "swift test",
+        "elixir --version",
+    ]);
+}

@@ -12,6 +12,7 @@
 mod awk;
 mod effects;
 mod eval;
+mod foreign;
 mod javascript;
 mod php;
 mod python;
@@ -33,6 +34,8 @@ pub enum Lang {
     R,
     AppleScript,
     Awk,
+    /// A language read only for process calls and tree deletes (`foreign.rs`).
+    Foreign,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,10 +95,37 @@ pub fn language(program: &str) -> Lang {
         Lang::AppleScript
     } else if program.ends_with("awk") {
         Lang::Awk
+    } else if FOREIGN.contains(&program) {
+        Lang::Foreign
     } else {
         Lang::Node
     }
 }
+
+/// Interpreters of languages read by `foreign.rs`.
+pub const FOREIGN: &[&str] = &[
+    "expect",
+    "tclsh",
+    "wish",
+    "julia",
+    "elixir",
+    "groovy",
+    "scala",
+    "swift",
+    "kotlin",
+    "jshell",
+    "bb",
+    "clojure",
+    "clj",
+    "erl",
+    "escript",
+    "racket",
+    "guile",
+    "sbcl",
+    "runghc",
+    "runhaskell",
+    "octave",
+];
 
 /// Code larger than this is not read: a confirm naming the bound.
 pub const MAX_CODE: usize = 256 * 1024;
@@ -131,6 +161,7 @@ fn scan(lang: Lang, code: &str, out: &mut Out) {
         Lang::Awk => awk::scan_awk(code, out),
         Lang::Perl => text::scan_perl(code, out),
         Lang::Lua | Lang::R | Lang::AppleScript => text::scan_other(lang, code, out),
+        Lang::Foreign => foreign::scan("the program", code, out),
     }
 }
 

@@ -135,7 +135,7 @@ impl Analyzer<'_> {
                 self.analyse_file_source(text, span, &mut child, fr);
             }
             "go" => self.judge_go(text, span, cmd, fr, scope),
-            "fish" | "pwsh" | "powershell" | "tclsh" | "expect" => self.event(
+            "fish" | "pwsh" | "powershell" => self.event(
                 "shell.dynamic-script",
                 span,
                 Some(format!(

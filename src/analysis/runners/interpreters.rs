@@ -32,6 +32,28 @@ pub(super) const INTERPRETERS: &[(&str, &[&str])] = &[
     ("esno", &["-e", "--eval"]),
     ("zx", &["-e", "--eval"]),
     ("vite-node", &["-e", "--eval"]),
+    // Read by `interp/foreign.rs`: process calls and tree deletes.
+    ("expect", &["-c"]),
+    ("tclsh", &[]),
+    ("wish", &[]),
+    ("julia", &["-e", "--eval", "-E", "--print"]),
+    ("elixir", &["-e", "--eval"]),
+    ("groovy", &["-e"]),
+    ("scala", &["-e"]),
+    ("swift", &["-e"]),
+    ("kotlin", &["-e"]),
+    ("jshell", &[]),
+    ("bb", &["-e", "--eval"]),
+    ("clojure", &["-e", "--eval"]),
+    ("clj", &["-e", "--eval"]),
+    ("erl", &["-eval"]),
+    ("escript", &[]),
+    ("racket", &["-e", "--eval"]),
+    ("guile", &["-c"]),
+    ("sbcl", &["--eval"]),
+    ("runghc", &[]),
+    ("runhaskell", &[]),
+    ("octave", &["--eval"]),
 ];
 
 impl Analyzer<'_> {
@@ -100,8 +122,10 @@ impl Analyzer<'_> {
             if matches!(
                 t.as_str(),
                 "-m" | "-W" | "-X" | "-I" | "-M" | "-r" | "--require"
-            ) && name != "php"
-            {
+            ) && matches!(
+                interp_family(name).unwrap_or(name),
+                "python3" | "perl" | "ruby" | "node" | "nodejs" | "bun" | "deno"
+            ) {
                 i += 2;
                 continue;
             }
