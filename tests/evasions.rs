@@ -528,3 +528,17 @@ fn found_names_and_unknown_prefixes_keep_their_meaning() {
         "rm -rf ./$x.git-old",
     ]);
 }
+
+/// `dir/*/*` is every entry of every entry of `dir`: as much as `dir/*`, even without
+/// `-r` (`rm /home/*/*` empties every home directory).
+#[test]
+fn globs_of_everything_at_every_level_reach_the_whole_directory() {
+    assert_stops(&["rm /home/*/*", "rm -f ~/*/*", "rm -rf */*", "rm -rf ./*/*/"]);
+    assert_passes(&[
+        "rm build/*/*",
+        "rm -rf build/*/*",
+        "rm -rf target/*/",
+        "rm ~/*.txt",
+        "rm -f */*.o",
+    ]);
+}

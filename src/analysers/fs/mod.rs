@@ -447,13 +447,15 @@ fn split_glob(text: &str) -> (String, Reach) {
             b
         }
     };
-    let last = first_glob == comps.len() - 1
-        || (first_glob == comps.len() - 2 && comps[comps.len() - 1].is_empty());
-    let everything = matches!(
-        comps[first_glob],
-        "*" | ".*" | "*.*" | "?*" | ".??*" | "[!.]*"
-    );
-    if last && everything {
+    // `dir/*`, `dir/*/`, and `dir/*/*`: every entry (of every entry) of `dir`.
+    let everything = |c: &str| matches!(c, "*" | ".*" | "*.*" | "?*" | ".??*" | "[!.]*");
+    let n = comps.len();
+    let rest = if comps[n - 1].is_empty() && n - 1 > first_glob {
+        &comps[first_glob..n - 1]
+    } else {
+        &comps[first_glob..]
+    };
+    if rest.iter().all(|c| everything(c)) {
         (base, Reach::Contents)
     } else {
         (base, Reach::Inside)
