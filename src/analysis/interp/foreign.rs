@@ -154,12 +154,9 @@ pub(super) fn scan(lang: &str, code: &str, out: &mut Out) {
 /// The arguments of a call: to the matching `)` when it starts with `(`, else to the
 /// end of the statement (at most a few hundred characters either way).
 fn call_args(rest: &str) -> &str {
-    const MAX: usize = 400;
+    let rest = head(rest);
     let mut depth = 0usize;
     for (i, c) in rest.char_indices() {
-        if i > MAX {
-            return &rest[..i];
-        }
         match c {
             '(' => depth += 1,
             ')' if depth <= 1 => return &rest[..i],
@@ -171,9 +168,27 @@ fn call_args(rest: &str) -> &str {
     rest
 }
 
-/// The statement's text before `at` (from the last `;`, newline or `{`).
+/// How far around a call its arguments and receiver are looked for: bounded, so that
+/// code made of many calls costs time linear in its size.
+const WINDOW: usize = 400;
+
+/// The first `WINDOW` bytes of `s` (to a character boundary).
+fn head(s: &str) -> &str {
+    let mut end = s.len().min(WINDOW);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The statement's text before `at` (from the last `;`, newline or `{`, within
+/// `WINDOW` bytes).
 fn statement_before(code: &str, at: usize) -> &str {
-    let head = &code[..at];
+    let mut from = at.saturating_sub(WINDOW);
+    while !code.is_char_boundary(from) {
+        from += 1;
+    }
+    let head = &code[from..at];
     let start = head.rfind([';', '\n', '{']).map_or(0, |i| i + 1);
     &head[start..]
 }
@@ -266,7 +281,7 @@ fn tcl_commands(code: &str) -> Vec<String> {
             if !boundary_before(code, at, kw) || !code[at + kw.len()..].starts_with(' ') {
                 continue;
             }
-            let rest = &code[at + kw.len()..];
+            let rest = head(&code[at + kw.len()..]);
             let end = rest.find([';', ']', '\n', '}']).unwrap_or(rest.len());
             let words: Vec<&str> = rest[..end]
                 .split_whitespace()
@@ -325,6 +340,15 @@ mod tests {
                 recursive: true
             })
         );
+    }
+
+    #[test]
+    fn many_calls_cost_linear_time() {
+        // Each call looks at most `WINDOW` bytes around it: no statement end in
+        // 430 KB would otherwise make this quadratic (minutes instead of milliseconds).
+        let code = "rm(x, true) ".repeat(30_000) + &"exec ".repeat(20_000);
+        let items = read(&code);
+        assert!(!items.is_empty() && items.len() <= 64, "{}", items.len());
     }
 
     #[test]
