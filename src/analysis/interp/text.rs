@@ -143,6 +143,8 @@ pub(super) fn boundary_after(code: &str, end: usize) -> bool {
 enum Arg {
     Str(String),
     List(Vec<String>),
+    /// Several arguments, some computed (`system("rm", "-rf", $_)`): `None` for those.
+    Args(Vec<Option<String>>),
     Computed,
     None,
 }
@@ -219,6 +221,9 @@ fn first_argument(rest: &str, lang: Lang) -> Arg {
                 || after.starts_with("..")
             {
                 Arg::Computed
+            } else if after.starts_with(',') && matches!(lang, Lang::Perl | Lang::Ruby | Lang::Php)
+            {
+                more_arguments(v, after, lang)
             } else {
                 Arg::Str(v)
             }
@@ -230,6 +235,35 @@ fn first_argument(rest: &str, lang: Lang) -> Arg {
                 Arg::Computed
             }
         }
+    }
+}
+
+/// The arguments after the first (`system("rm", "-rf", $dir)`): literals kept, anything
+/// else unknown, up to the call's end.
+fn more_arguments(first: String, mut after: &str, lang: Lang) -> Arg {
+    let mut args = vec![Some(first)];
+    while let Some(rest) = after.strip_prefix(',') {
+        let t = rest.trim_start();
+        if t.is_empty() || t.starts_with([')', ';']) || args.len() > 64 {
+            break;
+        }
+        match string_literal(t, lang) {
+            Some((v, used)) if !t[used..].trim_start().starts_with(['.', '+']) => {
+                args.push(Some(v));
+                after = t[used..].trim_start();
+            }
+            _ => {
+                args.push(None);
+                // Skip the computed argument: to the next comma or the call's end.
+                let end = t.find([',', ')', ';']).unwrap_or(t.len());
+                after = &t[end..];
+            }
+        }
+    }
+    if args.iter().all(Option::is_some) {
+        Arg::List(args.into_iter().flatten().collect())
+    } else {
+        Arg::Args(args)
     }
 }
 
@@ -513,6 +547,25 @@ pub(super) fn scan_calls(lang: Lang, code: &str, out: &mut Out) {
                 (Kind::Run, Arg::Computed) => {
                     out.dynamic(format!("`{name}` runs a command built at run time"))
                 }
+                // An argument known only at run time stays unknown to the shell reading.
+                (Kind::Run, Arg::Args(items)) => out.push(Extracted::Shell(
+                    items
+                        .iter()
+                        .map(|i| match i {
+                            Some(v) => shell_words::quote(v).into_owned(),
+                            None => "\"$INTERLOCK_COMPUTED_ARGUMENT\"".to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )),
+                (Kind::Delete { recursive }, Arg::Args(items)) => {
+                    for i in items {
+                        out.push(Extracted::Delete {
+                            path: i,
+                            recursive: *recursive,
+                        })
+                    }
+                }
                 (Kind::Delete { recursive }, Arg::Str(s)) => out.push(Extracted::Delete {
                     path: Some(s),
                     recursive: *recursive,
@@ -588,5 +641,15 @@ mod tests {
             }]
         );
         assert!(scan(Lang::Perl, "print if /rm -rf/").is_empty());
+        assert_eq!(
+            scan(Lang::Perl, r#"system("rm", "-rf", $_)"#),
+            vec![Extracted::Shell(
+                "rm -rf \"$INTERLOCK_COMPUTED_ARGUMENT\"".into()
+            )]
+        );
+        assert_eq!(
+            scan(Lang::Perl, r#"system("ls", "-l", "/tmp")"#),
+            vec![Extracted::Shell("ls -l /tmp".into())]
+        );
     }
 }
