@@ -401,3 +401,27 @@ fn check_prints_a_verdict_for_every_shape() {
         assert_eq!(text.lines().count(), 1);
     }
 }
+
+/// `a | b && c | d && …`: tree-sitter nests a pipeline ending in a list, one level per
+/// `&&`; the chain is read flat, so a long one still reaches its tail (it was a
+/// "nested too deeply" confirm past about 60 links).
+#[test]
+fn pipelines_alternating_with_and_chains_reach_their_tail() {
+    for (ops, n) in [
+        ([" | ", " | ", " && "], 198),
+        ([" | ", " || ", " | "], 3_000),
+    ] {
+        let mut line = String::new();
+        for i in 0..n {
+            line.push_str("true");
+            line.push_str(ops[i % ops.len()]);
+        }
+        line.push_str("rm -rf /");
+        assert_eq!(decide(&line), Decision::Deny, "{n} links of {ops:?}");
+    }
+    assert_eq!(decide("ls | grep x && git status | head"), Decision::Allow);
+    assert_eq!(
+        decide("ls | wc -l && echo ~ | xargs rm -rf"),
+        Decision::Deny
+    );
+}

@@ -390,6 +390,11 @@ impl<'a> Analyzer<'a> {
                 let mut inner = scope.clone();
                 self.walk_children(n, fr, &mut inner, nd, named);
             }
+            // A pipeline holding `&&`/`||` (tree-sitter's nesting of `a | b && c`) is
+            // walked as the chain it is.
+            "pipeline" if named_children(n).any(|c| c.kind() == "list") => {
+                self.walk_list(n, fr, scope, nd, named)
+            }
             "pipeline" => {
                 let stages: Vec<Stage> = named_children(n).map(Stage::plain).collect();
                 let stdin = scope.stdin.clone();

@@ -207,7 +207,15 @@ impl Analyzer<'_> {
                 scope.made_dirs = Rc::new(made);
             }
             let before = scope.mkdirs.len();
-            self.walk(c, fr, scope, nd + 1, named);
+            let single = (c.len() == 1).then(|| c[0]);
+            match single {
+                Some(node) => self.walk(node, fr, scope, nd + 1, named),
+                None => {
+                    let stages = c.into_iter().map(Stage::plain).collect();
+                    let stdin = scope.stdin.clone();
+                    self.walk_pipeline(stages, fr, scope, nd + 1, named, stdin);
+                }
+            }
             if scope.positional_generation != generation {
                 shifted = true;
                 if !gates {
@@ -215,7 +223,7 @@ impl Analyzer<'_> {
                 }
             }
             if gates {
-                if let Some(at) = gated_mkdir(c, fr) {
+                if let Some(at) = single.and_then(|node| gated_mkdir(node, fr)) {
                     let new = scope.mkdirs.get(before..).unwrap_or_default();
                     for (_, dirs) in new.iter().filter(|(p, _)| *p == at) {
                         run.extend(dirs.iter().cloned());
@@ -240,13 +248,18 @@ pub(super) fn gated_mkdir(n: Node, fr: &Frame) -> Option<usize> {
     .then(|| fr.span(n).start)
 }
 
-/// The operators and operands of a chain `a && b || c …`, in order, without recursion.
-pub(super) fn flatten_list(n: Node) -> (Vec<&'static str>, Vec<Node>) {
+/// The operators and operands of a chain `a | b && c || d …`, in order, without
+/// recursion: each operand is a pipeline's stages (one stage for a plain command).
+/// `|` binds tighter than `&&`/`||` in bash; tree-sitter may nest the two either way
+/// (`a | b && c | d` as a pipeline ending in a list), so both are read as one token
+/// stream and regrouped, and a long chain never nests the walk.
+pub(super) fn flatten_list(n: Node) -> (Vec<&'static str>, Vec<Vec<Node>>) {
     let mut ops = Vec::new();
-    let mut operands = Vec::new();
+    let mut operands: Vec<Vec<Node>> = Vec::new();
+    let mut current: Vec<Node> = Vec::new();
     let mut stack = vec![n];
     while let Some(x) = stack.pop() {
-        if x.kind() == "list" {
+        if matches!(x.kind(), "list" | "pipeline") {
             let mut kids: Vec<Node> = Vec::new();
             let mut c = x.walk();
             if c.goto_first_child() {
@@ -260,15 +273,28 @@ pub(super) fn flatten_list(n: Node) -> (Vec<&'static str>, Vec<Node>) {
             stack.extend(kids.into_iter().rev());
         } else if !x.is_named() {
             match x.kind() {
-                "&&" => ops.push("&&"),
-                "||" => ops.push("||"),
+                "&&" | "||" => {
+                    operands.push(std::mem::take(&mut current));
+                    ops.push(if x.kind() == "&&" { "&&" } else { "||" });
+                }
                 _ => {}
             }
         } else if x.kind() != "comment" {
-            operands.push(x);
+            current.push(x);
         }
     }
+    operands.push(current);
     // Keep one operator between each pair of operands, whatever the grammar did.
-    ops.resize(operands.len().saturating_sub(1), "||");
-    (ops, operands)
+    let mut kept_ops = Vec::new();
+    let mut kept = Vec::new();
+    for (i, o) in operands.into_iter().enumerate() {
+        if o.is_empty() {
+            continue;
+        }
+        if !kept.is_empty() {
+            kept_ops.push(ops.get(i.saturating_sub(1)).copied().unwrap_or("||"));
+        }
+        kept.push(o);
+    }
+    (kept_ops, kept)
 }
