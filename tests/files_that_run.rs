@@ -373,3 +373,98 @@ fn project_modules_that_code_imports_are_read() {
         p.passes(cmd);
     }
 }
+
+#[test]
+fn compiled_projects_run_from_source_are_read() {
+    let p = Project::new();
+    p.file("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n")
+        .file(
+            "src/main.rs",
+            "mod db;\nfn main() {\n    db::reset();\n}\n",
+        )
+        .file(
+            "src/db.rs",
+            "pub fn reset() {\n    let mut c = postgres::Client::connect(URL, NoTls).unwrap();\n    c.batch_execute(\"DROP TABLE users\").unwrap();\n}\n",
+        )
+        .file(
+            "src/bin/wipe.rs",
+            "use std::process::Command;\nfn main() {\n    Command::new(\"rm\").args([\"-rf\", \"/home\"]).status().unwrap();\n}\n",
+        )
+        .file(
+            "src/bin/clean_home.rs",
+            "fn main() {\n    std::fs::remove_dir_all(std::env::home_dir().unwrap()).unwrap();\n}\n",
+        )
+        .file(
+            "examples/purge.rs",
+            "fn main() {\n    let dir = std::env::args().nth(1).unwrap();\n    std::fs::remove_dir_all(dir).unwrap();\n}\n",
+        )
+        .file("M.java", "public class M { public static void main(String[] a) throws Exception { new ProcessBuilder(\"rm\", \"-rf\", \"/home\").start(); } }\n")
+        .file("app/app.csproj", "<Project Sdk=\"Microsoft.NET.Sdk\"></Project>\n")
+        .file("app/Program.cs", "using System.IO;\nDirectory.Delete(\"/home\", true);\n")
+        .file("z.zig", "const std = @import(\"std\");\npub fn main() !void { try std.fs.cwd().deleteTree(\"/home\"); }\n");
+    p.stops("cargo run --bin wipe", Decision::Deny, CRITICAL);
+    p.stops("cargo r --bin wipe -- --yes", Decision::Deny, CRITICAL);
+    p.stops(
+        "cargo +nightly run --release --bin clean_home",
+        Decision::Deny,
+        CRITICAL,
+    );
+    p.stops("cargo run", Decision::Confirm, "database.sql-drop");
+    p.stops(
+        "cargo run --example purge",
+        Decision::Confirm,
+        "fs.delete-protected",
+    );
+    p.stops("java M.java", Decision::Deny, CRITICAL);
+    p.stops("java -cp . M.java", Decision::Deny, CRITICAL);
+    p.stops("dotnet run --project app", Decision::Deny, CRITICAL);
+    p.stops("cd app && dotnet run", Decision::Deny, CRITICAL);
+    p.stops("zig run z.zig", Decision::Deny, CRITICAL);
+    // A build script runs at every build.
+    let b = Project::new();
+    b.file(
+        "Cargo.toml",
+        "[package]\nname = \"b\"\nversion = \"0.1.0\"\n",
+    )
+    .file(
+        "build.rs",
+        "fn main() { std::fs::remove_dir_all(\"/home\").unwrap(); }\n",
+    )
+    .file("src/main.rs", "fn main() {}\n");
+    b.stops("cargo build", Decision::Deny, CRITICAL);
+    b.stops("cargo test", Decision::Deny, CRITICAL);
+}
+
+#[test]
+fn everyday_compiled_projects_pass() {
+    let p = Project::new();
+    p.file("Cargo.toml", "[package]\nname = \"tool\"\nversion = \"0.1.0\"\n")
+        .file(
+            "src/main.rs",
+            "mod util;\nuse std::process::Command;\nfn main() {\n    println!(\"DROP TABLE is SQL\");\n    Command::new(\"git\").args([\"status\", \"--short\"]).status().unwrap();\n    util::tidy();\n}\n",
+        )
+        .file(
+            "src/util.rs",
+            "pub fn tidy() {\n    let tmp = std::env::temp_dir().join(\"x\");\n    let _ = std::fs::remove_dir_all(&tmp);\n    db.query(\"SELECT * FROM users\");\n}\n",
+        )
+        .file(
+            "build.rs",
+            "fn main() {\n    let out = std::env::var(\"OUT_DIR\").unwrap();\n    let _ = std::fs::remove_dir_all(format!(\"{out}/gen\"));\n}\n",
+        )
+        .file("Hello.java", "public class Hello { public static void main(String[] a) { System.out.println(\"rm -rf /\"); } }\n")
+        .file("Program.cs", "Console.WriteLine(\"hello\");\n");
+    for cmd in [
+        "cargo run",
+        "cargo run --release -- --help",
+        "cargo build --release",
+        "cargo test",
+        "cargo clippy --all-targets -- -D warnings",
+        "cargo run --bin missing",
+        "java Hello.java",
+        "java -jar app.jar",
+        "dotnet run",
+        "dotnet build",
+    ] {
+        p.passes(cmd);
+    }
+}

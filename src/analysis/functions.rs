@@ -14,6 +14,17 @@ impl Analyzer<'_> {
             Origin::Offset(o) => Some(o + body.start_byte()),
             Origin::Fixed(_) => None,
         };
+        // A body that parsed cleanly is walked in place at each call; one with errors
+        // is parsed again on its own, so the scan of unparsed text sees only the body.
+        let within = (!body.has_error()).then(|| scope::DefinedIn {
+            tree: fr.tree.clone(),
+            src: fr.shared.get_or_init(|| Rc::from(fr.src)).clone(),
+            offset: match fr.origin {
+                Origin::Offset(o) => Some(o),
+                Origin::Fixed(_) => None,
+            },
+            range: fr.range(body),
+        });
         scope.set_function(
             fr.text(name).to_string(),
             Rc::new(scope::FuncDef {
@@ -21,6 +32,7 @@ impl Analyzer<'_> {
                 offset,
                 span: fr.span(body),
                 tree: Default::default(),
+                within,
             }),
         );
     }
@@ -62,12 +74,50 @@ impl Analyzer<'_> {
                     origin.map(0..def.body.len()),
                     "code nested too deeply to analyse",
                 );
+            } else if let Some(within) = &def.within {
+                self.walk_body(within, &def, origin, scope, depth, fr.remote);
             } else if let Some(tree) = self.function_tree(&def, &origin) {
                 self.analyse_code(&def.body, Some(tree), origin, scope, depth, fr.remote);
             }
             Rc::make_mut(&mut scope.call_stack).pop();
         }
         scope.positional = saved;
+    }
+
+    /// Walk a body in the tree that defined it.
+    fn walk_body(
+        &mut self,
+        within: &scope::DefinedIn,
+        def: &scope::FuncDef,
+        origin: Origin,
+        scope: &mut Scope,
+        depth: usize,
+        remote: bool,
+    ) {
+        let root = within.tree.root_node();
+        let Some(body) = root
+            .descendant_for_byte_range(within.range.start, within.range.end)
+            .filter(|n| n.byte_range() == within.range)
+        else {
+            // Cannot happen for a range taken from this tree; judged as unreadable.
+            self.too_complex(def.span.clone(), "a function body could not be found again");
+            return;
+        };
+        // Spans of the body map through the defining code's origin (or, called from
+        // derived text, onto the body's span as a whole).
+        let origin = match (origin, within.offset) {
+            (Origin::Offset(_), Some(o)) => Origin::Offset(o),
+            _ => Origin::Fixed(def.span.clone()),
+        };
+        let frame = Frame {
+            src: &within.src,
+            origin,
+            depth,
+            remote,
+            tree: &within.tree,
+            shared: within.src.clone().into(),
+        };
+        self.walk(body, &frame, scope, 0, &mut Vec::new());
     }
 
     /// A function body's syntax tree: parsed (and charged to the parse budget) once.

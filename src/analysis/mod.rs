@@ -84,6 +84,10 @@ pub(crate) struct Frame<'s> {
     pub depth: usize,
     /// Runs on another machine or in a container.
     pub remote: bool,
+    /// The tree `src` was parsed into.
+    pub tree: &'s tree_sitter::Tree,
+    /// `src` as a shared string, made when a function defined here first needs it.
+    pub shared: std::cell::OnceCell<Rc<str>>,
 }
 
 impl Frame<'_> {
@@ -278,6 +282,8 @@ impl<'a> Analyzer<'a> {
             origin,
             depth,
             remote,
+            tree: &tree,
+            shared: Default::default(),
         };
         let mut named = Vec::new();
         self.walk(root, &frame, scope, 0, &mut named);

@@ -26,8 +26,23 @@ pub struct FuncDef {
     /// Where the body's byte 0 sits in the original line, when it is a verbatim slice.
     pub offset: Option<usize>,
     pub span: Range<usize>,
-    /// The body's syntax tree, parsed at the first call and reused at every other.
+    /// The body's syntax tree, parsed at the first call and reused at every other
+    /// (only when `within` is `None`).
     pub tree: std::cell::OnceCell<Option<tree_sitter::Tree>>,
+    /// The tree and source the body was defined in, when its node parsed cleanly: a
+    /// call walks that node again instead of parsing the body's text a second time.
+    pub within: Option<DefinedIn>,
+}
+
+/// Where a function body sits: the syntax tree and source of the code that defined it.
+#[derive(Debug, Clone)]
+pub struct DefinedIn {
+    pub tree: tree_sitter::Tree,
+    pub src: Rc<str>,
+    /// Where that source sits in the original line, when it is a verbatim slice.
+    pub offset: Option<usize>,
+    /// The body node's byte range within `src`.
+    pub range: Range<usize>,
 }
 
 /// What the shell knows at one point of the line: variables, the working directory,

@@ -11,6 +11,9 @@
 //! - A delete: a tree-deleting API followed by a literal path or the home directory; a
 //!   computed path is a confirm.
 //!
+//! A builder's chained argument calls (`.arg("-rf").arg("/x")`) join the run of
+//! literals. Compiled projects are read call by call instead (`compiled.rs`).
+//!
 //! Text that merely mentions these (`println("rm -rf /")` with no process API) passes.
 
 use super::effects::Out;
@@ -48,6 +51,8 @@ const TREE_DELETES: &[(&str, bool)] = &[
     ("removeItem", true),
     ("Directory.Delete", true),
     ("remove_dir_all", true),
+    ("remove_file", false),
+    ("deleteTree", true),
     ("RemoveAll", true),
     ("rmtree", true),
     ("delete-directory", true),
@@ -75,6 +80,12 @@ const HOME_WORDS: &[&str] = &[
     "home-directory",
     "homeDirectory",
     "home-dir",
+    "home_dir()",
+    "var(\"HOME\")",
+    "Getenv(\"HOME\")",
+    "UserHomeDir()",
+    "SpecialFolder.UserProfile",
+    "getenv(\"HOME\")",
 ];
 
 /// Read foreign code; `lang` names it in reasons.
@@ -241,15 +252,29 @@ fn literals_in(text: &str) -> Vec<String> {
     literals(text).into_iter().map(|(_, l)| l).collect()
 }
 
+/// Text between two literals that continues one argument list: commas, spaces and
+/// list brackets, or a builder's next argument call (`").arg("`, `").args(["`).
+fn joins_arguments(between: &str) -> bool {
+    let squeezed: String = between.chars().filter(|c| !c.is_whitespace()).collect();
+    let rest = squeezed.trim_start_matches([',', ']']);
+    rest.chars().all(|c| matches!(c, ',' | '[' | ']'))
+        || [
+            ").arg(",
+            ").args([",
+            ").args(&[",
+            ").args(vec![",
+            ").args(&vec![",
+        ]
+        .contains(&rest)
+}
+
 /// Runs of literals separated only by commas, spaces or list brackets, joined as one
 /// command line (each argument quoted).
 fn command_lines(literals: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur: Vec<&str> = Vec::new();
     for (between, lit) in literals {
-        let joined = between
-            .chars()
-            .all(|c| c.is_whitespace() || matches!(c, ',' | '[' | ']'));
+        let joined = joins_arguments(between);
         if !joined && !cur.is_empty() {
             out.push(join(&cur));
             cur.clear();
@@ -349,6 +374,42 @@ mod tests {
         let code = "rm(x, true) ".repeat(30_000) + &"exec ".repeat(20_000);
         let items = read(&code);
         assert!(!items.is_empty() && items.len() <= 64, "{}", items.len());
+    }
+
+    #[test]
+    fn builder_chains_and_home() {
+        let shell = |code: &str, want: &str| {
+            let got = read(code);
+            assert!(
+                got.contains(&Extracted::Shell(want.into())),
+                "{code}: {got:?}"
+            );
+        };
+        shell(
+            "Command::new(\"rm\").args([\"-rf\", \"/home\"]).status()",
+            "rm -rf /home",
+        );
+        shell(
+            "Command::new(\"rm\").arg(\"-rf\").arg(\"/srv\").spawn()",
+            "rm -rf /srv",
+        );
+        shell(
+            "Command::new(\"git\").args(&[\"push\", \"--force\"]).output()",
+            "git push --force",
+        );
+        assert!(
+            read("std::fs::remove_dir_all(std::env::home_dir().unwrap())").contains(
+                &Extracted::Delete {
+                    path: Some("~".into()),
+                    recursive: true
+                }
+            )
+        );
+        // Two separate calls are two command lines.
+        assert!(
+            !read("Command::new(\"ls\").status(); let _ = Command::new(\"rm\");")
+                .contains(&Extracted::Shell("ls rm".into()))
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! cannot be known is `Dynamic`: a confirm, never an allow.
 
 mod awk;
+pub mod compiled;
 mod effects;
 mod eval;
 mod foreign;

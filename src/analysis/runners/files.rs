@@ -1,5 +1,6 @@
 //! Files that run: a program named by path (`./cleanup`, `bin/x`, `/tmp/x.sh`), a
-//! script handed to an interpreter (`python3 x.py`, `node x.js`, `go run x.go`), the
+//! script handed to an interpreter (`python3 x.py`, `node x.js`; compiled projects
+//! run from source are in `compiled.rs`), the
 //! project files a test runner imports (`pytest` → `conftest.py`, `test_*.py`), and
 //! the files the line itself writes before running them. The file is read (written
 //! earlier on the line first, else the disk, up to [`MAX_SCRIPT_BYTES`]), its language
@@ -134,7 +135,18 @@ impl Analyzer<'_> {
                 child.positional = Some(args.iter().map(word_value).collect());
                 self.analyse_file_source(text, span, &mut child, fr);
             }
-            "go" => self.judge_go(text, span, cmd, fr, scope),
+            l if interp::compiled::LANGUAGES.contains(&l) => {
+                let mut items = interp::compiled::extract(l, text);
+                if lenient {
+                    items.retain(|i| {
+                        !matches!(
+                            i,
+                            Extracted::Delete { path: None, .. } | Extracted::Dynamic(_)
+                        )
+                    });
+                }
+                self.apply_extracted(items, span, false, cmd, fr, scope);
+            }
             "fish" | "pwsh" | "powershell" => self.event(
                 "shell.dynamic-script",
                 span,
@@ -334,161 +346,6 @@ impl Analyzer<'_> {
         }
         true
     }
-
-    /// `go run FILE.go|DIR`: the Go source's deletes and commands.
-    pub(super) fn go_run(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) {
-        let start = skip_options(
-            args,
-            &["-C", "-exec", "-tags", "-ldflags", "-gcflags", "-o"],
-        );
-        let Some(target) = args.get(start) else {
-            return;
-        };
-        let Some(p) = self.resolve_word(target, cmd.cwd.as_deref()) else {
-            return;
-        };
-        let files: Vec<PathBuf> = if p.is_dir() {
-            match std::fs::read_dir(&p) {
-                Ok(rd) => rd
-                    .filter_map(|e| e.ok().map(|e| e.path()))
-                    .filter(|f| f.extension().is_some_and(|x| x == "go"))
-                    .filter(|f| !f.to_string_lossy().ends_with("_test.go"))
-                    .take(64)
-                    .collect(),
-                Err(_) => Vec::new(),
-            }
-        } else {
-            args[start..]
-                .iter()
-                .take_while(|w| w.text().ends_with(".go"))
-                .filter_map(|w| self.resolve_word(w, cmd.cwd.as_deref()))
-                .collect()
-        };
-        for f in files {
-            match self.runnable(&f) {
-                Runnable::Text(text) => self.judge_go(&text, target.span.clone(), cmd, fr, scope),
-                Runnable::Unreadable(why) => {
-                    self.event("shell.dynamic-script", target.span.clone(), Some(why))
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// A small reading of Go: `os.RemoveAll("…")`/`os.Remove("…")` are deletes,
-    /// `exec.Command("prog", "arg", …)` runs a program; a call whose arguments are not
-    /// string literals is judged as a delete or command only known at run time.
-    fn judge_go(
-        &mut self,
-        text: &str,
-        span: Range<usize>,
-        cmd: &Cmd,
-        fr: &Frame,
-        scope: &mut Scope,
-    ) {
-        let mut items = Vec::new();
-        for (call, recursive) in [("os.RemoveAll(", true), ("os.Remove(", false)] {
-            for (at, _) in text.match_indices(call) {
-                let args = go_string_args(&text[at + call.len()..]);
-                let path = args.first().cloned().flatten();
-                items.push(Extracted::Delete { path, recursive });
-            }
-        }
-        for call in ["exec.Command(", "exec.CommandContext("] {
-            for (at, _) in text.match_indices(call) {
-                let mut args = go_string_args(&text[at + call.len()..]);
-                if call == "exec.CommandContext(" && !args.is_empty() {
-                    args.remove(0);
-                }
-                if args.iter().all(Option::is_some) && !args.is_empty() {
-                    let words: Vec<String> = args.into_iter().flatten().collect();
-                    let code = if matches!(words.first().map(String::as_str), Some("sh" | "bash"))
-                        && words.get(1).map(String::as_str) == Some("-c")
-                    {
-                        words.get(2).cloned().unwrap_or_default()
-                    } else {
-                        shell_words::join(&words)
-                    };
-                    items.push(Extracted::Shell(code));
-                } else {
-                    items.push(Extracted::Dynamic(
-                        "Go code runs a command built at run time".into(),
-                    ));
-                }
-            }
-        }
-        self.apply_extracted(items, span, false, cmd, fr, scope);
-    }
-}
-
-/// The string literal arguments of a Go call (`None` for one that is not a literal),
-/// up to the call's closing parenthesis.
-fn go_string_args(rest: &str) -> Vec<Option<String>> {
-    let mut out = Vec::new();
-    let mut depth = 0usize;
-    let mut cur = String::new();
-    let mut in_str: Option<char> = None;
-    let mut lit: Option<String> = None;
-    let mut only_lit = true;
-    let mut chars = rest.chars();
-    let push = |cur: &mut String, lit: &mut Option<String>, only: &mut bool, out: &mut Vec<_>| {
-        if !cur.trim().is_empty() || lit.is_some() {
-            out.push(if *only { lit.take() } else { None });
-        }
-        cur.clear();
-        *lit = None;
-        *only = true;
-    };
-    while let Some(c) = chars.next() {
-        if let Some(q) = in_str {
-            if c == '\\' && q == '"' {
-                if let Some(n) = chars.next() {
-                    lit.get_or_insert_with(String::new).push(match n {
-                        'n' => '\n',
-                        't' => '\t',
-                        o => o,
-                    });
-                }
-            } else if c == q {
-                in_str = None;
-            } else {
-                lit.get_or_insert_with(String::new).push(c);
-            }
-            cur.push(c);
-            continue;
-        }
-        match c {
-            '"' | '`' if depth == 0 => {
-                if lit.is_some() || !cur.trim().is_empty() {
-                    only_lit = false;
-                }
-                in_str = Some(c);
-                lit.get_or_insert_with(String::new);
-                cur.push(c);
-            }
-            '(' | '[' | '{' => {
-                depth += 1;
-                only_lit = false;
-                cur.push(c);
-            }
-            ')' | ']' | '}' if depth > 0 => {
-                depth -= 1;
-                cur.push(c);
-            }
-            ')' => break,
-            ',' if depth == 0 => push(&mut cur, &mut lit, &mut only_lit, &mut out),
-            c if c.is_whitespace() => cur.push(c),
-            c => {
-                only_lit = false;
-                cur.push(c);
-            }
-        }
-        if out.len() > 64 {
-            break;
-        }
-    }
-    push(&mut cur, &mut lit, &mut only_lit, &mut out);
-    out
 }
 
 /// The language a script's first line names; no shebang means the shell runs it.

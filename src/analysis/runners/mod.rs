@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 mod builtins;
+mod compiled;
 mod containers;
 mod env;
 mod fed;
@@ -502,6 +503,11 @@ impl Analyzer<'_> {
             match name.as_str() {
                 "go" if args.first().is_some_and(|w| w.text() == "run") => {
                     self.go_run(&args[1..], &cmd, fr, scope)
+                }
+                "cargo" => self.cargo(&args, &cmd, fr, scope),
+                "dotnet" => self.dotnet_run(&args, &cmd, fr, scope),
+                "java" | "zig" | "rust-script" => {
+                    self.source_file_program(&name, &args, &cmd, fr, scope)
                 }
                 "pytest" | "py.test" => self.run_pytest(&args, &cmd, fr, scope),
                 _ if raw_name.contains('/') => {
