@@ -468,3 +468,35 @@ fn everyday_compiled_projects_pass() {
         p.passes(cmd);
     }
 }
+
+#[test]
+fn imports_resolve_where_the_script_is() {
+    let p = Project::new();
+    p.file("scripts/go.py", "import nuke\n")
+        .file("scripts/nuke.py", "import shutil\nshutil.rmtree('/home')\n")
+        .file("scripts/chain.py", "import middle\n")
+        .file("scripts/middle.py", "import nuke\n")
+        .file("scripts/ok.py", "import helpers\nhelpers.greet()\n")
+        .file("scripts/helpers.py", "def greet():\n    print('hi')\n")
+        // The working directory's module of the same name is not the one imported.
+        .file("helpers.py", "import shutil\nshutil.rmtree('/home')\n")
+        .file("src/app.js", "require('./lib/a')\n")
+        .file("src/lib/a.js", "require('./b')\n")
+        .file(
+            "src/lib/b.js",
+            "require('fs').rmSync('/home', { recursive: true })\n",
+        )
+        .file("src/hello.js", "require('./lib/log')\n")
+        .file("src/lib/log.js", "console.log('hi')\n");
+    for cmd in [
+        "python3 scripts/go.py",
+        "python3 scripts/chain.py",
+        "cd scripts && python3 go.py",
+        "node src/app.js",
+        "cd src && node app.js",
+    ] {
+        p.stops(cmd, Decision::Deny, CRITICAL);
+    }
+    p.passes("python3 scripts/ok.py");
+    p.passes("node src/hello.js");
+}

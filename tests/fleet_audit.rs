@@ -1034,3 +1034,176 @@ fn a_tls_collector_that_never_completes_the_handshake_holds_a_decision_only_for_
         );
     }
 }
+
+/// A collector that asks every client for a certificate signed by `clients`.
+fn server_tls_requiring_clients(
+    ca: &Authority,
+    clients: &Authority,
+    names: &[&str],
+) -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let key = rcgen::KeyPair::generate().expect("key");
+    let params =
+        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+            .expect("params");
+    let cert = params.signed_by(&key, &ca.issuer).expect("certificate");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(clients.pem.as_bytes()).expect("client CA"))
+        .expect("client CA root");
+    #[allow(deprecated)] // as in src/audit_log/ship/tls.rs
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        Arc::clone(&provider),
+    )
+    .build()
+    .expect("client verifier");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![cert.der().clone()], key)
+        .expect("server config");
+    Arc::new(config)
+}
+
+impl Sandbox {
+    /// A client certificate signed by `ca`, written as PEM files; (cert, key) paths.
+    fn client_cert(&self, ca: &Authority, name: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let cert = params
+            .signed_by(&key, &ca.issuer)
+            .expect("client certificate");
+        let c = self.root.join(format!("{name}.pem"));
+        let k = self.root.join(format!("{name}.key"));
+        std::fs::write(&c, cert.pem()).expect("cert file");
+        std::fs::write(&k, key.serialize_pem()).expect("key file");
+        (
+            c.to_string_lossy().into_owned(),
+            k.to_string_lossy().into_owned(),
+        )
+    }
+}
+
+#[test]
+fn collectors_that_require_a_client_certificate_get_records_only_with_one() {
+    let ca = authority("Collector CA");
+    let clients = authority("Fleet clients CA");
+    let strangers = authority("Someone else's clients");
+    let tls = server_tls_requiring_clients(&ca, &clients, &["127.0.0.1"]);
+    let (sport, srx) = tcp_collector_on(Some(Arc::clone(&tls)));
+    let (oport, orx) = otlp_collector_on(Some(tls));
+    let sb = Sandbox::new("");
+    let ca_file = sb.ca_file(&ca, "collector-ca.pem");
+    let (cert, key) = sb.client_cert(&clients, "laptop-17");
+    let (bad_cert, bad_key) = sb.client_cert(&strangers, "intruder");
+    let ship = |extra: &str| {
+        format!(
+            "[settings.ship]\nsyslog = \"tls://127.0.0.1:{sport}\"\notlp_endpoint = \"https://127.0.0.1:{oport}\"\nca_file = \"{ca_file}\"\ntimeout_ms = 2000\n{extra}"
+        )
+    };
+    let keys = [
+        format!("syslog tls://127.0.0.1:{sport}"),
+        format!("otlp https://127.0.0.1:{oport}"),
+    ];
+
+    // With the fleet's client certificate: both collectors get the record.
+    sb.config(&ship(&format!(
+        "client_cert = \"{cert}\"\nclient_key = \"{key}\"\n"
+    )));
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let bytes = srx.recv_timeout(WAIT).expect("syslog over mutual TLS");
+    assert!(text(&bytes).contains(DENY));
+    let posted = orx.recv_timeout(WAIT).expect("OTLP over mutual TLS");
+    assert_eq!(posted.request_line, "POST /v1/logs HTTP/1.1");
+    let counts = sb.counts();
+    for k in &keys {
+        assert_eq!(counts[k]["sent"], 1, "{k}: {counts}");
+        assert_eq!(counts[k]["lost"], 0, "{k}: {counts}");
+    }
+
+    // Without one, or with a certificate the collector does not trust: nothing
+    // arrives, the loss is counted, the decision is the same.
+    for extra in [
+        String::new(),
+        format!("client_cert = \"{bad_cert}\"\nclient_key = \"{bad_key}\"\n"),
+    ] {
+        sb.config(&ship(&extra));
+        let (out, _) = sb.hook(DENY);
+        assert_eq!(claude_decision(&out), "deny");
+        assert!(srx.recv_timeout(Duration::from_millis(500)).is_err());
+        assert!(orx.recv_timeout(Duration::from_millis(100)).is_err());
+    }
+    let counts = sb.counts();
+    for k in &keys {
+        assert_eq!(counts[k]["sent"], 1, "{k}: {counts}");
+        assert_eq!(counts[k]["lost"], 2, "{k}: {counts}");
+    }
+
+    // A key that does not belong to the certificate, or a key without a certificate,
+    // is reported, never a crash.
+    sb.config(&ship(&format!(
+        "client_cert = \"{cert}\"\nclient_key = \"{bad_key}\"\n"
+    )));
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let counts = sb.counts();
+    let e = counts[&keys[0]]["last_error"].as_str().unwrap_or("");
+    assert!(e.contains("do not go together"), "{e}");
+    sb.config(&ship(&format!("client_key = \"{key}\"\n")));
+    let out = sb.run(Path::new(BIN), &["doctor", "--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("doctor json");
+    let collectors = report["shipping"]["collectors"].to_string();
+    assert!(
+        collectors.contains("`client_key` is set without `client_cert`"),
+        "{collectors}"
+    );
+}
+
+#[test]
+fn otlp_headers_are_sent_and_bad_ones_are_refused() {
+    let (port, rx) = otlp_collector();
+    let sb = Sandbox::new("");
+    sb.config(&format!(
+        "[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{port}\"\ntimeout_ms = 2000\n\n[settings.ship.otlp_headers]\nAuthorization = \"Bearer s3cret-token\"\nX-Scope-OrgID = \"fleet-a\"\n"
+    ));
+    let (out, _) = sb.hook(DENY);
+    assert_eq!(claude_decision(&out), "deny");
+    let posted = rx.recv_timeout(WAIT).expect("an OTLP request");
+    assert_eq!(posted.headers["authorization"], "Bearer s3cret-token");
+    assert_eq!(posted.headers["x-scope-orgid"], "fleet-a");
+    assert_eq!(posted.headers["content-type"], "application/json");
+
+    // A value that would add a header of its own, a name that is not a token, or a
+    // header Interlock sets itself: the collector is unusable, and doctor says why.
+    for (table, why) in [
+        (
+            "Authorization = \"Bearer x\\r\\nX-Injected: 1\"",
+            "line break",
+        ),
+        ("\"Bad Name\" = \"x\"", "not an HTTP header name"),
+        ("Content-Length = \"0\"", "set by Interlock itself"),
+    ] {
+        sb.config(&format!(
+            "[settings.ship]\notlp_endpoint = \"http://127.0.0.1:{port}\"\n\n[settings.ship.otlp_headers]\n{table}\n"
+        ));
+        let (out, _) = sb.hook(DENY);
+        assert_eq!(claude_decision(&out), "deny");
+        assert!(
+            rx.recv_timeout(Duration::from_millis(300)).is_err(),
+            "{why}"
+        );
+        let out = sb.run(Path::new(BIN), &["doctor", "--json"]);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("doctor json");
+        let collectors = report["shipping"]["collectors"].to_string();
+        assert!(collectors.contains(why), "{why}: {collectors}");
+    }
+}

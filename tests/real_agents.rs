@@ -416,3 +416,61 @@ fn codex_hook_in_wrap_holds() {
 fn gemini_hook_in_wrap_holds() {
     hook_in_wrap_holds(Agent::Gemini);
 }
+
+/// An MCP server's tools, through the agent's own MCP client: a read-only call passes
+/// and reaches the server; `delete_volume` is stopped by the hook and the volume stays.
+fn mcp_delete_is_stopped(agent: Agent) {
+    if find_agent(agent).is_none() {
+        return;
+    }
+    let run = Run::new(agent, Route::Hook);
+    let victim = run.mcp_victim();
+    let out = run.start(vec![
+        Step::Tool {
+            tool: "list_volumes".into(),
+            input: serde_json::json!({}),
+        },
+        Step::Tool {
+            tool: "delete_volume".into(),
+            input: serde_json::json!({"name": "prod"}),
+        },
+    ]);
+    // The agent offered the model the server's tools, and the read-only one ran.
+    assert!(
+        out.requests.contains("delete_volume"),
+        "the MCP server's tools never reached the model\n{}",
+        out.all()
+    );
+    assert!(
+        victim.join("listed").is_file(),
+        "list_volumes never reached the MCP server\n{}",
+        out.all()
+    );
+    assert!(
+        victim.join("volumes/prod").is_file(),
+        "delete_volume ran: the volume is gone\n{}",
+        out.all()
+    );
+    let logged = run.log();
+    assert!(
+        logged
+            .iter()
+            .any(|e| e.to_string().contains("delete_volume") && e["decision"] != "allow"),
+        "the stopped MCP call is not in the audit log: {logged:?}"
+    );
+}
+
+#[test]
+fn claude_mcp_delete_is_stopped() {
+    mcp_delete_is_stopped(Agent::Claude);
+}
+
+#[test]
+fn codex_mcp_delete_is_stopped() {
+    mcp_delete_is_stopped(Agent::Codex);
+}
+
+#[test]
+fn gemini_mcp_delete_is_stopped() {
+    mcp_delete_is_stopped(Agent::Gemini);
+}

@@ -151,6 +151,9 @@ pub struct Analyzer<'a> {
     sockets: HashMap<u32, (String, String)>,
     /// Project modules read because code imports them (each once: imports can cycle).
     modules_read: HashSet<PathBuf>,
+    /// The directory a script file's own imports resolve against (Python: the script
+    /// run; JavaScript: the file doing the import). `None` for code given on the line.
+    module_base: Option<PathBuf>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -177,6 +180,7 @@ impl<'a> Analyzer<'a> {
             exit_traps: Vec::new(),
             sockets: HashMap::new(),
             modules_read: HashSet::new(),
+            module_base: None,
         }
     }
 

@@ -125,6 +125,13 @@ pub struct Ship {
     /// A CA file (PEM) trusted besides the system's roots for `https://` and `tls://`
     /// collectors (a private collector's CA).
     pub ca_file: Option<String>,
+    /// A client certificate chain (PEM) shown to `https://` and `tls://` collectors
+    /// that ask for one (mutual TLS); needs `client_key`.
+    pub client_cert: Option<String>,
+    /// The private key (PEM: PKCS#8, PKCS#1 or SEC1) of `client_cert`.
+    pub client_key: Option<String>,
+    /// Extra HTTP headers sent to the OTLP collector (`Authorization = "Bearer …"`).
+    pub otlp_headers: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl Ship {
@@ -140,6 +147,15 @@ impl Ship {
         }
         if other.ca_file.is_some() {
             self.ca_file.clone_from(&other.ca_file);
+        }
+        if other.client_cert.is_some() {
+            self.client_cert.clone_from(&other.client_cert);
+        }
+        if other.client_key.is_some() {
+            self.client_key.clone_from(&other.client_key);
+        }
+        if other.otlp_headers.is_some() {
+            self.otlp_headers.clone_from(&other.otlp_headers);
         }
     }
 

@@ -268,6 +268,47 @@ impl Run {
         assert_eq!(code, 0, "interlock {args:?} failed:\n{out}\n{err}");
     }
 
+    /// Give the agent the MCP server of `mcp_victim.py`, as a user would configure it;
+    /// its directory, with `volumes/prod` (which must survive).
+    pub fn mcp_victim(&self) -> PathBuf {
+        let root = self.dir.path().join("victim");
+        std::fs::create_dir_all(root.join("volumes")).expect("mkdir volumes");
+        std::fs::write(root.join("volumes/prod"), "the production database\n").expect("volume");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/agents/mcp_victim.py");
+        let root_s = root.to_string_lossy().into_owned();
+        match self.agent {
+            Agent::Claude => {
+                let cfg = json!({"mcpServers": {"victim": {
+                    "type": "stdio", "command": "python3", "args": [script, root_s]}}});
+                std::fs::write(self.mcp_config(), cfg.to_string()).expect("mcp config");
+            }
+            Agent::Codex => {
+                // Appended to config.toml by `codex_config` at each start.
+                let section = format!(
+                    "[mcp_servers.victim]\ncommand = \"python3\"\nargs = [{:?}, {:?}]\nstartup_timeout_sec = 20\n\n",
+                    script, root_s
+                );
+                std::fs::write(self.mcp_config(), section).expect("mcp config");
+            }
+            Agent::Gemini => {
+                let path = self.home().join(".gemini/settings.json");
+                let mut settings: Value = std::fs::read(&path)
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .unwrap_or_else(|| json!({}));
+                settings["mcpServers"] = json!({"victim": {
+                    "command": "python3", "args": [script, root_s], "trust": true}});
+                std::fs::write(&path, settings.to_string()).expect("gemini settings");
+            }
+        }
+        root
+    }
+
+    /// Where `mcp_victim` keeps the agent's MCP configuration (Claude: `--mcp-config`).
+    fn mcp_config(&self) -> PathBuf {
+        self.dir.path().join("mcp-config")
+    }
+
     fn codex_config(&self, server: &Server) {
         let path = self.codex_home().join("config.toml");
         let existing = std::fs::read_to_string(&path).unwrap_or_default();
@@ -280,7 +321,8 @@ impl Run {
             Some(i) => existing[i..].to_string(),
             None => String::new(),
         };
-        std::fs::write(&path, format!("{head}{rest}")).expect("write config");
+        let mcp = std::fs::read_to_string(self.mcp_config()).unwrap_or_default();
+        std::fs::write(&path, format!("{head}{mcp}{rest}")).expect("write config");
     }
 
     /// Run the agent on one task with the model playing `script`.
@@ -310,16 +352,23 @@ impl Run {
         };
         match self.agent {
             Agent::Claude => (
-                v(&[
-                    "-p",
-                    task,
-                    "--output-format",
-                    "stream-json",
-                    "--verbose",
-                    "--dangerously-skip-permissions",
-                    "--model",
-                    "claude-sonnet-4-5",
-                ]),
+                {
+                    let mut a = v(&[
+                        "-p",
+                        task,
+                        "--output-format",
+                        "stream-json",
+                        "--verbose",
+                        "--dangerously-skip-permissions",
+                        "--model",
+                        "claude-sonnet-4-5",
+                    ]);
+                    if self.mcp_config().is_file() {
+                        a.push("--mcp-config".into());
+                        a.push(self.mcp_config().to_string_lossy().into_owned());
+                    }
+                    a
+                },
                 e(&[
                     ("ANTHROPIC_BASE_URL", server.url()),
                     ("ANTHROPIC_API_KEY", "dummy".into()),

@@ -25,6 +25,19 @@ pub enum Step {
     ShellIn { cmd: String, workdir: String },
     /// Claude Code: hand a task to a subagent whose own script is `inner`.
     Subagent(Vec<Step>),
+    /// Call the declared tool whose name is `tool` or ends with `_tool` (how each
+    /// agent names an MCP server's tools: Claude Code `mcp__victim__delete_volume`,
+    /// Gemini CLI `mcp_victim_delete_volume`; Codex declares `delete_volume` in the
+    /// namespace `mcp__victim`) with these arguments.
+    Tool { tool: String, input: Value },
+}
+
+/// The declared tool name that stands for `tool`.
+fn declared<'a>(tools: &'a [String], tool: &str) -> Option<&'a str> {
+    tools
+        .iter()
+        .find(|t| *t == tool || t.ends_with(&format!("_{tool}")))
+        .map(String::as_str)
 }
 
 pub fn shell(cmd: &str) -> Step {
@@ -246,6 +259,9 @@ fn anthropic(path: &str, body: &Value, script: &[Step]) -> (&'static str, String
             "Bash",
             json!({"command": c, "description": "scripted step"}),
         )),
+        Some(Step::Tool { tool, input }) => {
+            declared(&tools, tool).map(|name| (name, input.clone()))
+        }
         Some(Step::Subagent(_)) => {
             let name = if tools.iter().any(|t| t == "Task") {
                 "Task"
@@ -365,7 +381,7 @@ fn openai(body: &Value, script: &[Step]) -> (&'static str, String) {
                 Step::Shell(c) => (c.clone(), None, false),
                 Step::ShellTty(c) => (c.clone(), None, true),
                 Step::ShellIn { cmd, workdir } => (cmd.clone(), Some(workdir.clone()), false),
-                Step::Subagent(_) => unreachable!(),
+                Step::Subagent(_) | Step::Tool { .. } => unreachable!(),
             };
             let (name, mut args) = if tools.iter().any(|t| t == "exec_command") {
                 ("exec_command", json!({"cmd": cmd}))
@@ -382,6 +398,17 @@ fn openai(body: &Value, script: &[Step]) -> (&'static str, String) {
             }
             json!({"type": "function_call", "id": format!("fc_{results:02}"), "call_id": call_id,
                 "name": name, "arguments": args.to_string(), "status": "completed"})
+        }
+        Some(Step::Tool { tool, input }) if declared(&tools, tool).is_some() => {
+            let name = declared(&tools, tool).unwrap_or(tool);
+            json!({"type": "function_call", "id": format!("fc_{results:02}"), "call_id": call_id,
+                "name": name, "arguments": input.to_string(), "status": "completed"})
+        }
+        // Codex declares an MCP server's tools inside a namespace (`mcp__victim`).
+        Some(Step::Tool { tool, input }) if namespace_of(body, tool).is_some() => {
+            let ns = namespace_of(body, tool).unwrap_or_default();
+            json!({"type": "function_call", "id": format!("fc_{results:02}"), "call_id": call_id,
+                "namespace": ns, "name": tool, "arguments": input.to_string(), "status": "completed"})
         }
         _ => {
             json!({"type": "message", "id": format!("msg_{results:02}"), "role": "assistant", "status": "completed",
@@ -413,6 +440,24 @@ fn openai(body: &Value, script: &[Step]) -> (&'static str, String) {
     ("text/event-stream", sse(&events))
 }
 
+/// The namespace tool of a Responses request that declares `tool`.
+fn namespace_of(body: &Value, tool: &str) -> Option<String> {
+    body.get("tools")?
+        .as_array()?
+        .iter()
+        .filter(|t| t.get("type").and_then(Value::as_str) == Some("namespace"))
+        .find(|t| {
+            t.get("tools")
+                .and_then(Value::as_array)
+                .is_some_and(|inner| {
+                    inner
+                        .iter()
+                        .any(|f| f.get("name").and_then(Value::as_str) == Some(tool))
+                })
+        })
+        .and_then(|t| t.get("name").and_then(Value::as_str).map(str::to_string))
+}
+
 // ---- Gemini ----
 
 fn gemini_results(body: &Value) -> (bool, usize) {
@@ -436,11 +481,27 @@ fn gemini_results(body: &Value) -> (bool, usize) {
     (main, results)
 }
 
+/// The function names a Gemini request declares.
+fn gemini_tools(body: &Value) -> Vec<String> {
+    body.get("tools")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("functionDeclarations").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|f| f.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
 fn gemini_candidate(body: &Value, script: &[Step]) -> Value {
     let (main, results) = gemini_results(body);
+    let tools = gemini_tools(body);
     let part = match if main { script.get(results) } else { None } {
         Some(Step::Shell(c) | Step::ShellTty(c)) | Some(Step::ShellIn { cmd: c, .. }) => json!({
             "functionCall": {"name": "run_shell_command", "args": {"command": c, "description": "scripted step"}}
+        }),
+        Some(Step::Tool { tool, input }) if declared(&tools, tool).is_some() => json!({
+            "functionCall": {"name": declared(&tools, tool).unwrap_or(tool), "args": input}
         }),
         _ => json!({"text": "done"}),
     };

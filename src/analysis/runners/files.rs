@@ -107,9 +107,30 @@ impl Analyzer<'_> {
             Runnable::Unreadable(why) => self.event("shell.dynamic-script", span, Some(why)),
             Runnable::Text(text) => {
                 let lang = shebang_language(&text);
-                self.judge_code(&lang, &text, args, span, cmd, fr, scope, false);
+                self.judge_file(&p, &lang, &text, args, span, cmd, fr, scope, false);
             }
         }
+    }
+
+    /// Judge a script file's text with the imports it makes resolving against its own
+    /// directory (where Python and Node look first), not the working directory.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn judge_file(
+        &mut self,
+        path: &Path,
+        lang: &str,
+        text: &str,
+        args: &[Word],
+        span: Range<usize>,
+        cmd: &Cmd,
+        fr: &Frame,
+        scope: &mut Scope,
+        lenient: bool,
+    ) {
+        let base = path.parent().map(Path::to_path_buf);
+        let saved = std::mem::replace(&mut self.module_base, base);
+        self.judge_code(lang, text, args, span, cmd, fr, scope, lenient);
+        self.module_base = saved;
     }
 
     /// Judge the text of a file in its language: shell with `$1 …` bound to `args`,
@@ -324,7 +345,8 @@ impl Analyzer<'_> {
                     };
                     let lang = if lang == "sh" { "sh".to_string() } else { lang };
                     let params = &rest[i + 1..];
-                    self.judge_code(
+                    self.judge_file(
+                        &p,
                         &lang,
                         &text,
                         params,
@@ -569,7 +591,7 @@ impl Analyzer<'_> {
                         fed_args: false,
                     };
                     c.cwd = cmd.cwd.clone();
-                    self.judge_code("python3", &text, &[], span.clone(), &c, fr, scope, true);
+                    self.judge_file(&f, "python3", &text, &[], span.clone(), &c, fr, scope, true);
                 }
                 Runnable::Unreadable(why) => {
                     self.event("shell.dynamic-script", span.clone(), Some(why))

@@ -224,13 +224,19 @@ impl Analyzer<'_> {
             return;
         }
         let home = self.ctx.home.as_deref();
-        for c in candidates {
-            let Some(p) = scope::resolve(c, cmd.cwd.as_deref(), home) else {
-                continue;
-            };
-            if !p.is_file() && !self.written.contains_key(&p) {
-                continue;
-            }
+        // Against the importing file's base first (Python's script directory, the
+        // JavaScript file's own directory), then the working directory.
+        let bases: Vec<Option<PathBuf>> = match &self.module_base {
+            Some(b) => vec![Some(b.clone()), cmd.cwd.clone()],
+            None => vec![cmd.cwd.clone()],
+        };
+        let found = candidates.iter().find_map(|c| {
+            bases.iter().find_map(|b| {
+                scope::resolve(c, b.as_deref(), home)
+                    .filter(|p| p.is_file() || self.written.contains_key(p))
+            })
+        });
+        if let Some(p) = found {
             if self.modules_read.contains(&p) {
                 return;
             }
@@ -251,14 +257,21 @@ impl Analyzer<'_> {
                         interp::Lang::Python => "python3",
                         _ => "node",
                     };
+                    // Python resolves every import against the script's directory;
+                    // JavaScript against the importing file's own.
+                    let base = match lang {
+                        interp::Lang::Python => self.module_base.clone(),
+                        _ => p.parent().map(Path::to_path_buf),
+                    };
+                    let saved = std::mem::replace(&mut self.module_base, base);
                     self.judge_code(name, &text, &[], span, cmd, fr, scope, lenient);
+                    self.module_base = saved;
                 }
                 files::Runnable::Unreadable(why) => {
                     self.event("shell.dynamic-script", span, Some(why))
                 }
                 files::Runnable::Missing | files::Runnable::Compiled => {}
             }
-            return;
         }
     }
 

@@ -124,21 +124,46 @@ pub fn targets(ship: &Ship) -> Vec<Result<Target, (String, String)>> {
         .map(str::trim)
         .filter(|f| !f.is_empty())
         .map(std::path::Path::new);
+    let file = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let client = match (file(&ship.client_cert), file(&ship.client_key)) {
+        (Some(cert), Some(key)) => Ok(Some(tls::ClientAuth { cert, key })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err("`client_cert` is set without `client_key`".to_string()),
+        (None, Some(_)) => Err("`client_key` is set without `client_cert`".to_string()),
+    };
     if let Some(url) = ship
         .otlp_endpoint
         .as_deref()
         .filter(|u| !u.trim().is_empty())
     {
+        let ep = otlp::Endpoint::parse(url.trim(), ca_file).and_then(|mut ep| {
+            if let Some(t) = &mut ep.tls {
+                t.client = client.clone()?;
+            }
+            if let Some(h) = &ship.otlp_headers {
+                ep.headers = otlp::check_headers(h)?;
+            }
+            Ok(ep)
+        });
         out.push(
-            otlp::Endpoint::parse(url.trim(), ca_file)
-                .map(Target::Otlp)
+            ep.map(Target::Otlp)
                 .map_err(|e| (format!("otlp {}", url.trim()), e)),
         );
     }
     if let Some(url) = ship.syslog.as_deref().filter(|u| !u.trim().is_empty()) {
+        let ep = rfc5424::Endpoint::parse(url.trim(), ca_file).and_then(|mut ep| {
+            if let rfc5424::Transport::Tls(t) = &mut ep.transport {
+                t.client = client.clone()?;
+            }
+            Ok(ep)
+        });
         out.push(
-            rfc5424::Endpoint::parse(url.trim(), ca_file)
-                .map(Target::Syslog)
+            ep.map(Target::Syslog)
                 .map_err(|e| (format!("syslog {}", url.trim()), e)),
         );
     }

@@ -26,6 +26,8 @@ pub struct Endpoint {
     pub path: String,
     /// For `https://`.
     pub tls: Option<Tls>,
+    /// Extra headers (`[settings.ship] otlp_headers`), checked by [`check_headers`].
+    pub headers: Vec<(String, String)>,
 }
 
 impl Endpoint {
@@ -55,8 +57,46 @@ impl Endpoint {
             addr,
             path,
             tls,
+            headers: Vec::new(),
         })
     }
+}
+
+/// Headers this request sets itself: configuring one is an error.
+const OWN_HEADERS: &[&str] = &[
+    "host",
+    "content-type",
+    "content-length",
+    "connection",
+    "transfer-encoding",
+    "user-agent",
+];
+
+/// Configured headers as they can be sent: names are HTTP tokens, values hold no line
+/// breaks or control characters (which would let a value add headers or a body).
+pub fn check_headers(
+    headers: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for (name, value) in headers {
+        let token = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        if !token {
+            return Err(format!("`{name}` is not an HTTP header name"));
+        }
+        if OWN_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            return Err(format!("the header `{name}` is set by Interlock itself"));
+        }
+        if value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(format!(
+                "the value of the header `{name}` holds a line break or control character"
+            ));
+        }
+        out.push((name.clone(), value.trim().to_string()));
+    }
+    Ok(out)
 }
 
 fn attr(key: &str, value: &str) -> Value {
@@ -120,14 +160,18 @@ pub fn body(f: &Fields) -> Value {
 /// The whole HTTP/1.1 request.
 pub fn request(ep: &Endpoint, f: &Fields) -> Vec<u8> {
     let body = serde_json::to_vec(&body(f)).unwrap_or_default();
-    let mut out = format!(
-        "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: interlock/{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+    let mut head = format!(
+        "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: interlock/{}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
         ep.path,
         ep.addr,
         env!("CARGO_PKG_VERSION"),
         body.len()
-    )
-    .into_bytes();
+    );
+    for (name, value) in &ep.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let mut out = head.into_bytes();
     out.extend_from_slice(&body);
     out
 }

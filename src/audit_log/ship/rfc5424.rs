@@ -168,7 +168,14 @@ pub fn send(ep: &Endpoint, bytes: &[u8], deadline: Instant) -> Result<(), String
     s.bound(deadline)?;
     s.write_all(bytes)
         .and_then(|()| s.finish())
-        .map_err(|e| format!("cannot send to {}: {e}", ep.addr))
+        .map_err(|e| format!("cannot send to {}: {e}", ep.addr))?;
+    // TLS 1.3 lets a client write before the collector has checked its certificate
+    // (or its absence): a refusal is an alert that arrives after the record, read here.
+    if s.asked_for_certificate() {
+        s.until_closed()
+            .map_err(|e| format!("cannot send to {}: {e}", ep.addr))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! TLS to a collector (`https://` OTLP, `tls://` syslog, RFC 5425): rustls with the
 //! `ring` provider, trusting the system's root certificates (read where OpenSSL
 //! would: `rustls-native-certs`) and the CA file of `[settings.ship] ca_file`, for a
-//! private collector.
+//! private collector; showing the client certificate of `client_cert`/`client_key`
+//! to a collector that asks for one (mutual TLS).
 //!
 //! Nothing here runs unless a record is shipped to a TLS collector: the roots are
 //! read, the configuration built and the handshake made on the sending thread, within
@@ -9,12 +10,15 @@
 //! every read and write of the handshake is limited to what is left of it).
 
 use super::{connect, left};
+use rustls::client::ResolvesClientCert;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, ClientConnection, RootCertStore, SignatureScheme, StreamOwned};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,6 +29,15 @@ pub struct Tls {
     pub server_name: String,
     /// A CA file (PEM) trusted besides the system's roots.
     pub ca_file: Option<PathBuf>,
+    /// The client certificate shown when the collector asks for one.
+    pub client: Option<ClientAuth>,
+}
+
+/// A client certificate chain and its private key, both PEM files.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientAuth {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Tls {
@@ -39,14 +52,19 @@ impl Tls {
         Ok(Tls {
             server_name: host.to_string(),
             ca_file: ca_file.map(Path::to_path_buf),
+            client: None,
         })
     }
 }
 
-/// A connection to a collector, plain or TLS.
+/// A connection to a collector, plain or TLS (`asked`: the collector asked for a
+/// client certificate).
 pub enum Conn {
     Plain(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Tls {
+        stream: Box<StreamOwned<ClientConnection, TcpStream>>,
+        asked: bool,
+    },
 }
 
 impl Conn {
@@ -56,7 +74,7 @@ impl Conn {
             return connect(addr, deadline).map(Conn::Plain);
         };
         // The roots are read first; reading them counts against the bound too.
-        let config = client_config(tls.ca_file.as_deref())?;
+        let (config, client) = client_config(tls.ca_file.as_deref(), tls.client.as_ref())?;
         let name = ServerName::try_from(tls.server_name.clone())
             .map_err(|_| format!("`{}` is not a host name TLS can check", tls.server_name))?;
         let mut sock = connect(addr, deadline)?;
@@ -69,13 +87,22 @@ impl Conn {
             conn.complete_io(&mut sock)
                 .map_err(|e| format!("TLS handshake with {addr} failed: {e}"))?;
         }
-        Ok(Conn::Tls(Box::new(StreamOwned::new(conn, sock))))
+        Ok(Conn::Tls {
+            stream: Box::new(StreamOwned::new(conn, sock)),
+            asked: client.asked.load(Ordering::Relaxed),
+        })
+    }
+
+    /// Whether the collector asked for a client certificate: in TLS 1.3 it checks the
+    /// one it got (or its absence) only after the client has started writing.
+    pub fn asked_for_certificate(&self) -> bool {
+        matches!(self, Conn::Tls { asked: true, .. })
     }
 
     fn tcp(&self) -> &TcpStream {
         match self {
             Conn::Plain(s) => s,
-            Conn::Tls(s) => &s.sock,
+            Conn::Tls { stream, .. } => &stream.sock,
         }
     }
 
@@ -87,14 +114,37 @@ impl Conn {
         s.set_write_timeout(Some(t)).map_err(|e| e.to_string())
     }
 
+    /// After [`Conn::finish`]: read until the collector closes (or the bound passes),
+    /// so that an alert it sends (a refused client certificate) is an error.
+    pub fn until_closed(&mut self) -> io::Result<()> {
+        let _ = self.tcp().shutdown(std::net::Shutdown::Write);
+        let mut buf = [0u8; 512];
+        loop {
+            match self.read(&mut buf) {
+                Ok(0) => return Ok(()),
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(())
+                }
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     /// Say the stream is done (TLS: close_notify), so the collector reads to its end
     /// without an error.
     pub fn finish(&mut self) -> io::Result<()> {
         match self {
             Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => {
-                s.conn.send_close_notify();
-                s.flush()
+            Conn::Tls { stream, .. } => {
+                stream.conn.send_close_notify();
+                stream.flush()
             }
         }
     }
@@ -104,7 +154,7 @@ impl Read for Conn {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Conn::Plain(s) => s.read(buf),
-            Conn::Tls(s) => s.read(buf),
+            Conn::Tls { stream, .. } => stream.read(buf),
         }
     }
 }
@@ -113,20 +163,43 @@ impl Write for Conn {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Conn::Plain(s) => s.write(buf),
-            Conn::Tls(s) => s.write(buf),
+            Conn::Tls { stream, .. } => stream.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Conn::Plain(s) => s.flush(),
-            Conn::Tls(s) => s.flush(),
+            Conn::Tls { stream, .. } => stream.flush(),
         }
     }
 }
 
-/// The system's roots and the CA file, trusted for this send.
-fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
+/// Answers a collector's request for a client certificate (with the configured one, if
+/// any) and remembers that it was asked.
+#[derive(Debug)]
+struct ClientCert {
+    key: Option<Arc<CertifiedKey>>,
+    asked: AtomicBool,
+}
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(&self, _: &[&[u8]], _: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        self.key.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.key.is_some()
+    }
+}
+
+/// The system's roots and the CA file, trusted for this send; the client certificate,
+/// shown if asked for.
+fn client_config(
+    ca_file: Option<&Path>,
+    client: Option<&ClientAuth>,
+) -> Result<(Arc<ClientConfig>, Arc<ClientCert>), String> {
     let mut roots = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     let (system, _) = roots.add_parsable_certificates(native.certs);
@@ -165,12 +238,50 @@ fn client_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
     // curves remain.
     #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
+    let key = match client {
+        None => None,
+        Some(c) => Some(Arc::new(certified_key(c, &provider)?)),
+    };
+    let resolver = Arc::new(ClientCert {
+        key,
+        asked: AtomicBool::new(false),
+    });
+    let config = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot set up TLS: {e}"))?
         .with_root_certificates(roots)
-        .with_no_client_auth();
-    Ok(Arc::new(config))
+        .with_client_cert_resolver(resolver.clone());
+    Ok((Arc::new(config), resolver))
+}
+
+/// The client certificate chain and its key, checked to belong together.
+fn certified_key(
+    c: &ClientAuth,
+    provider: &rustls::crypto::CryptoProvider,
+) -> Result<CertifiedKey, String> {
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&c.cert)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            format!(
+                "cannot read the client certificate {}: {e}",
+                c.cert.display()
+            )
+        })?;
+    if chain.is_empty() {
+        return Err(format!(
+            "the client certificate file {} holds no certificate",
+            c.cert.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(&c.key)
+        .map_err(|e| format!("cannot read the client key {}: {e}", c.key.display()))?;
+    CertifiedKey::from_der(chain, key, provider).map_err(|e| {
+        format!(
+            "the client certificate {} and key {} do not go together: {e}",
+            c.cert.display(),
+            c.key.display()
+        )
+    })
 }
 
 #[cfg(test)]
