@@ -15,6 +15,10 @@ use std::sync::mpsc::{self, Receiver};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+#[path = "support/tls.rs"]
+mod tls;
+use tls::{authority, server_tls, Authority};
+
 const BIN: &str = env!("CARGO_BIN_EXE_interlock");
 /// A command every door denies (judged only: the hook never runs it).
 const DENY: &str = "rm -rf ~";
@@ -823,50 +827,6 @@ fn entries_written_before_the_digest_was_recorded_still_verify() {
 // ---------------------------------------------------------------------------------
 // TLS: `https://` OTLP and `tls://` syslog (RFC 5425) to collectors on 127.0.0.1 with
 // certificates from a CA made here
-
-/// A certificate authority made for one test.
-struct Authority {
-    pem: String,
-    issuer: rcgen::Issuer<'static, rcgen::KeyPair>,
-}
-
-fn authority(name: &str) -> Authority {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose};
-    let key = KeyPair::generate().expect("CA key");
-    let mut params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    params.distinguished_name.push(DnType::CommonName, name);
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let cert = params.self_signed(&key).expect("CA certificate");
-    Authority {
-        pem: cert.pem(),
-        issuer: rcgen::Issuer::new(params, key),
-    }
-}
-
-/// A collector's TLS config: a certificate for `names` signed by `ca`.
-fn server_tls(ca: &Authority, names: &[&str]) -> Arc<rustls::ServerConfig> {
-    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
-    let key = rcgen::KeyPair::generate().expect("key");
-    let params =
-        rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
-            .expect("params");
-    let cert = params.signed_by(&key, &ca.issuer).expect("certificate");
-    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
-    #[allow(deprecated)] // as in src/audit_log/ship/tls.rs
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.der().clone()], key)
-        .expect("server config");
-    Arc::new(config)
-}
 
 impl Sandbox {
     /// Write `ca`'s certificate as a PEM file; its path.

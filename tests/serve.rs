@@ -19,6 +19,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "support/tls.rs"]
+mod tls;
+
 const BIN: &str = env!("CARGO_BIN_EXE_interlock");
 const NOT_APPROVED: i32 = 75;
 const STOPPED: i32 = 77;
@@ -938,6 +941,97 @@ fn a_valid_signed_answer_runs_the_command() {
     assert_eq!(ask["command"], CONFIRM_CMD);
     assert_eq!(ask["command_sha256"], sha256_hex(CONFIRM_CMD.as_bytes()));
     assert_eq!(ask["rules"][0]["decision"], "confirm");
+}
+
+/// A TLS proxy in front of `backend` (as a service is put behind one): each connection's
+/// request is read whole, passed on, and the backend's answer sent back.
+fn tls_front(backend: &str, config: Arc<rustls::ServerConfig>) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    let backend = backend.to_string();
+    std::thread::spawn(move || {
+        for s in l.incoming().flatten() {
+            let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+            let conn = rustls::ServerConnection::new(Arc::clone(&config)).expect("server");
+            let mut tls = rustls::StreamOwned::new(conn, s);
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request_complete(&got) {
+                match tls.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            if got.is_empty() {
+                continue;
+            }
+            let Ok(mut b) = TcpStream::connect(&backend) else {
+                continue;
+            };
+            let _ = b.write_all(&got);
+            let mut answer = Vec::new();
+            let _ = b.read_to_end(&mut answer);
+            let _ = tls.write_all(&answer);
+            tls.conn.send_close_notify();
+            let _ = tls.flush();
+        }
+    });
+    port
+}
+
+/// A request whose head and `Content-Length` bytes of body have arrived.
+fn request_complete(got: &[u8]) -> bool {
+    let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return false;
+    };
+    let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+    let len = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0);
+    got.len() >= end + 4 + len
+}
+
+#[test]
+fn a_service_behind_tls_is_reached_with_https_and_its_certificate_checked() {
+    let key = SigningKey::from_bytes(&[3u8; 32]);
+    let ca = tls::authority("Approvals CA");
+    let k = key.clone();
+    let svc = Scripted::start(Arc::new(move |ask| answer_for(ask, Some(&k), &|_| {})));
+    let port = tls_front(&svc.addr, tls::server_tls(&ca, &["127.0.0.1", "localhost"]));
+    let sb = Sandbox::new();
+    let ca_file = sb.root.join("approvals-ca.pem");
+    std::fs::write(&ca_file, &ca.pem).expect("CA file");
+    // Trusted through the CA file: the request arrives, the signed answer counts.
+    sb.config(&format!(
+        "[settings.approvals]\nurl = \"https://localhost:{port}\"\npublic_key = \"{}\"\nwait_secs = 20\nca_file = \"{}\"\n",
+        public_text(&key),
+        ca_file.display()
+    ));
+    sb.make_data();
+    let out = wait_output(sb.agent(CONFIRM_CMD), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!sb.data().exists(), "the approved command did not run");
+    assert_eq!(svc.asks.lock().expect("lock").len(), 1);
+    assert_eq!(svc.asks.lock().expect("lock")[0]["command"], CONFIRM_CMD);
+
+    // Without the CA file the proxy's certificate is not trusted: nothing is sent,
+    // nothing runs, and the message says why.
+    sb.approvals(&format!("https://localhost:{port}"), &public_text(&key), 5);
+    sb.make_data();
+    let out = wait_output(sb.agent(CONFIRM_CMD), Duration::from_secs(60));
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        sb.data().exists(),
+        "the command ran without an answer that counts"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("UnknownIssuer") || err.contains("certificate"),
+        "{err}"
+    );
+    assert_eq!(svc.asks.lock().expect("lock").len(), 1);
 }
 
 #[test]

@@ -5,15 +5,17 @@
 //! unexpired time.
 //!
 //! Kept small and dependency-light: nothing here runs unless a command is stopped and
-//! `[settings.approvals]` names a service. HTTP is written by hand over a `TcpStream`
-//! (plain `http://`; put TLS in front of the service with a local proxy).
+//! `[settings.approvals]` names a service. HTTP is written by hand, over TCP for
+//! `http://` or over TLS for `https://` (the service behind a TLS proxy: the same
+//! connection code as the audit collectors', `audit_log::ship::tls`).
 
 use super::RuleSummary;
+use crate::audit_log::ship::tls::{Conn, Tls};
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The signed answer's format version.
 pub const ANSWER_VERSION: u32 = 1;
@@ -201,22 +203,39 @@ pub struct Service {
     addr: String,
     base: String,
     pub key: VerifyingKey,
+    /// For `https://`.
+    tls: Option<Tls>,
 }
 
 impl Service {
-    pub fn new(url: &str, public_key: &str) -> Result<Service, String> {
+    /// `ca_file`: trusted besides the system's roots, for `https://`.
+    pub fn new(
+        url: &str,
+        public_key: &str,
+        ca_file: Option<&std::path::Path>,
+    ) -> Result<Service, String> {
         let url = url.trim().trim_end_matches('/');
-        let Some(rest) = url.strip_prefix("http://") else {
+        let (rest, port, https) = if let Some(r) = url.strip_prefix("http://") {
+            (r, 80, false)
+        } else if let Some(r) = url.strip_prefix("https://") {
+            (r, 443, true)
+        } else {
             return Err(
-                "the approval service's url must start with http:// (answers are signed, so plain HTTP is safe; put TLS in a local proxy if you want it)".into(),
+                "the approval service's url must start with http:// or https:// (answers are signed either way; https:// also keeps the commands private on the way)".into(),
             );
         };
-        let (addr, base) = crate::audit_log::ship::authority(rest, 80)?;
+        let (addr, base) = crate::audit_log::ship::authority(rest, port)?;
+        let tls = if https {
+            Some(Tls::for_addr(&addr, ca_file)?)
+        } else {
+            None
+        };
         Ok(Service {
             url: url.to_string(),
             addr,
             base: base.trim_end_matches('/').to_string(),
             key: parse_public_key(public_key)?,
+            tls,
         })
     }
 
@@ -254,7 +273,7 @@ impl Service {
         body: Option<&[u8]>,
         deadline: Instant,
     ) -> Result<(u16, Vec<u8>), String> {
-        let mut s = crate::audit_log::ship::connect(&self.addr, deadline)?;
+        let mut s = Conn::open(&self.addr, self.tls.as_ref(), deadline)?;
         let body = body.unwrap_or(&[]);
         let head = format!(
             "{method} {}{path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: interlock/{}\r\nAccept: application/json\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -270,12 +289,9 @@ impl Service {
         let mut got = Vec::new();
         let mut buf = [0u8; 8192];
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if s.bound(deadline).is_err() {
                 return Err(format!("{} did not answer in time", self.addr));
             }
-            s.set_read_timeout(Some(left.max(Duration::from_millis(1))))
-                .map_err(|e| e.to_string())?;
             match s.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => {
@@ -499,7 +515,8 @@ mod tests {
         assert_eq!(parse_response(r), Some((200, b"{}".to_vec())));
         let c = b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n";
         assert_eq!(parse_response(c), Some((201, b"{}".to_vec())));
-        assert!(Service::new("https://x", &text).is_err());
-        assert!(Service::new("http://127.0.0.1:1/", &text).is_ok());
+        assert!(Service::new("ftp://x", &text, None).is_err());
+        assert!(Service::new("http://127.0.0.1:1/", &text, None).is_ok());
+        assert!(Service::new("https://approvals.example.com/", &text, None).is_ok());
     }
 }

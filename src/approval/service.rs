@@ -118,7 +118,13 @@ pub fn ask(
     let key = settings.public_key.as_deref().ok_or(
         "[settings.approvals] has no public_key (print it with `interlock serve --print-public-key`), so no answer could be checked",
     )?;
-    let service = remote::Service::new(url, key)?;
+    let ca_file = settings
+        .ca_file
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(Path::new);
+    let service = remote::Service::new(url, key, ca_file)?;
     let id = remote::random_hex(16).map_err(|e| e.to_string())?;
     let nonce = remote::random_hex(32).map_err(|e| e.to_string())?;
     let mut shown = crate::audit_log::redact::redact(command);

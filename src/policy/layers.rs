@@ -83,12 +83,15 @@ pub struct Settings {
 #[derive(Debug, Clone, Deserialize, Default, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Approvals {
-    /// `http://host:port` of `interlock serve`.
+    /// `http://host:port` of `interlock serve`, or `https://…` of the TLS proxy in
+    /// front of it.
     pub url: Option<String>,
     /// `ed25519:HEX`, as `interlock serve --print-public-key` prints it.
     pub public_key: Option<String>,
     /// Seconds a stopped command waits for an answer (default: `confirm_timeout`).
     pub wait_secs: Option<u64>,
+    /// A CA file (PEM) trusted besides the system's roots for an `https://` url.
+    pub ca_file: Option<String>,
 }
 
 impl Approvals {
@@ -101,6 +104,9 @@ impl Approvals {
         }
         if other.wait_secs.is_some() {
             self.wait_secs = other.wait_secs;
+        }
+        if other.ca_file.is_some() {
+            self.ca_file.clone_from(&other.ca_file);
         }
     }
 

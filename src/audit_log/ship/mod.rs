@@ -12,7 +12,7 @@
 mod otlp;
 mod rfc5424;
 pub mod stats;
-mod tls;
+pub(crate) mod tls;
 
 use super::Entry;
 use crate::policy::layers::Ship;
