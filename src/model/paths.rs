@@ -36,7 +36,7 @@ fn by_components(path: &Path) -> PathBuf {
 /// Is the path already as `normalize` writes it: `/` alone, or names joined by single
 /// slashes (after an optional leading one), none of them `.` or `..`, no trailing slash?
 /// Most paths a command names are; they need no rebuilding.
-fn is_normal(path: &Path) -> bool {
+pub fn is_normal(path: &Path) -> bool {
     use std::os::unix::ffi::OsStrExt;
     let b = path.as_os_str().as_bytes();
     if b == b"/" {
@@ -47,6 +47,27 @@ fn is_normal(path: &Path) -> bool {
         && body
             .split(|&c| c == b'/')
             .all(|c| !c.is_empty() && c != b"." && c != b"..")
+}
+
+/// `path` in normal form, borrowed when it already is.
+pub fn normal(path: &Path) -> std::borrow::Cow<'_, Path> {
+    if is_normal(path) {
+        std::borrow::Cow::Borrowed(path)
+    } else {
+        std::borrow::Cow::Owned(by_components(path))
+    }
+}
+
+/// `Path::starts_with` for two paths in normal form, on their bytes: `dir` itself or
+/// anything below it. Comparing components costs a parse of both paths per call, and
+/// the filesystem rules ask this of every word of every command many times.
+pub fn under(path: &Path, dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let (p, d) = (path.as_os_str().as_bytes(), dir.as_os_str().as_bytes());
+    if d == b"/" {
+        return p.starts_with(b"/");
+    }
+    p.starts_with(d) && (p.len() == d.len() || p[d.len()] == b'/')
 }
 
 /// Resolve a path word's text against HOME and the working directory.
@@ -73,6 +94,39 @@ pub fn resolve(text: &str, cwd: Option<&Path>, home: Option<&Path>) -> Option<Pa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `under` agrees with `Path::starts_with` on paths in normal form.
+    #[test]
+    fn under_is_starts_with_for_normal_paths() {
+        let paths = [
+            "/",
+            "/home",
+            "/home/u",
+            "/home/user",
+            "/home/u/x",
+            "/usr",
+            "/usr/lib",
+            "/u",
+            "rel",
+            "rel/x",
+            "relx",
+            ".git",
+            ".git/x",
+        ];
+        for a in paths {
+            for b in paths {
+                assert_eq!(
+                    under(Path::new(a), Path::new(b)),
+                    Path::new(a).starts_with(b),
+                    "{a} under {b}"
+                );
+            }
+        }
+        assert_eq!(
+            normal(Path::new("/home//u/./x/")).as_ref(),
+            Path::new("/home/u/x")
+        );
+    }
 
     /// The shortcut for paths already in normal form gives what rebuilding them gives.
     #[test]

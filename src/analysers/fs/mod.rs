@@ -9,7 +9,7 @@
 use super::opts::{self, Item, Spec};
 use super::{Hit, Params};
 use crate::model::invocation::Invocation;
-use crate::model::paths::resolve;
+use crate::model::paths::{normal, resolve, under};
 use crate::model::Context;
 use crate::specs::args::keeps_what_it_would_overwrite;
 use crate::specs::args::ArgView;
@@ -313,21 +313,31 @@ impl<'a> Paths<'a> {
     }
 
     fn classify_path(&self, p: &Path, reach: Reach) -> Class {
+        // Every path compared here is in normal form, so comparisons are on bytes
+        // (`paths::under`), not on parsed components.
+        let p_n = normal(p);
+        let p: &Path = &p_n;
+        let same = |a: &Path, b: &Path| a.as_os_str() == b.as_os_str();
+        let home_n = self.ctx.home.as_deref().map(normal);
+        let home = home_n.as_deref();
+        let project_n = self.ctx.cwd.as_deref().map(normal);
+        let project_dir = project_n.as_deref();
+        let cwd_n = self.cwd.map(normal);
+        let cwd = cwd_n.as_deref();
         let shown = p.display().to_string();
-        let home = self.ctx.home.as_deref();
-        if p == Path::new("/") {
+        if p.as_os_str() == "/" {
             return match reach {
                 Reach::Inside => Class::Sensitive("files anywhere on the system".into()),
                 _ => Class::Critical("the root directory /".into()),
             };
         }
-        if Some(p) == home {
+        if home.is_some_and(|h| same(h, p)) {
             return match reach {
                 Reach::Inside => Class::Protected("files in your home directory".into()),
                 _ => Class::Critical(format!("your home directory {shown}")),
             };
         }
-        if home.is_some_and(|h| h.starts_with(p)) {
+        if home.is_some_and(|h| under(h, p)) {
             return match reach {
                 Reach::Inside => Class::Protected(format!(
                     "files under {shown}, which holds your home directory"
@@ -335,7 +345,7 @@ impl<'a> Paths<'a> {
                 _ => Class::Critical(format!("{shown}, which holds your home directory")),
             };
         }
-        if SYSTEM_DIRS.iter().any(|d| Path::new(d) == p) {
+        if SYSTEM_DIRS.iter().any(|d| p.as_os_str() == *d) {
             return match reach {
                 Reach::Inside if p == Path::new("/home") || p == Path::new("/Users") => {
                     Class::Protected(format!("files in the home directories under {shown}"))
@@ -345,9 +355,9 @@ impl<'a> Paths<'a> {
             };
         }
         // Temporary space is fair game, except a home or a project that lives there.
-        let in_home = home.is_some_and(|h| p.starts_with(h));
-        let holds_project = self.ctx.cwd.as_deref().is_some_and(|c| c.starts_with(p))
-            || self.cwd.is_some_and(|c| c.starts_with(p));
+        let in_home = home.is_some_and(|h| under(p, h));
+        let holds_project =
+            project_dir.is_some_and(|c| under(c, p)) || cwd.is_some_and(|c| under(c, p));
         // A repository cloned or made in temporary space still has its history there.
         let git_in_temp = p.components().any(|c| c.as_os_str() == ".git");
         if let Some(t) = self
@@ -380,20 +390,20 @@ impl<'a> Paths<'a> {
         // `cd`, `pushd`, `env --chdir`, `git -C` or `make -C` moves where relative
         // paths resolve (`self.cwd`), never what counts as inside the project
         // (`cd ~ && rm -rf keep` deletes `~/keep`, outside it).
-        if let Some(project) = self.ctx.cwd.as_deref() {
-            if p == project {
+        if let Some(project) = project_dir {
+            if same(p, project) {
                 return match reach {
-                    Reach::Inside if self.cwd == Some(project) => Class::Fine,
+                    Reach::Inside if cwd.is_some_and(|c| same(c, project)) => Class::Fine,
                     Reach::Inside => {
                         Class::Protected(format!("everything in the project directory {shown}"))
                     }
                     _ => Class::Protected(format!("the whole working directory {shown}")),
                 };
             }
-            if project.starts_with(p) {
+            if under(project, p) {
                 return Class::Protected(format!("{shown}, the project directory or above it"));
             }
-            if p.starts_with(project) {
+            if under(p, project) {
                 return Class::Fine;
             }
         }
@@ -402,13 +412,13 @@ impl<'a> Paths<'a> {
         if is_rebuildable(below_home) {
             return Class::Fine;
         }
-        if home.is_some_and(|h| p.starts_with(h)) {
+        if home.is_some_and(|h| under(p, h)) {
             return Class::Protected(format!("{shown}, outside the working directory"));
         }
         if in_system_dir(p) {
             return Class::Sensitive(format!("system files in {shown}"));
         }
-        if self.cwd.is_none() {
+        if cwd.is_none() {
             return Class::Protected(format!("{shown} (the working directory is not known)"));
         }
         Class::Protected(format!("{shown}, outside the working directory"))
@@ -416,7 +426,7 @@ impl<'a> Paths<'a> {
 
     fn temp_root(&self, p: &Path) -> Option<PathBuf> {
         for t in TEMP_DIRS {
-            if p.starts_with(t) {
+            if under(p, Path::new(t)) {
                 return Some(PathBuf::from(t));
             }
         }
@@ -464,9 +474,10 @@ fn split_glob(text: &str) -> (String, Reach) {
 
 /// Under a system directory, but not in someone's home.
 fn in_system_dir(p: &Path) -> bool {
-    SYSTEM_DIRS.iter().any(|d| p.starts_with(d))
-        && !p.starts_with("/home")
-        && !p.starts_with("/Users")
+    let p = normal(p);
+    SYSTEM_DIRS.iter().any(|d| under(&p, Path::new(d)))
+        && !under(&p, Path::new("/home"))
+        && !under(&p, Path::new("/Users"))
 }
 
 /// `"$dir/…"` with `dir` possibly empty becomes `/…`.
