@@ -18,6 +18,7 @@ pub mod policy;
 pub mod render;
 pub mod serve;
 pub mod shell;
+pub mod sock;
 pub mod specs;
 pub mod syntax;
 pub mod wrap;

@@ -109,12 +109,12 @@ pub fn read_token(path: &Path) -> io::Result<String> {
 
 /// Send one request and wait up to `timeout` for the answer.
 pub fn ask(socket: &Path, req: &Request, timeout: Duration) -> io::Result<Response> {
-    let mut stream = UnixStream::connect(socket)?;
+    let stream = UnixStream::connect(socket)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
     let mut line = serde_json::to_vec(req).map_err(io::Error::other)?;
     line.push(b'\n');
-    stream.write_all(&line)?;
+    crate::sock::NoSigPipe(&stream).write_all(&line)?;
     let mut reader = BufReader::new(stream);
     read_message(&mut reader)
 }
@@ -136,7 +136,7 @@ impl Connection {
     /// Send one request and wait up to `timeout` for the answer.
     pub fn ask(&mut self, req: &Request, timeout: Duration) -> io::Result<Response> {
         self.reader.get_ref().set_read_timeout(Some(timeout))?;
-        write_message(&mut self.reader.get_ref(), req)?;
+        write_message(&mut crate::sock::NoSigPipe(self.reader.get_ref()), req)?;
         read_message(&mut self.reader)
     }
 }

@@ -2,7 +2,7 @@
 //! crash would let the command through. Before any work, the agent's blocking answer
 //! is rendered and a handler for the fatal signals is installed that writes it and
 //! exits, so even a crash inside C code (the tree-sitter scanner) or an abort stops
-//! the command.
+//! the command. SIGPIPE is ignored: a vanished reader is an error, not a death.
 
 use super::Agent;
 use nix::libc;
@@ -50,6 +50,12 @@ pub fn guard(agent: Agent) {
         // SAFETY: `on_fatal` only calls async-signal-safe functions (write, _exit).
         let _ = unsafe { sigaction(s, &action) };
     }
+    // A peer that went away (a collector, the broker, the agent itself) is an error
+    // to handle, never a signal that kills the hook before it answers. Every socket
+    // write already avoids SIGPIPE (`crate::sock`); this covers pipes too.
+    let ignore = SigAction::new(SigHandler::SigIgn, SaFlags::empty(), SigSet::empty());
+    // SAFETY: ignoring a signal installs no handler code.
+    let _ = unsafe { sigaction(Signal::SIGPIPE, &ignore) };
 }
 
 extern "C" fn on_fatal(_: libc::c_int) {

@@ -42,6 +42,12 @@ struct App {
 type Reply = Response<std::io::Cursor<Vec<u8>>>;
 
 pub fn serve(listen: &str, key: SigningKey, db: Db, config: Config) -> Result<(), String> {
+    // A browser or guard that hangs up mid-answer must not take the service down:
+    // the HTTP server and the PostgreSQL client write to sockets with plain write(2).
+    // SAFETY: ignoring a signal installs no handler code.
+    unsafe {
+        nix::libc::signal(nix::libc::SIGPIPE, nix::libc::SIG_IGN);
+    }
     let server = Server::http(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let bound = server
         .server_addr()

@@ -115,7 +115,7 @@ type Reader = BufReader<UnixStream>;
 /// a human's answer, or more requests on the same connection).
 fn first_request(shared: &Arc<Shared>, stream: UnixStream) {
     if !same_user(&stream) {
-        let mut w = &stream;
+        let mut w = crate::sock::NoSigPipe(&stream);
         let _ = write_message(
             &mut w,
             &refused("interlock: the broker only answers its own user"),
@@ -131,7 +131,7 @@ fn first_request(shared: &Arc<Shared>, stream: UnixStream) {
     let pending = match next_step(shared, &mut reader) {
         None => return,
         Some(Step::Reply(r)) => {
-            let mut w = &stream;
+            let mut w = crate::sock::NoSigPipe(&stream);
             if write_message(&mut w, &r).is_err() {
                 return;
             }
@@ -180,7 +180,7 @@ fn serve(shared: &Shared, stream: UnixStream, mut reader: Reader, mut pending: O
                 r
             }
         };
-        let mut w = &stream;
+        let mut w = crate::sock::NoSigPipe(&stream);
         if write_message(&mut w, &resp).is_err() {
             return;
         }

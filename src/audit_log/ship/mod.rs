@@ -248,8 +248,11 @@ fn left(deadline: Instant) -> Result<Duration, String> {
 }
 
 /// Connect over TCP to `addr` (`host:port`) within the deadline, with read and write
-/// timeouts set to what is left of it.
-pub(crate) fn connect(addr: &str, deadline: Instant) -> Result<std::net::TcpStream, String> {
+/// timeouts set to what is left of it; writes never raise SIGPIPE.
+pub(crate) fn connect(
+    addr: &str,
+    deadline: Instant,
+) -> Result<crate::sock::NoSigPipe<std::net::TcpStream>, String> {
     use std::net::ToSocketAddrs;
     let addrs: Vec<_> = addr
         .to_socket_addrs()
@@ -263,7 +266,7 @@ pub(crate) fn connect(addr: &str, deadline: Instant) -> Result<std::net::TcpStre
                 s.set_write_timeout(Some(t)).map_err(|e| e.to_string())?;
                 s.set_read_timeout(Some(t)).map_err(|e| e.to_string())?;
                 let _ = s.set_nodelay(true);
-                return Ok(s);
+                return Ok(crate::sock::NoSigPipe(s));
             }
             Err(e) => last = format!("cannot connect to {a}: {e}"),
         }

@@ -10,6 +10,7 @@
 //! every read and write of the handshake is limited to what is left of it).
 
 use super::{connect, left};
+use crate::sock::NoSigPipe;
 use rustls::client::ResolvesClientCert;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
@@ -60,9 +61,9 @@ impl Tls {
 /// A connection to a collector, plain or TLS (`asked`: the collector asked for a
 /// client certificate).
 pub enum Conn {
-    Plain(TcpStream),
+    Plain(NoSigPipe<TcpStream>),
     Tls {
-        stream: Box<StreamOwned<ClientConnection, TcpStream>>,
+        stream: Box<StreamOwned<ClientConnection, NoSigPipe<TcpStream>>>,
         asked: bool,
     },
 }
@@ -82,8 +83,12 @@ impl Conn {
             .map_err(|e| format!("cannot start TLS with {addr}: {e}"))?;
         while conn.is_handshaking() {
             let t = left(deadline)?;
-            sock.set_read_timeout(Some(t)).map_err(|e| e.to_string())?;
-            sock.set_write_timeout(Some(t)).map_err(|e| e.to_string())?;
+            sock.0
+                .set_read_timeout(Some(t))
+                .map_err(|e| e.to_string())?;
+            sock.0
+                .set_write_timeout(Some(t))
+                .map_err(|e| e.to_string())?;
             conn.complete_io(&mut sock)
                 .map_err(|e| format!("TLS handshake with {addr} failed: {e}"))?;
         }
@@ -101,8 +106,8 @@ impl Conn {
 
     fn tcp(&self) -> &TcpStream {
         match self {
-            Conn::Plain(s) => s,
-            Conn::Tls { stream, .. } => &stream.sock,
+            Conn::Plain(s) => s.get_ref(),
+            Conn::Tls { stream, .. } => stream.sock.get_ref(),
         }
     }
 
