@@ -24,6 +24,7 @@ use crate::model::judge::Judge;
 use crate::model::{Context, Finding};
 use crate::syntax;
 use crate::syntax::word::Word;
+use crate::syntax::BashKind;
 use invocation::{Invocation, Redirect, Stdin};
 use nodes::*;
 pub(crate) use nodes::{named_children, word_value};
@@ -137,7 +138,7 @@ pub struct Analyzer<'a> {
     /// Bumped whenever `written` changes (part of a function call's memo key).
     written_generation: u64,
     /// Function calls already judged, by the state they were judged in.
-    calls_judged: HashSet<u64>,
+    calls_judged: HashSet<u64, foldhash::fast::RandomState>,
     started: Instant,
     /// Judging an unknown program's arguments as a command (`runners/wrappers.rs`):
     /// what is found there is capped, and not tried again inside.
@@ -173,7 +174,7 @@ impl<'a> Analyzer<'a> {
             copies: Rc::default(),
             git_aliases: HashMap::new(),
             written_generation: 0,
-            calls_judged: HashSet::new(),
+            calls_judged: HashSet::default(),
             started: Instant::now(),
             in_unknown: false,
             container: None,
@@ -349,7 +350,7 @@ impl<'a> Analyzer<'a> {
         // when the statement ends: from there on the positional parameters are unknown.
         let conditional = scope.positional.is_some()
             && matches!(
-                n.kind(),
+                n.bash_kind(),
                 "list"
                     | "pipeline"
                     | "if_statement"
@@ -364,9 +365,9 @@ impl<'a> Analyzer<'a> {
         if !conditional {
             return self.walk_node(n, fr, scope, nd, named);
         }
-        if n.kind().ends_with("_statement")
-            && n.kind() != "if_statement"
-            && n.kind() != "case_statement"
+        if n.bash_kind().ends_with("_statement")
+            && n.bash_kind() != "if_statement"
+            && n.bash_kind() != "case_statement"
             && changes_positional(fr.text(n))
         {
             // A loop body runs any number of times.
@@ -391,7 +392,7 @@ impl<'a> Analyzer<'a> {
         if !self.step(fr, n, nd) {
             return;
         }
-        match n.kind() {
+        match n.bash_kind() {
             "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end" => {}
             // `ls !(x)`: an extglob pattern that the grammar splits into a command and
             // a subshell. Bash never runs it (a pattern, or a syntax error).
@@ -402,7 +403,7 @@ impl<'a> Analyzer<'a> {
             }
             // A pipeline holding `&&`/`||` (tree-sitter's nesting of `a | b && c`) is
             // walked as the chain it is.
-            "pipeline" if named_children(n).any(|c| c.kind() == "list") => {
+            "pipeline" if named_children(n).any(|c| c.bash_kind() == "list") => {
                 self.walk_list(n, fr, scope, nd, named)
             }
             "pipeline" => {
@@ -438,9 +439,9 @@ impl<'a> Analyzer<'a> {
             "list" => self.walk_list(n, fr, scope, nd, named),
             "case_statement" => {
                 for c in named_children(n) {
-                    if c.kind() == "case_item" {
+                    if c.bash_kind() == "case_item" {
                         for s in named_children(c) {
-                            if is_word_like(s.kind()) {
+                            if is_word_like(s.bash_kind()) {
                                 self.expand(s, fr, scope, nd + 1, named);
                             } else {
                                 self.walk(s, fr, scope, nd + 1, named);
@@ -483,16 +484,16 @@ impl<'a> Analyzer<'a> {
         let body = n.child_by_field_name("body");
         let redirects: Vec<Node> = n
             .children_by_field_name("redirect", &mut n.walk())
-            .chain(named_children(n).filter(|c| c.kind() == "herestring_redirect"))
+            .chain(named_children(n).filter(|c| c.bash_kind() == "herestring_redirect"))
             .collect();
         // tree-sitter-bash puts `cat <<EOF | sh` as a pipeline inside the heredoc
         // redirect: rebuild the pipeline the shell sees.
         let mut tail: Vec<Node> = Vec::new();
         for r in &redirects {
             for c in named_children(*r) {
-                if c.kind() == "pipeline" {
+                if c.bash_kind() == "pipeline" {
                     tail.extend(named_children(c));
-                } else if matches!(c.kind(), "command" | "redirected_statement") {
+                } else if matches!(c.bash_kind(), "command" | "redirected_statement") {
                     tail.push(c);
                 }
             }
@@ -544,7 +545,7 @@ impl<'a> Analyzer<'a> {
         named: &mut Vec<usize>,
         stdin: Stdin,
     ) -> Stdin {
-        match st.node.kind() {
+        match st.node.bash_kind() {
             "command" => self.walk_command(st.node, &st.redirects, fr, scope, nd, named, stdin),
             "redirected_statement" if st.redirects.is_empty() => {
                 self.walk_redirected(st.node, fr, scope, nd, named, stdin)
@@ -565,7 +566,7 @@ impl<'a> Analyzer<'a> {
                 let outer = std::mem::replace(&mut self.capture, into);
                 self.walk(st.node, fr, scope, nd + 1, named);
                 self.capture = outer;
-                Stdin::Computed(st.node.kind().to_string())
+                Stdin::Computed(st.node.bash_kind().to_string())
             }
         }
     }
@@ -617,7 +618,7 @@ impl<'a> Analyzer<'a> {
             }
             let after_error = prev.is_some_and(|p| p.is_error() && p.end_byte() == c.start_byte());
             prev = Some(c);
-            match c.kind() {
+            match c.bash_kind() {
                 // extglob `!(x)` parses as ERROR `!` + subshell: it is a pattern word.
                 "subshell" if after_error => {
                     let mut w = Word::literal(fr.text(c), fr.span(c));
@@ -678,8 +679,8 @@ impl<'a> Analyzer<'a> {
         // `rm -rf 2>/dev/null /`: the grammar reads every word after a redirection's
         // target as more targets; the shell reads them as arguments.
         for r in &redirect_nodes {
-            if matches!(r.kind(), "file_redirect" | "herestring_redirect") {
-                let targets = named_children(*r).filter(|c| c.kind() != "file_descriptor");
+            if matches!(r.bash_kind(), "file_redirect" | "herestring_redirect") {
+                let targets = named_children(*r).filter(|c| c.bash_kind() != "file_descriptor");
                 for extra in targets.skip(1).collect::<Vec<_>>() {
                     words.extend(self.expand(extra, fr, scope, nd + 1, named));
                 }

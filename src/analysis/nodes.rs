@@ -3,6 +3,7 @@
 use super::scope::Value;
 use super::Frame;
 use crate::syntax::word::Word;
+use crate::syntax::BashKind;
 use tree_sitter::Node;
 
 /// A pipeline stage: a statement plus redirections that belong to it.
@@ -53,7 +54,7 @@ pub(super) fn is_extglob_tail(n: Node, fr: &Frame) -> bool {
     };
     prev.end_byte() == n.start_byte()
         && fr.text(prev).ends_with(['!', '@', '*', '+', '?'])
-        && prev.kind() == "command"
+        && prev.bash_kind() == "command"
 }
 
 pub(super) fn unnamed_operator(n: Node, fr: &Frame) -> String {

@@ -3,6 +3,7 @@
 //! `printf`, `cat`, `find` that a pipe passes on.
 
 use super::*;
+use crate::syntax::BashKind;
 
 impl Analyzer<'_> {
     /// Process redirections: returns the stdin they set (heredoc, here-string, `<`),
@@ -18,10 +19,10 @@ impl Analyzer<'_> {
         let mut stdin = None;
         let mut out = Vec::new();
         for r in nodes {
-            match r.kind() {
+            match r.bash_kind() {
                 "heredoc_redirect" => {
                     let quoted = named_children(*r)
-                        .find(|c| c.kind() == "heredoc_start")
+                        .find(|c| c.bash_kind() == "heredoc_start")
                         .map(|s| {
                             let t = fr.text(s);
                             t.contains('\'') || t.contains('"') || t.contains('\\')
@@ -30,12 +31,12 @@ impl Analyzer<'_> {
                     let mut text = String::new();
                     let mut dynamic = false;
                     for c in named_children(*r) {
-                        match c.kind() {
+                        match c.bash_kind() {
                             "heredoc_body" => {
                                 text = fr.text(c).to_string();
                                 if !quoted {
                                     for part in named_children(c) {
-                                        if part.kind() != "heredoc_content" {
+                                        if part.bash_kind() != "heredoc_content" {
                                             dynamic = true;
                                             self.expand(part, fr, scope, nd + 1, named);
                                         }
@@ -68,7 +69,7 @@ impl Analyzer<'_> {
                         .and_then(|d| fr.text(d).parse().ok());
                     let Some(dest) = r.child_by_field_name("destination").or_else(|| {
                         named_children(*r)
-                            .filter(|c| c.kind() != "file_descriptor")
+                            .filter(|c| c.bash_kind() != "file_descriptor")
                             .last()
                     }) else {
                         continue;

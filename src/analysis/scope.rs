@@ -1,4 +1,7 @@
-use std::collections::{HashMap, HashSet};
+// A fast hasher, seeded per process (variable and function names come from the input,
+// so a fixed-seed hash could be flooded with collisions).
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::path::PathBuf;

@@ -2,6 +2,7 @@
 //! a loop, never one Rust frame per operator).
 
 use super::*;
+use crate::syntax::BashKind;
 
 impl Analyzer<'_> {
     pub(super) fn assign(
@@ -15,7 +16,7 @@ impl Analyzer<'_> {
         let Some(name) = n.child_by_field_name("name") else {
             return;
         };
-        let subscripted = name.kind() == "subscript";
+        let subscripted = name.bash_kind() == "subscript";
         let name = self.assigned_name(name, fr, scope, nd, named);
         if name.starts_with("INTERLOCK_") {
             self.event(
@@ -25,7 +26,7 @@ impl Analyzer<'_> {
             );
         }
         let value = match n.child_by_field_name("value") {
-            Some(v) if v.kind() == "array" => {
+            Some(v) if v.bash_kind() == "array" => {
                 let mut items = Vec::new();
                 for c in named_children(v) {
                     items.extend(self.expand(c, fr, scope, nd + 1, named));
@@ -92,7 +93,7 @@ impl Analyzer<'_> {
         nd: usize,
         named: &mut Vec<usize>,
     ) -> String {
-        if name.kind() != "subscript" {
+        if name.bash_kind() != "subscript" {
             return fr.text(name).to_string();
         }
         if let Some(index) = name.child_by_field_name("index") {
@@ -112,7 +113,7 @@ impl Analyzer<'_> {
         named: &mut Vec<usize>,
     ) {
         for c in named_children(n) {
-            match c.kind() {
+            match c.bash_kind() {
                 "variable_assignment" => self.assign(c, fr, scope, nd + 1, named),
                 "variable_name" => {}
                 _ => {
@@ -239,10 +240,10 @@ impl Analyzer<'_> {
 /// (lists are flattened by `walk_list`, so `n` is one operand of a chain).
 pub(super) fn gated_mkdir(n: Node, fr: &Frame) -> Option<usize> {
     let mut n = n;
-    while n.kind() == "redirected_statement" {
+    while n.bash_kind() == "redirected_statement" {
         n = n.child_by_field_name("body")?;
     }
-    (n.kind() == "command"
+    (n.bash_kind() == "command"
         && n.child_by_field_name("name")
             .is_some_and(|c| fr.text(c) == "mkdir"))
     .then(|| fr.span(n).start)
@@ -259,7 +260,7 @@ pub(super) fn flatten_list(n: Node) -> (Vec<&'static str>, Vec<Vec<Node>>) {
     let mut current: Vec<Node> = Vec::new();
     let mut stack = vec![n];
     while let Some(x) = stack.pop() {
-        if matches!(x.kind(), "list" | "pipeline") {
+        if matches!(x.bash_kind(), "list" | "pipeline") {
             let mut kids: Vec<Node> = Vec::new();
             let mut c = x.walk();
             if c.goto_first_child() {
@@ -272,14 +273,14 @@ pub(super) fn flatten_list(n: Node) -> (Vec<&'static str>, Vec<Vec<Node>>) {
             }
             stack.extend(kids.into_iter().rev());
         } else if !x.is_named() {
-            match x.kind() {
+            match x.bash_kind() {
                 "&&" | "||" => {
                     operands.push(std::mem::take(&mut current));
-                    ops.push(if x.kind() == "&&" { "&&" } else { "||" });
+                    ops.push(if x.bash_kind() == "&&" { "&&" } else { "||" });
                 }
                 _ => {}
             }
-        } else if x.kind() != "comment" {
+        } else if x.bash_kind() != "comment" {
             current.push(x);
         }
     }

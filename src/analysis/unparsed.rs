@@ -6,6 +6,7 @@
 
 use super::runners::{program_name, SHELLS};
 use super::{Analyzer, Frame};
+use crate::syntax::BashKind;
 use tree_sitter::Node;
 
 /// Words after which the next word is a command.
@@ -120,7 +121,7 @@ fn is_assignment(w: &str) -> bool {
 fn inside_error(root: Node, pos: usize) -> bool {
     let mut node = root.descendant_for_byte_range(pos, pos);
     while let Some(n) = node {
-        if n.is_error() || n.is_missing() || n.has_error() && n.kind() != "program" {
+        if n.is_error() || n.is_missing() || n.has_error() && n.bash_kind() != "program" {
             return true;
         }
         node = n.parent();

@@ -6,6 +6,7 @@ use super::{named_children, Analyzer, Frame};
 use crate::syntax::word::{
     brace_expand, decode_ansi_c, unescape_double, unescape_unquoted, Part, Word,
 };
+use crate::syntax::BashKind;
 use std::ops::Range;
 use tree_sitter::Node;
 
@@ -101,7 +102,7 @@ impl Analyzer<'_> {
         named: &mut Vec<usize>,
     ) -> Vec<Word> {
         let span = fr.span(n);
-        if matches!(n.kind(), "word" | "concatenation") && only_plain_words(n) {
+        if matches!(n.bash_kind(), "word" | "concatenation") && only_plain_words(n) {
             if let Some(list) = brace_expand(fr.text(n)) {
                 return list
                     .into_iter()
@@ -118,7 +119,10 @@ impl Analyzer<'_> {
         self.build(n, fr, scope, nd, named, &mut f, false, true);
         let mut words = f.finish();
         // The grammar splits `r[m]` into several words; the pattern is the whole.
-        if n.kind() == "concatenation" && only_plain_words(n) && unescape_unquoted(fr.text(n)).1 {
+        if n.bash_kind() == "concatenation"
+            && only_plain_words(n)
+            && unescape_unquoted(fr.text(n)).1
+        {
             for w in &mut words {
                 w.glob = true;
             }
@@ -157,7 +161,7 @@ impl Analyzer<'_> {
         if !self.step(fr, n, nd) {
             return;
         }
-        match n.kind() {
+        match n.bash_kind() {
             "word" => {
                 let raw = fr.text(n);
                 if quoted {
@@ -230,7 +234,7 @@ impl Analyzer<'_> {
                 let mut raw = String::new();
                 for c in named_children(n) {
                     let cr = fr.range(c);
-                    if c.kind() == "string_content" {
+                    if c.bash_kind() == "string_content" {
                         raw.push_str(fr.src.get(at..cr.end).unwrap_or(""));
                     } else {
                         raw.push_str(fr.src.get(at..cr.start).unwrap_or(""));
@@ -337,7 +341,7 @@ impl Analyzer<'_> {
         if !self.step(fr, n, nd) {
             return;
         }
-        match n.kind() {
+        match n.bash_kind() {
             "command_substitution" | "process_substitution" => {
                 self.walk_substitution(n, fr, scope, nd, named)
             }
@@ -374,7 +378,7 @@ impl Analyzer<'_> {
                 }
                 continue;
             }
-            match c.kind() {
+            match c.bash_kind() {
                 "variable_name" | "special_variable_name" if name.is_none() => {
                     name = Some(fr.text(c).to_string())
                 }
@@ -639,9 +643,9 @@ fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
 
 /// A word or concatenation made only of unquoted plain words (a brace candidate).
 fn only_plain_words(n: Node) -> bool {
-    match n.kind() {
+    match n.bash_kind() {
         "word" => true,
-        "concatenation" => named_children(n).all(|c| c.kind() == "word"),
+        "concatenation" => named_children(n).all(|c| c.bash_kind() == "word"),
         _ => false,
     }
 }
