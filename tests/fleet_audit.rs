@@ -1167,3 +1167,140 @@ fn otlp_headers_are_sent_and_bad_ones_are_refused() {
         assert!(collectors.contains(why), "{why}: {collectors}");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// A real receiver: rsyslog
+
+/// `rsyslogd` in the foreground on a free loopback port, writing every message it
+/// parses (header fields, structured data and text, tab-separated) to a file.
+struct Rsyslog {
+    child: std::process::Child,
+    port: u16,
+    out: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Rsyslog {
+    fn start() -> Rsyslog {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path();
+        let out = root.join("got.log");
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let conf = format!(
+            r#"global(workDirectory="{root}")
+module(load="imtcp")
+input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="got")
+template(name="fields" type="string" string="%PRI%\t%HOSTNAME%\t%APP-NAME%\t%PROCID%\t%MSGID%\t%STRUCTURED-DATA%\t%msg%\n")
+ruleset(name="got") {{ action(type="omfile" file="{out}" template="fields") }}
+"#,
+            root = root.display(),
+            out = out.display()
+        );
+        std::fs::write(root.join("rsyslog.conf"), conf).expect("config");
+        let child = Command::new("rsyslogd")
+            .arg("-n")
+            .arg("-f")
+            .arg(root.join("rsyslog.conf"))
+            .arg("-i")
+            .arg(root.join("rsyslogd.pid"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("rsyslogd (apt-get install rsyslog)");
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < WAIT, "rsyslogd did not listen on {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Rsyslog {
+            child,
+            port,
+            out,
+            _dir: dir,
+        }
+    }
+
+    /// The first message rsyslog wrote whose text holds `needle`, as RFC 5424 again
+    /// (rsyslog's own timestamp format is not ours, so a fixed one stands in).
+    fn received(&self, needle: &str) -> Syslog {
+        let start = Instant::now();
+        loop {
+            let text = std::fs::read_to_string(&self.out).unwrap_or_default();
+            if let Some(line) = text.lines().find(|l| l.contains(needle)) {
+                let f: Vec<&str> = line.splitn(7, '\t').collect();
+                assert_eq!(f.len(), 7, "{line}");
+                return parse_5424(&format!(
+                    "<{}>1 2026-01-01T00:00:00Z {} {} {} {} {} {}",
+                    f[0], f[1], f[2], f[3], f[4], f[5], f[6]
+                ));
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "rsyslog wrote no message with {needle}: {text}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Rsyslog {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_real_rsyslog_receives_decisions_over_tcp_with_their_fields() {
+    let rs = Rsyslog::start();
+    let sb = Sandbox::new(&format!(
+        "[settings]\nlog_all = true\n\n[settings.ship]\nsyslog = \"tcp://127.0.0.1:{}\"\n",
+        rs.port
+    ));
+    // An agent shell allow, and a hook deny (with a quote and a bracket that the
+    // structured data must escape for rsyslog to parse it).
+    let out = sb.run(
+        &sb.root.join("bin/interlock-bash"),
+        &["-c", "echo 'to rsyslog'"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "to rsyslog\n");
+    let (out, _) = sb.hook("rm -rf ~ \"]x\"");
+    assert_eq!(claude_decision(&out), "deny");
+
+    let allowed = rs.received("to rsyslog");
+    assert_eq!(allowed.pri, 14);
+    assert_eq!(allowed.host, host_name());
+    assert_eq!(allowed.app, "interlock");
+    assert!(allowed.procid.parse::<u32>().is_ok(), "{}", allowed.procid);
+    assert_eq!(allowed.msgid, "decision");
+    assert_eq!(allowed.sd_id, "interlock@32473");
+    assert_eq!(allowed.params["door"], "shell");
+    assert_eq!(allowed.params["command"], "echo 'to rsyslog'");
+    assert_eq!(allowed.params["decision"], "allow");
+    assert_eq!(allowed.params["outcome"], "ran");
+    assert!(
+        is_digest(&allowed.params["policy_digest"]),
+        "{:?}",
+        allowed.params
+    );
+
+    let denied = rs.received("fs.delete");
+    assert_eq!(denied.sd_id, "interlock@32473");
+    assert_eq!(denied.params["door"], "hook");
+    assert_eq!(denied.params["command"], "rm -rf ~ \"]x\"");
+    assert_eq!(denied.params["decision"], "deny");
+    assert!(
+        denied.params["rules"].contains("fs.delete"),
+        "{:?}",
+        denied.params
+    );
+    // Both went out and none was lost.
+    let counts = sb.counts();
+    let key = format!("syslog tcp://127.0.0.1:{}", rs.port);
+    assert_eq!(counts[&key]["sent"], 2, "{counts}");
+    assert_eq!(counts[&key]["lost"], 0, "{counts}");
+}
