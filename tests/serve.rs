@@ -1142,39 +1142,31 @@ struct Receiver {
 
 impl Receiver {
     fn start() -> Receiver {
+        Receiver::start_on(None)
+    }
+
+    /// Over TLS with `tls` (a connection whose handshake fails delivers nothing).
+    fn start_on(tls: Option<Arc<rustls::ServerConfig>>) -> Receiver {
         let l = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = l.local_addr().expect("addr").to_string();
         let got: Arc<Mutex<Vec<(String, String, String)>>> = Arc::default();
         let sink = got.clone();
         std::thread::spawn(move || {
-            for mut s in l.incoming().flatten() {
+            for s in l.incoming().flatten() {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                let mut r = BufReader::new(s.try_clone().expect("clone"));
-                let mut first = String::new();
-                let _ = r.read_line(&mut first);
-                let mut head = String::new();
-                let mut len = 0;
-                loop {
-                    let mut line = String::new();
-                    if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
+                match &tls {
+                    None => receive(s, &sink),
+                    Some(config) => {
+                        let conn =
+                            rustls::ServerConnection::new(Arc::clone(config)).expect("server");
+                        receive(rustls::StreamOwned::new(conn, s), &sink);
                     }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        len = v.trim().parse().unwrap_or(0);
-                    }
-                    head.push_str(&line);
                 }
-                let mut body = vec![0u8; len];
-                let _ = r.read_exact(&mut body);
-                let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
-                sink.lock().expect("lock").push((path, text(&body), head));
-                let _ = s.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
             }
         });
         Receiver { addr, got }
     }
+
     fn wait_one(&self) -> (String, String, String) {
         let start = Instant::now();
         loop {
@@ -1188,6 +1180,113 @@ impl Receiver {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
+
+/// Read one POST (request line, headers, body), record it and answer 200.
+fn receive<S: Read + Write>(mut s: S, sink: &Mutex<Vec<(String, String, String)>>) {
+    let (path, body, head) = {
+        let mut r = BufReader::new(&mut s);
+        let mut first = String::new();
+        if r.read_line(&mut first).unwrap_or(0) == 0 {
+            return;
+        }
+        let mut head = String::new();
+        let mut len = 0;
+        loop {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                len = v.trim().parse().unwrap_or(0);
+            }
+            head.push_str(&line);
+        }
+        let mut body = vec![0u8; len];
+        let _ = r.read_exact(&mut body);
+        let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+        (path, text(&body), head)
+    };
+    sink.lock().expect("lock").push((path, body, head));
+    let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    let _ = s.flush();
+}
+
+#[test]
+fn notifications_reach_an_https_webhook_whose_certificate_is_trusted_and_no_other() {
+    let ca = tls::authority("Internal ntfy CA");
+    let stranger = tls::authority("Someone else");
+    let trusted = Receiver::start_on(Some(tls::server_tls(&ca, &["127.0.0.1"])));
+    let untrusted = Receiver::start_on(Some(tls::server_tls(&stranger, &["127.0.0.1"])));
+    let sb = Sandbox::new();
+    let ca_file = sb.root.join("ntfy-ca.pem");
+    std::fs::write(&ca_file, &ca.pem).expect("CA file");
+    let key = public_key(&sb, &[]);
+    // Trusted through the webhook's CA file: the ntfy message arrives over TLS.
+    std::fs::write(
+        sb.state().join("serve/serve.toml"),
+        format!(
+            "[webhook]\nurl = \"https://{}/alerts\"\nformat = \"ntfy\"\nca_file = \"{}\"\n",
+            trusted.addr,
+            ca_file.display()
+        ),
+    )
+    .expect("serve.toml");
+    let svc = Service::start(&sb, &[]);
+    sb.approvals(&svc.url(), &key, 3);
+    sb.make_data();
+    let agent = sb.agent(CONFIRM_CMD);
+    let (path, body, head) = trusted.wait_one();
+    assert_eq!(path, "/alerts");
+    assert!(body.contains(CONFIRM_CMD), "{body}");
+    assert!(head.to_ascii_lowercase().contains("click: http"), "{head}");
+    // Nobody approved: nothing ran.
+    let out = wait_output(agent, Duration::from_secs(60));
+    assert_eq!(
+        out.status.code(),
+        Some(NOT_APPROVED),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(sb.data().join("rows.csv").exists());
+    drop(svc);
+
+    // A server whose certificate the CA file does not vouch for gets nothing, and the
+    // service says why on its log; the request itself is unaffected.
+    std::fs::write(
+        sb.state().join("serve/serve.toml"),
+        format!(
+            "[webhook]\nurl = \"https://{}/alerts\"\nca_file = \"{}\"\n",
+            untrusted.addr,
+            ca_file.display()
+        ),
+    )
+    .expect("serve.toml");
+    let svc = Service::start(&sb, &[]);
+    sb.approvals(&svc.url(), &key, 3);
+    let out = wait_output(sb.agent(CONFIRM_CMD), Duration::from_secs(60));
+    assert_eq!(
+        out.status.code(),
+        Some(NOT_APPROVED),
+        "{}",
+        text(&out.stderr)
+    );
+    let start = Instant::now();
+    while !svc
+        .log
+        .lock()
+        .expect("lock")
+        .contains("the notification was not sent")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{}",
+            svc.log.lock().expect("lock")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(untrusted.got.lock().expect("lock").is_empty());
+    assert_eq!(trusted.got.lock().expect("lock").len(), 1);
 }
 
 // ---------------------------------------------------------------------------------

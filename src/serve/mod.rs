@@ -65,8 +65,12 @@ pub struct Config {
 #[derive(Debug, Clone, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
-    /// `http://…` (for https, a local forwarding proxy).
+    /// `https://…` (the certificate checked against the system's roots and
+    /// `ca_file`) or `http://…`.
     pub url: String,
+    /// A CA file (PEM) trusted besides the system's roots, for a private webhook
+    /// server (an internal ntfy, a chat server with its own CA).
+    pub ca_file: Option<std::path::PathBuf>,
     /// `json` (default: a generic JSON POST with a `text` field, which chat
     /// incoming-webhooks accept) or `ntfy`.
     pub format: Option<String>,

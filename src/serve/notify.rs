@@ -1,7 +1,8 @@
 //! A notification for each new request: a generic JSON POST (`{"text": …}` plus the
 //! request's fields, which chat incoming-webhooks accept) or ntfy's format (the
-//! message as the body, `Title` and `Click` headers). Sent on its own thread with a
-//! bound; a failure is reported on stderr and changes nothing.
+//! message as the body, `Title` and `Click` headers), over `https://` (rustls, the
+//! system's roots and the webhook's `ca_file`) or `http://`. Sent on its own thread
+//! with a bound; a failure is reported on stderr and changes nothing.
 
 use super::store::Row;
 use super::Webhook;
@@ -76,22 +77,32 @@ pub fn send_later(hook: Webhook, row: Row, link: String) {
 }
 
 pub fn send(hook: &Webhook, row: &Row, link: &str) -> Result<(), String> {
-    let Some(rest) = hook.url.trim().strip_prefix("http://") else {
-        return Err(
-            "the webhook url must start with http:// (use a local forwarding proxy for https)"
-                .into(),
-        );
+    use crate::audit_log::ship::tls::{Conn, Tls};
+    let url = hook.url.trim();
+    let (rest, port, https) = if let Some(r) = url.strip_prefix("https://") {
+        (r, 443, true)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (r, 80, false)
+    } else {
+        return Err("the webhook url must start with https:// or http://".into());
     };
-    let (addr, path) = crate::audit_log::ship::authority(rest, 80)?;
+    let (addr, path) = crate::audit_log::ship::authority(rest, port)?;
     let path = if path.is_empty() {
         "/".to_string()
     } else {
         path
     };
+    let tls = if https {
+        Some(Tls::for_addr(&addr, hook.ca_file.as_deref())?)
+    } else {
+        None
+    };
     let (headers, body) = message(hook, row, link);
     let deadline = Instant::now() + TIMEOUT;
-    let mut s = crate::audit_log::ship::connect(&addr, deadline)?;
-    let mut req = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: interlock/{}\r\nContent-Length: {}\r\nConnection: close\r\n", env!("CARGO_PKG_VERSION"), body.len());
+    let mut s = Conn::open(&addr, tls.as_ref(), deadline)?;
+    // The host as the URL gives it (`Host: ntfy.example.com`, not `…:443`).
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(&addr);
+    let mut req = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: interlock/{}\r\nContent-Length: {}\r\nConnection: close\r\n", env!("CARGO_PKG_VERSION"), body.len());
     for (k, v) in headers {
         // Header values never carry line breaks (the text is rendered visible).
         req.push_str(&format!("{k}: {}\r\n", v.replace(['\r', '\n'], " ")));
@@ -101,6 +112,7 @@ pub fn send(hook: &Webhook, row: &Row, link: &str) -> Result<(), String> {
     out.extend_from_slice(&body);
     s.write_all(&out)
         .map_err(|e| format!("cannot send to {addr}: {e}"))?;
+    s.bound(deadline)?;
     let mut got = Vec::new();
     let mut buf = [0u8; 1024];
     while !got.windows(2).any(|w| w == b"\r\n") && got.len() < 4096 {
