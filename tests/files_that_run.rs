@@ -500,3 +500,98 @@ fn imports_resolve_where_the_script_is() {
     p.passes("python3 scripts/ok.py");
     p.passes("node src/hello.js");
 }
+
+#[test]
+fn gradle_tasks_and_maven_goals_are_judged_by_what_they_run() {
+    let p = Project::new();
+    p.file("gradlew", "#!/bin/sh\nexec java -jar gradle/wrapper/gradle-wrapper.jar \"$@\"\n")
+        .file(
+            "build.gradle",
+            "plugins { id 'java'; id 'org.flywaydb.flyway' version '10.0.0' }\n\
+             task nukeProd(type: Exec) {\n  commandLine 'rm', '-rf', '/home'\n}\n\
+             tasks.register('resetDb') {\n  doLast { exec { commandLine 'psql', '-c', 'DROP TABLE users' } }\n}\n\
+             task seed { dependsOn 'nukeProd' }\n\
+             task wipeHome { doLast { delete System.getProperty(\"user.home\") } }\n",
+        )
+        .file("settings.gradle", "rootProject.name = 'shop'\ninclude 'app'\n")
+        .file(
+            "app/build.gradle.kts",
+            "tasks.register<Exec>(\"appWipe\") {\n    commandLine(\"rm\", \"-rf\", \"/home\")\n}\n",
+        );
+    p.stops("./gradlew nukeProd", Decision::Deny, CRITICAL);
+    // Gradle's abbreviations: a unique prefix, camel-case initials.
+    p.stops("./gradlew nukeP", Decision::Deny, CRITICAL);
+    p.stops("./gradlew nP --info", Decision::Deny, CRITICAL);
+    // A task it depends on runs first.
+    p.stops("gradle seed", Decision::Deny, CRITICAL);
+    p.stops("./gradlew resetDb", Decision::Confirm, "database.sql-drop");
+    p.stops("./gradlew wipeHome", Decision::Deny, CRITICAL);
+    // Subprojects named in settings.gradle, in Kotlin.
+    p.stops("./gradlew appWipe", Decision::Deny, CRITICAL);
+    p.stops("./gradlew :app:appWipe", Decision::Deny, CRITICAL);
+    p.stops(
+        "cd app && ../gradlew -p .. appWipe",
+        Decision::Deny,
+        CRITICAL,
+    );
+    // Plugins' data-destroying tasks and goals, by name.
+    p.stops(
+        "./gradlew flywayClean",
+        Decision::Confirm,
+        "database.migration-drop",
+    );
+    p.stops("./gradlew fC", Decision::Confirm, "database.migration-drop");
+    p.stops(
+        "mvn flyway:clean",
+        Decision::Confirm,
+        "database.migration-drop",
+    );
+    p.stops(
+        "./mvnw -B org.flywaydb:flyway-maven-plugin:10.0.0:clean",
+        Decision::Confirm,
+        "database.migration-drop",
+    );
+    // A task named at run time cannot be read.
+    p.stops("./gradlew $TASK", Decision::Confirm, "shell.unknown-task");
+}
+
+#[test]
+fn everyday_gradle_and_maven_builds_pass() {
+    let p = Project::new();
+    p.file(
+        "build.gradle",
+        "plugins { id 'java'; id 'application' }\n\
+         repositories { mavenCentral() }\n\
+         task clean2(type: Delete) { delete rootProject.buildDir }\n\
+         task cleanGenerated(type: Delete) { delete \"$buildDir/generated\", 'out' }\n\
+         task web(type: Exec) { workingDir 'web'; commandLine 'npm', 'run', 'build' }\n\
+         tasks.named('test') { useJUnitPlatform() }\n\
+         task hello { doLast { println 'DROP TABLE is SQL'; delete fileTree('build/tmp') } }\n\
+         task cleanDb { doLast { println 'cleaning' } }\n",
+    )
+    .file(
+        "app/build.gradle.kts",
+        "tasks.withType<Test> { useJUnitPlatform() }\n\
+         tasks.register<Delete>(\"cleanOut\") { delete(layout.buildDirectory.dir(\"out\")) }\n",
+    )
+    .file("settings.gradle.kts", "include(\":app\")\n");
+    for cmd in [
+        "./gradlew build",
+        "gradle test",
+        "./gradlew clean build",
+        "./gradlew clean2 cleanGenerated",
+        "./gradlew web",
+        "./gradlew hello",
+        "./gradlew cleanDb",
+        "./gradlew :app:cleanOut",
+        "./gradlew flywayMigrate",
+        "./gradlew tasks --all",
+        "./gradlew --dry-run nukeEverything",
+        "mvn clean install",
+        "mvn -q flyway:migrate",
+        "mvn liquibase:update",
+        "./mvnw spring-boot:run",
+    ] {
+        p.passes(cmd);
+    }
+}

@@ -85,6 +85,25 @@ const ZIG: &[Api] = &[
     ("deleteFile(", Kind::Delete { recursive: false }),
 ];
 
+/// Gradle build scripts (Groovy or Kotlin): `exec`/`Exec` tasks' command lines, the
+/// `delete` of `Delete` tasks and `project.delete`, and the JVM's own process builders.
+/// Groovy calls without parentheses (`commandLine 'rm', '-rf', '/srv'`) are read to the
+/// end of their line.
+const GRADLE: &[Api] = &[
+    ("commandLine(", Kind::Argv { skip: 0 }),
+    ("commandLine ", Kind::Argv { skip: 0 }),
+    ("commandLine = listOf(", Kind::Argv { skip: 0 }),
+    ("delete(", Kind::Delete { recursive: true }),
+    ("delete ", Kind::Delete { recursive: true }),
+    ("ProcessBuilder(", Kind::Argv { skip: 0 }),
+    (".exec(", Kind::Exec),
+    ("deleteRecursively(", Kind::Delete { recursive: true }),
+    (".executeUpdate(", Kind::Sql),
+];
+
+/// What a Gradle `delete` of the build directory names (rebuildable output).
+const GRADLE_BUILD_DIRS: &[&str] = &["buildDir", "buildDirectory", "layout.buildDirectory"];
+
 /// How each language spells the home directory.
 const HOME_WORDS: &[&str] = &[
     "home_dir()",
@@ -101,7 +120,7 @@ const HOME_WORDS: &[&str] = &[
 const WINDOW: usize = 600;
 
 /// The languages read here, by the name callers give them.
-pub const LANGUAGES: &[&str] = &["go", "rust", "java", "csharp", "zig"];
+pub const LANGUAGES: &[&str] = &["go", "rust", "java", "csharp", "zig", "gradle"];
 
 /// What code in `lang` (one of [`LANGUAGES`]) does that the rules judge.
 pub fn extract(lang: &str, code: &str) -> Vec<Extracted> {
@@ -111,8 +130,10 @@ pub fn extract(lang: &str, code: &str) -> Vec<Extracted> {
         "java" => JAVA,
         "csharp" => CSHARP,
         "zig" => ZIG,
+        "gradle" => GRADLE,
         _ => return Vec::new(),
     };
+    let groovy = lang == "gradle";
     let mut out = Vec::new();
     for (call, kind) in apis {
         let name = call
@@ -124,8 +145,20 @@ pub fn extract(lang: &str, code: &str) -> Vec<Extracted> {
                 continue;
             }
             let rest = window(&code[at + call.len()..]);
-            let (args, used) = arguments(rest);
-            read_call(*kind, args, &rest[used..], lang, &mut out);
+            let (args, used) = if call.ends_with(' ') {
+                // Groovy's call without parentheses: its arguments are the rest of the
+                // line (`delete 'x'`), never a word that starts a block (`delete {`).
+                let line = rest.split(['\n', ';', '}']).next().unwrap_or("");
+                if line.trim_start().starts_with(['{', '=', '(']) || line.trim().is_empty() {
+                    continue;
+                }
+                let (args, _) = arguments_in(&format!("{})", line.trim_end()), true);
+                (args, line.len())
+            } else {
+                arguments_in(rest, groovy)
+            };
+            let args = if groovy { gradle_args(args) } else { args };
+            read_call(*kind, args, &rest[used.min(rest.len())..], lang, &mut out);
             if out.len() >= 256 {
                 return out;
             }
@@ -177,6 +210,12 @@ fn read_call(kind: Kind, args: Vec<Arg>, after: &str, lang: &str, out: &mut Vec<
                 out.push(Extracted::Shell(join(&words)));
             }
         }
+        Kind::Delete { .. } if lang == "gradle" => {
+            // Gradle's `delete` takes any number of paths, in lists and file wrappers.
+            for a in args.into_iter().flat_map(Arg::flatten) {
+                read_call(kind, vec![a], after, "gradle-path", out);
+            }
+        }
         Kind::Delete { recursive } => {
             let recursive = recursive
                 || args
@@ -213,6 +252,7 @@ fn display(lang: &str) -> &str {
         "java" => "Java",
         "csharp" => "C#",
         "zig" => "Zig",
+        "gradle" => "Gradle build",
         other => other,
     }
 }
@@ -286,6 +326,21 @@ fn chained_args(mut rest: &str) -> Vec<Arg> {
     }
 }
 
+/// Gradle's arguments as the rules should see them: a string with `${…}` or `$name`
+/// in it is computed (a GString), and the build directory, however it is named, is
+/// `build`.
+fn gradle_args(args: Vec<Arg>) -> Vec<Arg> {
+    let build_dir = |t: &str| GRADLE_BUILD_DIRS.iter().any(|b| t.contains(b));
+    args.into_iter()
+        .map(|a| match a {
+            Arg::Lit(s) | Arg::Other(s) if build_dir(&s) => Arg::Lit("build".into()),
+            Arg::Lit(s) if s.contains('$') => Arg::Other(s),
+            Arg::List(items) => Arg::List(gradle_args(items)),
+            other => other,
+        })
+        .collect()
+}
+
 /// The first `WINDOW` bytes of `s` (to a character boundary).
 fn window(s: &str) -> &str {
     let mut end = s.len().min(WINDOW);
@@ -298,7 +353,12 @@ fn window(s: &str) -> &str {
 /// Parse call arguments up to the closing `)`: the arguments and the bytes used
 /// (0 when the window ends first).
 fn arguments(s: &str) -> (Vec<Arg>, usize) {
-    let mut p = Parser { s, at: 0 };
+    arguments_in(s, false)
+}
+
+/// As [`arguments`]; `single`: `'…'` is a string too (Groovy).
+fn arguments_in(s: &str, single: bool) -> (Vec<Arg>, usize) {
+    let mut p = Parser { s, at: 0, single };
     let args = p.list(')');
     if p.s[p.at..].starts_with(')') {
         (args, p.at + 1)
@@ -310,6 +370,7 @@ fn arguments(s: &str) -> (Vec<Arg>, usize) {
 struct Parser<'a> {
     s: &'a str,
     at: usize,
+    single: bool,
 }
 
 impl Parser<'_> {
@@ -357,6 +418,18 @@ impl Parser<'_> {
         let start = self.at;
         let rest = &self.s[self.at..];
         // List openers of each language.
+        // Gradle's (Groovy's, Kotlin's) lists and file wrappers.
+        for open in ["listOf(", "arrayOf(", "files(", "file(", "fileTree("] {
+            if !self.single {
+                break;
+            }
+            if let Some(r) = rest.strip_prefix(open) {
+                self.at += rest.len() - r.len();
+                let items = self.list(')');
+                self.bump();
+                return self.finish_item(Arg::List(items), close, start);
+            }
+        }
         for open in ["&vec![", "vec![", "&[", "["] {
             if let Some(r) = rest.strip_prefix(open) {
                 self.at += rest.len() - r.len();
@@ -376,7 +449,10 @@ impl Parser<'_> {
                 return self.finish_item(Arg::List(items), close, start);
             }
         }
-        if let Some(q @ ('"' | '`')) = self.peek() {
+        if let Some(q) = self
+            .peek()
+            .filter(|c| matches!(c, '"' | '`') || (self.single && *c == '\''))
+        {
             self.bump();
             let mut lit = String::new();
             while let Some(c) = self.bump() {

@@ -22,6 +22,7 @@ mod fed;
 mod files;
 mod git;
 mod interpreters;
+mod jvm_builds;
 mod prefix;
 mod project;
 mod project_tools;

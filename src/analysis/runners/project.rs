@@ -55,6 +55,8 @@ impl Analyzer<'_> {
             "task" | "go-task" => self.go_task(args, cmd, fr, scope),
             "rake" => self.rake(args, cmd, fr, scope),
             "composer" => self.composer(args, cmd, fr, scope),
+            "gradle" | "gradlew" => self.gradle(args, cmd, fr, scope),
+            "mvn" | "mvnw" => self.maven(args, cmd, fr, scope),
             _ => false,
         }
     }
