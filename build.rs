@@ -107,13 +107,14 @@ fn main() {
                     .collect();
                 let _ = writeln!(
                     out,
-                    "Matcher {{ program: {}, command: &[{}], flags_any: {}, flags_all: {}, flags_none: {}, args_any: {}, args_none: {}, check: {}, with: &[{}], event: {} }},",
+                    "Matcher {{ program: {}, command: &[{}], flags_any: {}, flags_all: {}, flags_none: {}, args_any: {}, args_all: {}, args_none: {}, check: {}, with: &[{}], event: {} }},",
                     list(&m.program),
                     command.join(", "),
                     list(&m.flags_any),
                     list(&m.flags_all),
                     list(&m.flags_none),
                     list(&m.args_any),
+                    list(&m.args_all),
                     list(&m.args_none),
                     opt(&m.check),
                     with.join(", "),

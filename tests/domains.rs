@@ -478,6 +478,20 @@ fn sql_inside_kubectl_exec() {
     );
     passes("kubectl exec pg-0 -- psql <<< 'DROP TABLE users'");
     passes("kubectl exec -it pg-0 -- psql -c 'SELECT 1'");
+    // A one-off pod runs the command after `--`.
+    stops(
+        "kubectl run tmp --rm -it --image=postgres:16 -- psql -h db -c 'DROP DATABASE app'",
+        "database.sql-drop",
+        "DROP DATABASE app",
+    );
+    stops(
+        "kubectl -n db run psql-once --rm -i --restart=Never --image=postgres --command -- psql -h db <<< 'DROP TABLE users'",
+        "database.sql-drop",
+        "DROP TABLE users",
+    );
+    passes("kubectl run tmp --rm -it --image=postgres:16 -- psql -h db -c 'SELECT 1'");
+    passes("kubectl run web --image=nginx");
+    passes("kubectl run tmp --rm -it --image=busybox -- sh");
 }
 
 #[test]
@@ -1695,4 +1709,36 @@ fn sqlite3_agrees_with_every_verdict() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn sql_generators_piped_into_a_client() {
+    // pg_dump --clean starts its output with a DROP of everything it dumps.
+    stops("pg_dump -c prod | psql staging", DROP, "pg_dump --clean");
+    stops(
+        "pg_dump --clean -d prod | psql -d staging",
+        DROP,
+        "pg_dump --clean",
+    );
+    stops("pg_dump -Oxc prod | psql staging", DROP, "pg_dump --clean");
+    stops("pg_dumpall --clean | psql", DROP, "pg_dumpall --clean");
+    // Django's sqlflush prints what empties every table; dbshell runs it.
+    stops(
+        "python manage.py sqlflush | python manage.py dbshell",
+        UNFILTERED,
+        "sqlflush",
+    );
+    stops("./manage.py sqlflush | psql app", UNFILTERED, "sqlflush");
+    stops(
+        "django-admin dbshell <<< 'DROP TABLE auth_user'",
+        DROP,
+        "auth_user",
+    );
+    passes("pg_dump prod | psql staging_copy");
+    passes("pg_dump -Fc prod | pg_restore -d scratch --no-owner");
+    passes("pg_dump -c -f dump.sql prod");
+    passes("pg_dump -c prod > dump.sql");
+    passes("python manage.py sqlflush");
+    passes("python manage.py dbshell <<< 'SELECT count(*) FROM auth_user'");
+    passes("python manage.py migrate");
 }

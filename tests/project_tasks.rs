@@ -321,3 +321,167 @@ fn taskfile_rake_and_composer_tasks_are_read() {
     p.passes("composer test");
     p.passes("composer install");
 }
+
+const PYPROJECT: &str = r#"[project]
+name = "app"
+
+[tool.poe.tasks]
+test = "pytest"
+lint = { cmd = "ruff check ." }
+clean = { shell = "rm -rf build dist .pytest_cache" }
+ci = ["lint", "test"]
+reset = { shell = "dropdb app && createdb app" }
+nuke = { sequence = ["lint", { shell = "rm -rf ~/" }] }
+serve = { script = "app.server:main" }
+drop = { script = "app.admin:drop" }
+
+[tool.pdm.scripts]
+start = "flask run -p 54321"
+wipe = { cmd = ["rm", "-rf", "/srv/data"] }
+both = { composite = ["start", "wipe"] }
+
+[tool.hatch.envs.default.scripts]
+cov = "pytest --cov"
+reset-db = ["cov", "psql -c 'DROP SCHEMA public CASCADE'"]
+
+[tool.hatch.envs.prod.scripts]
+purge = "redis-cli FLUSHALL"
+
+[tool.rye.scripts]
+fresh = { chain = ["lint-all", "dropdb app"] }
+lint-all = "ruff check ."
+
+[tool.taskipy.tasks]
+check = "pytest"
+pre_deploy = "git push --force origin main"
+deploy = "echo deploying"
+"#;
+
+#[test]
+fn python_project_tables_are_read() {
+    let p = Project::new();
+    p.file("pyproject.toml", PYPROJECT)
+        .file("app/__init__.py", "")
+        .file("app/server.py", "def main():\n    print('serving')\n")
+        .file(
+            "app/admin.py",
+            "import shutil, os\n\ndef drop():\n    shutil.rmtree(os.path.expanduser('~'))\n",
+        );
+    p.stops("poe reset", Decision::Confirm, "database.dropdb");
+    p.stops("poe nuke", Decision::Deny, CRITICAL);
+    p.stops("uv run poe reset", Decision::Confirm, "database.dropdb");
+    p.stops("poe drop", Decision::Deny, CRITICAL);
+    p.stops("pdm run wipe", Decision::Confirm, "fs.delete-protected");
+    p.stops("pdm run both", Decision::Confirm, "fs.delete-protected");
+    p.stops("hatch run reset-db", Decision::Confirm, "database.sql-drop");
+    p.stops(
+        "hatch run prod:purge",
+        Decision::Confirm,
+        "database.redis-flush",
+    );
+    p.stops("rye run fresh", Decision::Confirm, "database.dropdb");
+    // taskipy runs pre_deploy before deploy.
+    p.stops("task deploy", Decision::Confirm, "git.push-force");
+    for ok in [
+        "poe test",
+        "poe lint",
+        "poe clean",
+        "poe ci",
+        "poe serve",
+        "poe",
+        "pdm run start",
+        "pdm run pytest -x",
+        "pdm run nothere",
+        "hatch run cov",
+        "hatch run python -V",
+        "rye run lint-all",
+        "task check",
+    ] {
+        p.passes(ok);
+    }
+}
+
+const TASKS_PY: &str = r#"import shutil
+from invoke import task
+
+@task
+def clean(c):
+    c.run("rm -rf build dist")
+    shutil.rmtree("build", ignore_errors=True)
+
+@task(pre=[clean])
+def test(c, k=""):
+    c.run(f"pytest -x {k}", pty=True)
+
+@task
+def db_reset(c):
+    c.run("dropdb app")
+    c.run("createdb app")
+
+@task
+def purge_home(c, target):
+    c.run(f"rm -rf {target}")
+
+@task
+def wipe(c):
+    import os
+    shutil.rmtree(os.path.expanduser("~/"))
+"#;
+
+const NOXFILE: &str = r#"import nox
+
+@nox.session(python=["3.11", "3.12"])
+def tests(session):
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+@nox.session(name="reset-db")
+def reset(session):
+    session.run("psql", "-c", "DROP TABLE users", external=True)
+"#;
+
+#[test]
+fn python_function_tasks_are_read() {
+    let p = Project::new();
+    p.file("tasks.py", TASKS_PY)
+        .file("fabfile.py", TASKS_PY)
+        .file("noxfile.py", NOXFILE)
+        .file(
+            "dodo.py",
+            "def task_build():\n    return {'actions': ['python -m build']}\n\ndef task_reset():\n    return {'actions': ['dropdb app', 'createdb app']}\n",
+        )
+        .file(
+            "tox.ini",
+            "[tox]\nenvlist = py311\n[testenv]\ncommands = pytest {posargs}\n[testenv:wipe]\ncommands =\n    rm -rf /srv/data\n",
+        );
+    p.stops("invoke db-reset", Decision::Confirm, "database.dropdb");
+    p.stops("inv db_reset", Decision::Confirm, "database.dropdb");
+    p.stops("inv wipe", Decision::Deny, CRITICAL);
+    // A path the task is given at run time: not known, so not allowed.
+    p.stops(
+        "inv purge-home --target /",
+        Decision::Confirm,
+        "fs.delete-protected",
+    );
+    p.stops("fab -H db1 db-reset", Decision::Confirm, "database.dropdb");
+    p.stops("nox -s reset-db", Decision::Confirm, "database.sql-drop");
+    // nox with no session runs them all.
+    p.stops("nox", Decision::Confirm, "database.sql-drop");
+    p.stops("doit reset", Decision::Confirm, "database.dropdb");
+    p.stops("tox -e wipe", Decision::Confirm, "fs.delete-protected");
+    for ok in [
+        "inv clean",
+        "inv test",
+        "invoke clean test",
+        "inv --list",
+        "fab -H web1 test",
+        "nox -s tests",
+        "nox -l",
+        "doit build",
+        "doit list",
+        "tox",
+        "tox -e py311",
+    ] {
+        p.passes(ok);
+    }
+}

@@ -11,103 +11,10 @@ use super::{Hit, Params};
 use crate::model::invocation::Invocation;
 use crate::model::Context;
 use crate::specs::args::ArgView;
-
-/// Verbs that destroy whatever they act on. (`rollback` and `reset` also count:
-/// on a database or a migration history they drop data.)
-const VERBS: &[&str] = &[
-    "delete",
-    "destroy",
-    "remove",
-    "rm",
-    "purge",
-    "drop",
-    "terminate",
-    "wipe",
-    "erase",
-    "reset",
-    "prune",
-    "truncate",
-    "flush",
-    "forget",
-    "unpublish",
-    "revoke",
-    "rollback",
-    "clear",
-    "nuke",
-    "obliterate",
-];
+use crate::specs::vocab::{noun, tokens, VERBS};
 
 /// Verbs that need nothing else to be destructive (`npm unpublish PKG`).
 const SELF_VERBS: &[&str] = &["unpublish"];
-
-/// Data-bearing nouns (singular; plurals are recognised).
-const NOUNS: &[&str] = &[
-    "database",
-    "db",
-    "d1",
-    "table",
-    "tables",
-    "keyspace",
-    "collection",
-    "schema",
-    "dataset",
-    "volume",
-    "vol",
-    "disk",
-    "filesystem",
-    "fs",
-    "share",
-    "snapshot",
-    "snap",
-    "backup",
-    "archive",
-    "bucket",
-    "object",
-    "blob",
-    "storage",
-    "s3",
-    "r2",
-    "repository",
-    "repo",
-    "release",
-    "project",
-    "environment",
-    "env",
-    "stack",
-    "cluster",
-    "namespace",
-    "secret",
-    "key",
-    "apikey",
-    "kv",
-    "vault",
-    "item",
-    "topic",
-    "queue",
-    "stream",
-    "index",
-    "log",
-    "zone",
-    "record",
-    "recordset",
-    "domain",
-    "instance",
-    "droplet",
-    "workspace",
-    "organization",
-    "org",
-    "account",
-    "registry",
-    "image",
-    "document",
-    "data",
-    "app",
-    "variable",
-    "gist",
-    "parameter",
-    "issue",
-    "function",
-];
 
 /// Words that make the whole command read-only.
 const READ_ONLY: &[&str] = &[
@@ -162,6 +69,7 @@ const PROGRAM_NOUNS: &[(&str, &str)] = &[
     ("pscale", "database"),
     ("azcopy", "blob storage"),
     ("hub", "repository"),
+    ("bq", "BigQuery dataset or table"),
 ];
 
 /// Short verbs that only some tools define (`mc rb` is remove-bucket; `doctl d` is
@@ -200,51 +108,6 @@ const TOOL_VERBS: &[(&str, &str, &str)] = &[
 /// all of them is not.
 fn weak(verb: &str) -> bool {
     matches!(verb, "rollback")
-}
-
-/// Split one word into lower-case tokens: `delete-db-instance`, `deleteBucket`,
-/// `db:drop`, `purge_queue`.
-fn tokens(word: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut prev_lower = false;
-    for c in word.chars() {
-        if matches!(c, '-' | '_' | ':' | '.') {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            prev_lower = false;
-            continue;
-        }
-        if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        cur.push(c.to_ascii_lowercase());
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// The singular noun a token names, if it is a data-bearing noun: the token itself,
-/// or its singular (`-ies` → `-y`, `-ices` → `-ex`, `-es`, `-s`), tried in that order.
-/// Compared in place: this runs for the tokens of every command's name.
-fn noun(tok: &str) -> Option<&'static str> {
-    let is = |stem: &str, tail: &str| {
-        NOUNS
-            .iter()
-            .find(|n| {
-                n.len() == stem.len() + tail.len() && n.starts_with(stem) && n.ends_with(tail)
-            })
-            .copied()
-    };
-    is(tok, "")
-        .or_else(|| tok.strip_suffix("ies").and_then(|s| is(s, "y")))
-        .or_else(|| tok.strip_suffix("ices").and_then(|s| is(s, "ex")))
-        .or_else(|| tok.strip_suffix("es").and_then(|s| is(s, "")))
-        .or_else(|| tok.strip_suffix('s').and_then(|s| is(s, "")))
 }
 
 fn identifier(t: &str) -> bool {
@@ -522,7 +385,7 @@ pub fn destructive(inv: &Invocation, view: &ArgView, _ctx: &Context, params: Par
 
 #[cfg(test)]
 mod tests {
-    use super::{noun, skipped, tokens};
+    use super::skipped;
 
     /// The skip list read in place answers as reading it line by line does.
     #[test]
@@ -565,17 +428,5 @@ mod tests {
                 );
             }
         }
-    }
-
-    #[test]
-    fn naming_styles() {
-        assert_eq!(tokens("delete-db-instance"), ["delete", "db", "instance"]);
-        assert_eq!(tokens("deleteBucket"), ["delete", "bucket"]);
-        assert_eq!(tokens("db:drop"), ["db", "drop"]);
-        assert_eq!(tokens("purge_queue"), ["purge", "queue"]);
-        assert_eq!(noun("indices"), Some("index"));
-        assert_eq!(noun("buckets"), Some("bucket"));
-        assert_eq!(noun("databases"), Some("database"));
-        assert_eq!(noun("pods"), None);
     }
 }

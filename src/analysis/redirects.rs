@@ -296,8 +296,51 @@ pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
         "jq" | "gojq" | "jaq" => {
             jq_null_input(args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))
         }
+        "pg_dump" | "pg_dumpall" | "python" | "python3" | "django-admin" | "manage.py" => {
+            destructive_dump(&prog, args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))
+        }
         other => Stdin::Computed(other.to_string()),
     }
+}
+
+/// SQL generators whose output drops or empties what it is fed to: `pg_dump --clean`
+/// (and `pg_dumpall --clean`) starts with a DROP of every object it dumps, Django's
+/// `sqlflush` prints the statements that empty every table. Their output, piped into a
+/// client (`pg_dump -c prod | psql staging`), reads as a statement that says so.
+fn destructive_dump(prog: &str, args: &[Word]) -> Option<Stdin> {
+    let texts: Vec<String> = args.iter().map(|w| w.text()).collect();
+    let has = |f: &str| texts.iter().any(|t| t == f);
+    let text = match prog {
+        "pg_dump" | "pg_dumpall" => {
+            let to_file = texts.iter().any(|t| {
+                t == "-f" || t.starts_with("--file") || t.starts_with("-f") && t.len() > 2
+            });
+            // `-c` alone or among other flags that take no value (`-cC`, `-Oxc`);
+            // not `-Fc` (the custom format) or `-Ucarol`.
+            let clean = has("--clean")
+                || texts.iter().any(|t| {
+                    t.strip_prefix('-').is_some_and(|f| {
+                        !f.starts_with('-')
+                            && f.contains('c')
+                            && f.chars().all(|c| "abcCOsvwWxg".contains(c))
+                    })
+                });
+            if to_file || !clean {
+                return None;
+            }
+            format!("DROP SCHEMA IF EXISTS \"every object {prog} --clean dumps\" CASCADE;\n")
+        }
+        _ => {
+            if !has("sqlflush") {
+                return None;
+            }
+            "DELETE FROM \"every table manage.py sqlflush names\";\n".to_string()
+        }
+    };
+    Some(Stdin::Text {
+        text,
+        dynamic: false,
+    })
 }
 
 /// `jq -n '{query: $q}' --arg q 'mutation …'`: a filter that only builds a value

@@ -81,6 +81,9 @@ pub struct MatchDef {
     /// Glob patterns; at least one operand after the subcommand path must match one.
     #[serde(default)]
     pub args_any: Vec<String>,
+    /// Glob patterns; each must match some operand after the subcommand path.
+    #[serde(default)]
+    pub args_all: Vec<String>,
     /// Glob patterns; no operand may match any of them.
     #[serde(default)]
     pub args_none: Vec<String>,
@@ -135,6 +138,7 @@ pub struct Matcher {
     pub flags_all: &'static [S],
     pub flags_none: &'static [S],
     pub args_any: &'static [S],
+    pub args_all: &'static [S],
     pub args_none: &'static [S],
     pub check: Option<S>,
     pub with: &'static [(S, S)],
@@ -213,6 +217,7 @@ impl MatchDef {
             flags_all: leak_list(&self.flags_all),
             flags_none: leak_list(&self.flags_none),
             args_any: leak_list(&self.args_any),
+            args_all: leak_list(&self.args_all),
             args_none: leak_list(&self.args_none),
             check: self.check.as_deref().map(leak),
             with: Box::leak(with.into_boxed_slice()),

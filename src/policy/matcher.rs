@@ -156,6 +156,13 @@ impl Policy {
         {
             return None;
         }
+        if !m
+            .args_all
+            .iter()
+            .all(|p| rest.iter().any(|w| glob_match(p, &w.text())))
+        {
+            return None;
+        }
         if rest
             .iter()
             .any(|w| m.args_none.iter().any(|p| glob_match(p, &w.text())))

@@ -10,5 +10,6 @@ pub mod http;
 pub mod opts;
 pub mod shell_init;
 pub mod tasks;
+pub mod vocab;
 pub mod wrapper_defs;
 pub mod wrappers;

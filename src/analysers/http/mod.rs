@@ -249,9 +249,11 @@ pub fn destructive_path(
 /// Ports of ClickHouse's HTTP interface (plain and TLS).
 const CLICKHOUSE_PORTS: &[u16] = &[8123, 8443];
 
-/// `http.sql`: SQL sent to ClickHouse's HTTP interface (the `query` parameter and the
-/// body, which ClickHouse joins) that drops or empties data. A GET runs read-only in
-/// ClickHouse, so only other methods count.
+/// `http.sql`: SQL that drops or empties data sent to a database's HTTP interface:
+/// ClickHouse's (the `query` parameter and the body, which ClickHouse joins), and any
+/// data API reached off the machine or on a local data store's port that takes SQL in
+/// a named field (`query`, `sql`, `statement`, `q`: JSON bodies, forms, the URL's
+/// query). A GET runs read-only in ClickHouse and InfluxDB, so only other methods count.
 pub fn sql(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::Params) -> Vec<Hit> {
     let Some(req) = request(inv, ctx) else {
         return Vec::new();
@@ -264,6 +266,22 @@ pub fn sql(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::Par
         let clickhouse = u.port.is_some_and(|p| CLICKHOUSE_PORTS.contains(&p))
             || u.host.as_deref().is_some_and(|h| h.contains("clickhouse"));
         if !clickhouse {
+            // Any other data API that takes SQL in a named field (`{"query": "DROP
+            // TABLE t"}`, InfluxDB's `q=DROP DATABASE m`, a platform's SQL endpoint).
+            if !reaches_data(u, ctx) {
+                continue;
+            }
+            let mut fields: Vec<String> = query_fields(&u.query);
+            for b in &req.bodies {
+                fields.extend(body_fields(b));
+            }
+            for sql in fields.iter().filter(|s| reads_as_sql(s)) {
+                let issues =
+                    super::sql::analyse(sql, super::sql::Dialect::Generic, super::sql::Meta::None);
+                for i in issues {
+                    hits.push(hit(format!("{} sent to {}", i.what, with_port(u))));
+                }
+            }
             continue;
         }
         let mut sql: String = u
@@ -286,6 +304,90 @@ pub fn sql(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::Par
         }
     }
     hits
+}
+
+/// Field names that hold a statement in data APIs' requests.
+const SQL_FIELDS: &[&str] = &[
+    "query",
+    "sql",
+    "statement",
+    "stmt",
+    "q",
+    "sql_query",
+    "sqlquery",
+];
+
+/// Values of [`SQL_FIELDS`] in a URL query string.
+fn query_fields(query: &str) -> Vec<String> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| SQL_FIELDS.contains(&k.to_ascii_lowercase().as_str()))
+        .map(|(_, v)| percent_decode(v))
+        .collect()
+}
+
+/// Values of [`SQL_FIELDS`] in a body: JSON (at any depth, up to a bound) or a form.
+fn body_fields(body: &str) -> Vec<String> {
+    fn walk(v: &serde_json::Value, depth: usize, out: &mut Vec<String>) {
+        if depth > 32 || out.len() > 64 {
+            return;
+        }
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    match v {
+                        serde_json::Value::String(s)
+                            if SQL_FIELDS.contains(&k.to_ascii_lowercase().as_str()) =>
+                        {
+                            out.push(s.clone())
+                        }
+                        _ => walk(v, depth + 1, out),
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, depth + 1, out)),
+            _ => {}
+        }
+    }
+    let t = body.trim_start();
+    let mut out = Vec::new();
+    if t.starts_with(['{', '[']) {
+        if let Ok(v) = serde_json::from_str::<serde_json::Value>(t) {
+            walk(&v, 0, &mut out);
+        }
+    } else if t.contains('=') {
+        out = query_fields(t);
+    }
+    out
+}
+
+/// Text whose first word is a statement SQL starts with (GraphQL's `mutation {…}` and
+/// `query {…}`, a search engine's query words, are not).
+fn reads_as_sql(s: &str) -> bool {
+    let first: String = s
+        .trim_start_matches(|c: char| c.is_whitespace() || c == '(')
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    matches!(
+        first.as_str(),
+        "select"
+            | "insert"
+            | "update"
+            | "delete"
+            | "drop"
+            | "truncate"
+            | "alter"
+            | "create"
+            | "replace"
+            | "with"
+            | "merge"
+            | "begin"
+            | "grant"
+            | "revoke"
+    )
 }
 
 /// `%20` and `+` in a query string.

@@ -509,6 +509,31 @@ const HEROKU_PSQL: Client = Client {
     stdin_with: &[],
 };
 
+/// Django's `manage.py dbshell [--database NAME] [-- ARGS]`: the configured database's
+/// own client, reading SQL from stdin (`manage.py sqlflush | manage.py dbshell`).
+const DJANGO_DBSHELL: Client = Client {
+    dialect: Dialect::Generic,
+    spec: Spec {
+        with_value: &[
+            "--database",
+            "--settings",
+            "--pythonpath",
+            "-v",
+            "--verbosity",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &[],
+    files: &[],
+    database: &["--database"],
+    host: &[],
+    readonly: &[],
+    operands: Operands::Ignored,
+    meta: Meta::None,
+    stdin_with: &[],
+};
+
 /// `prisma db execute --stdin | --file F [--url U | --schema S]`.
 const PRISMA_EXECUTE: Client = Client {
     dialect: Dialect::Generic,
@@ -584,6 +609,11 @@ pub(super) fn client(inv: &Invocation) -> Option<(&'static Client, &[Word])> {
         "snow" => (&SNOWSQL, sub(&["sql"])?),
         "beeline" => (&BEELINE, args),
         "heroku" => (&HEROKU_PSQL, sub(&["pg:psql", "psql"])?),
+        "python" | "python3" => {
+            let rest = sub(&["manage.py", "./manage.py", "src/manage.py"])?;
+            (&DJANGO_DBSHELL, dbshell(rest)?)
+        }
+        "manage.py" | "django-admin" => (&DJANGO_DBSHELL, sub(&["dbshell"])?),
         "prisma" => {
             let rest = sub(&["db"])?;
             let at = rest.iter().position(|w| !w.text().starts_with('-'))?;
@@ -595,6 +625,12 @@ pub(super) fn client(inv: &Invocation) -> Option<(&'static Client, &[Word])> {
         _ => return None,
     };
     Some(c)
+}
+
+/// The arguments after `dbshell` when it is the subcommand.
+fn dbshell(args: &[Word]) -> Option<&[Word]> {
+    let at = args.iter().position(|w| !w.text().starts_with('-'))?;
+    (args[at].lit().as_deref() == Some("dbshell")).then(|| &args[at + 1..])
 }
 
 /// The database and host named by a psql DBNAME operand: a plain name, a URI

@@ -9,6 +9,7 @@ use super::tables::{
     SQL_METHODS,
 };
 use super::{Extracted, Lang};
+use crate::specs::vocab;
 use Effect::*;
 
 /// Everything found so far in one piece of code (and the code it evaluates).
@@ -135,8 +136,113 @@ pub(super) fn judge(lang: Lang, call: &Call, out: &mut Out) {
             apply(lang, effect, name, call, out);
             return;
         }
+        // A class or function of an imported module: `new DeleteTableCommand(…)`.
+        if call.method.is_none() {
+            if let Some((module, last)) = name.trim_start_matches("new ").rsplit_once(['.', ':']) {
+                if !module.is_empty() && !STD_ROOTS.contains(&root_of(module)) {
+                    if let Some(what) = sdk_operation(last) {
+                        return out.push(Extracted::SdkDestroy(format!("`{last}` {what}")));
+                    }
+                }
+            }
+        }
     }
     judge_method(lang, call, out);
+}
+
+/// Modules of the languages' standard libraries: their calls are in the tables, and
+/// their method names (`list.remove`, `Map.delete`) say nothing about stored data.
+const STD_ROOTS: &[&str] = &[
+    "os",
+    "sys",
+    "shutil",
+    "pathlib",
+    "subprocess",
+    "io",
+    "json",
+    "re",
+    "collections",
+    "itertools",
+    "functools",
+    "glob",
+    "tempfile",
+    "fs",
+    "path",
+    "child_process",
+    "process",
+    "Object",
+    "Array",
+    "Map",
+    "Set",
+    "Reflect",
+    "JSON",
+    "Math",
+    "File",
+    "Dir",
+    "FileUtils",
+    "Pathname",
+    "Kernel",
+    "IO",
+    "Deno",
+    "Bun",
+    "posix",
+    "builtins",
+    "str",
+    "dict",
+    "list",
+    "set",
+];
+
+/// `delete_db_instance`, `DeleteBucketCommand`: what the name says it destroys.
+fn sdk_operation(name: &str) -> Option<String> {
+    let (verb, noun) = vocab::code_operation(name)?;
+    Some(format!("({verb} a {noun})"))
+}
+
+/// A cloud or service SDK call that destroys a stored resource, on an object built
+/// from an imported module: by the method's name (`rds.delete_db_instance(…)`), or a
+/// bare destructive verb on a collection of such resources (`es.indices.delete(…)`,
+/// `octokit.repos.delete(…)`, `client.volumes.get("pg").remove()`).
+fn sdk_call(method: &str, receiver: &Val) -> Option<String> {
+    let Val::Name(chain) = receiver else {
+        return None;
+    };
+    if STD_ROOTS.contains(&root_of(chain)) {
+        return None;
+    }
+    if let Some(what) = sdk_operation(method) {
+        return Some(format!("`{method}` {what}"));
+    }
+    if !vocab::code_verb(method) {
+        return None;
+    }
+    // The nearest segment of the receiver that is not a getter names what is acted on.
+    let segment = chain
+        .split(['.', ':'])
+        .rev()
+        .map(|s| s.split('(').next().unwrap_or(s))
+        .filter(|s| !s.is_empty())
+        .find(|s| {
+            !matches!(
+                *s,
+                "get"
+                    | "retrieve"
+                    | "fetch"
+                    | "find"
+                    | "lookup"
+                    | "by_name"
+                    | "by_id"
+                    | "new"
+                    | "select"
+                    | "named"
+                    | "one"
+                    | "first"
+            )
+        })?;
+    let noun = vocab::tokens(segment)
+        .last()
+        .and_then(|t| vocab::code_noun(t))?;
+    Some(format!("`{segment}.{method}` ({method} a {noun})"))
 }
 
 /// Methods of objects the code built: judged by the method's own name.
@@ -275,6 +381,9 @@ fn judge_method(lang: Lang, call: &Call, out: &mut Out) {
     };
     if let Some(what) = destroy {
         return out.push(Extracted::Destroy(format!("{shown} {what}")));
+    }
+    if let Some(what) = sdk_call(method, &call.receiver) {
+        return out.push(Extracted::SdkDestroy(what));
     }
     // HTTP clients' methods: `session.delete(url)`, `client.request("DELETE", url)`.
     let http_receiver =

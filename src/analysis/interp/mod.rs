@@ -69,6 +69,9 @@ pub enum Extracted {
     /// A library call that destroys stored data with no text to judge: an ORM's
     /// `drop_all`, `deleteMany({})`, redis `flushall` (what it does, for the reason).
     Destroy(String),
+    /// A cloud or service SDK call that deletes a stored resource: the call and what
+    /// its name says it destroys (`delete_db_instance`, `indices.delete`).
+    SdkDestroy(String),
     /// A project file the code runs: a local module it imports (`import wipe`,
     /// `require("./nuke")`) or a file it runs (`runpy.run_path`). Candidate paths,
     /// relative to the working directory; those that exist are read as code of the

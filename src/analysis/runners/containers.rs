@@ -586,11 +586,27 @@ impl Analyzer<'_> {
             "--token",
         ];
         let i = skip_options(args, &global);
-        if args.get(i).and_then(|w| w.lit()).as_deref() != Some("exec") {
-            return false;
-        }
+        let sub = args.get(i).and_then(|w| w.lit());
         let rest = &args[i + 1..];
         let dashes = rest.iter().position(|w| w.text() == "--");
+        // `kubectl run NAME --image=I [--rm -it] -- CMD`: the pod runs CMD (its
+        // arguments, with `--command`, or the image's entrypoint's).
+        if sub.as_deref() == Some("run") {
+            let Some(p) = dashes.filter(|p| p + 1 < rest.len()) else {
+                return false;
+            };
+            self.note_program("kubectl");
+            if !keeps_stdin(&rest[..p], 'i', &["--stdin"]) {
+                cmd.stdin = Stdin::Inherit;
+            }
+            cmd.words = rest[p + 1..].to_vec();
+            cmd.remote = true;
+            cmd.cwd = None;
+            return true;
+        }
+        if sub.as_deref() != Some("exec") {
+            return false;
+        }
         let start = match dashes {
             Some(p) => p + 1,
             None => {

@@ -300,6 +300,10 @@ impl Analyzer<'_> {
                     self.event("database.library-destroy", span.clone(), Some(what));
                     continue;
                 }
+                Extracted::SdkDestroy(what) => {
+                    self.event("cloud.sdk-destroy", span.clone(), Some(what));
+                    continue;
+                }
                 Extracted::Runs { candidates, lang } => {
                     // Leniently: an imported module mostly defines what may never be
                     // called; what it would surely destroy is still judged.

@@ -26,6 +26,7 @@ mod jvm_builds;
 mod prefix;
 mod project;
 mod project_tools;
+mod py_tasks;
 mod remote;
 mod shells;
 mod side_effects;

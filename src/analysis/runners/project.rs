@@ -52,7 +52,12 @@ impl Analyzer<'_> {
             "npm" | "pnpm" | "yarn" | "bun" => self.package_script(name, args, cmd, fr, scope),
             "make" | "gmake" => self.make(args, cmd, fr, scope),
             "just" => self.just(args, cmd, fr, scope),
-            "task" | "go-task" => self.go_task(args, cmd, fr, scope),
+            "task" => {
+                self.go_task(args, cmd, fr, scope) || self.python_task(name, args, cmd, fr, scope)
+            }
+            "go-task" => self.go_task(args, cmd, fr, scope),
+            "poe" | "poethepoet" | "pdm" | "hatch" | "rye" | "invoke" | "inv" | "fab" | "nox"
+            | "tox" | "doit" => self.python_task(name, args, cmd, fr, scope),
             "rake" => self.rake(args, cmd, fr, scope),
             "composer" => self.composer(args, cmd, fr, scope),
             "gradle" | "gradlew" => self.gradle(args, cmd, fr, scope),

@@ -13,6 +13,7 @@ pub mod justfile;
 pub mod makefile;
 pub mod package_json;
 pub mod position;
+pub mod python;
 pub mod rakefile;
 pub mod taskfile;
 pub mod yaml;
