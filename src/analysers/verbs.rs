@@ -102,6 +102,7 @@ const TOOL_VERBS: &[(&str, &str, &str)] = &[
     ),
     ("nats", "del", "delete"),
     ("vault", "disable", "disable (deletes the mount's data)"),
+    ("vercel", "del", "delete"),
 ];
 
 /// Verbs that need more than a noun: a roll-back of one migration is routine, of

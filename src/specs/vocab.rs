@@ -88,6 +88,7 @@ pub const NOUNS: &[&str] = &[
     "org",
     "account",
     "registry",
+    "redis",
     "image",
     "document",
     "data",

@@ -509,6 +509,37 @@ const HEROKU_PSQL: Client = Client {
     stdin_with: &[],
 };
 
+/// Cloudflare's `wrangler d1 execute DATABASE --command SQL | --file F [--remote]`.
+const WRANGLER_D1: Client = Client {
+    dialect: Dialect::Sqlite,
+    spec: Spec {
+        with_value: &[
+            "--command",
+            "--file",
+            "-e",
+            "--env",
+            "-c",
+            "--config",
+            "--persist-to",
+            "--batch-size",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &["--command"],
+    files: &["--file"],
+    database: &[],
+    host: &[],
+    readonly: &[],
+    operands: Operands::Database,
+    meta: Meta::None,
+    stdin_with: NO_STDIN,
+};
+
+/// For `stdin_with`: a flag no command line holds, for clients that never read SQL
+/// from stdin.
+const NO_STDIN: &[&str] = &["\0"];
+
 /// Django's `manage.py dbshell [--database NAME] [-- ARGS]`: the configured database's
 /// own client, reading SQL from stdin (`manage.py sqlflush | manage.py dbshell`).
 const DJANGO_DBSHELL: Client = Client {
@@ -614,6 +645,14 @@ pub(super) fn client(inv: &Invocation) -> Option<(&'static Client, &[Word])> {
             (&DJANGO_DBSHELL, dbshell(rest)?)
         }
         "manage.py" | "django-admin" => (&DJANGO_DBSHELL, sub(&["dbshell"])?),
+        "wrangler" => {
+            let rest = sub(&["d1"])?;
+            let at = rest.iter().position(|w| !w.text().starts_with('-'))?;
+            if rest[at].lit().as_deref() != Some("execute") {
+                return None;
+            }
+            (&WRANGLER_D1, &rest[at + 1..])
+        }
         "prisma" => {
             let rest = sub(&["db"])?;
             let at = rest.iter().position(|w| !w.text().starts_with('-'))?;

@@ -4,6 +4,7 @@
 
 use super::meta::{self, Escape};
 use super::{Dialect, Issue, Kind, Meta, MAX_PARSE_BYTES};
+use crate::specs::vocab;
 use sqlparser::ast::{
     AlterColumnOperation, AlterTableOperation, BinaryOperator, Expr, FromTable, ObjectType,
     Statement, Value,
@@ -221,6 +222,36 @@ fn keyword_scan_text(text: &str, why: &str) -> Vec<Issue> {
     Vec::new()
 }
 
+/// A routine's name that says it destroys data wholesale: a destructive verb with a
+/// data-bearing noun or `all`/`everything` (`drop_all_tables`, `truncate_everything`,
+/// `reset_database`); `delete_user` or `purge_old_sessions` are routine.
+fn destroys_by_name(name: &str) -> bool {
+    let last = name
+        .rsplit('.')
+        .next()
+        .unwrap_or(name)
+        .trim_matches(['"', '`', '[', ']']);
+    let toks = vocab::tokens(last);
+    let verb = toks
+        .iter()
+        .any(|t| vocab::code_verb(t) || matches!(t.as_str(), "reset" | "clear"));
+    verb && toks.iter().any(|t| {
+        matches!(t.as_str(), "all" | "everything" | "data")
+            || vocab::code_noun(t).is_some_and(|n| {
+                matches!(
+                    n,
+                    "database"
+                        | "table"
+                        | "tables"
+                        | "schema"
+                        | "keyspace"
+                        | "collection"
+                        | "dataset"
+                )
+            })
+    })
+}
+
 /// Shorten a statement for a message.
 fn short(s: String) -> String {
     const MAX: usize = 120;
@@ -250,6 +281,15 @@ fn judge(stmt: &Statement, temp: &mut HashSet<String>) -> Vec<Issue> {
             temp.insert(c.name.to_string().to_ascii_lowercase());
         }
         Statement::Prepare { statement, .. } => out.extend(judge(statement, temp)),
+        // A stored procedure's body is not in the text: its name is what there is to
+        // read (`CALL drop_all_tables()`, `CALL purge_everything()`).
+        Statement::Call(f) if destroys_by_name(&f.name.to_string()) => out.push(issue(
+            Kind::Drop,
+            format!(
+                "CALL {} (a procedure whose name says it destroys data)",
+                f.name
+            ),
+        )),
         Statement::Drop {
             object_type,
             names,
