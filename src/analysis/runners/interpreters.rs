@@ -133,6 +133,24 @@ impl Analyzer<'_> {
         }
         let has_code = !codes.is_empty() || !owned.is_empty();
         for c in codes.into_iter().chain(owned.iter()) {
+            // Code that is wholly an expansion (`python3 -c "$(curl -s URL)"`,
+            // `node -e "$CODE"`) is only known when it runs.
+            let computed = c.is_dynamic()
+                && c.parts.iter().all(|p| match p {
+                    crate::syntax::word::Part::Lit(t) => t.trim().is_empty(),
+                    crate::syntax::word::Part::Unknown { .. } => true,
+                });
+            if computed {
+                self.event(
+                    "shell.interpreter-exec",
+                    c.span.clone(),
+                    Some(format!(
+                        "the {name} code is `{}`, only known when it runs",
+                        c.text()
+                    )),
+                );
+                continue;
+            }
             let text = c.text();
             let items = interp::extract(lang, &text);
             self.apply_extracted(items, c.span.clone(), c.is_dynamic(), cmd, fr, scope);
