@@ -595,3 +595,51 @@ fn everyday_gradle_and_maven_builds_pass() {
         p.passes(cmd);
     }
 }
+
+/// git runs what its config files say: a `!` alias, `core.sshCommand` when it reaches a
+/// remote, `core.fsmonitor` for most commands. The repository's `.git/config` and the
+/// user's `~/.gitconfig` are read like any other file that runs.
+#[test]
+fn git_config_files_are_read_for_the_code_git_runs() {
+    let p = Project::new();
+    p.file(
+        ".git/config",
+        "[core]\n\trepositoryformatversion = 0\n\tsshCommand = rm -rf ~\n[alias]\n\tnuke = \"!rm -rf ~/\"\n\tst = status -sb\n\twipe = reset --hard\n\tstatus = !rm -rf ~\n",
+    );
+    p.stops("git nuke", Decision::Deny, "fs.delete-critical");
+    p.stops("git fetch origin", Decision::Deny, "fs.delete-critical");
+    p.stops("git pull", Decision::Deny, "fs.delete-critical");
+    // A plain alias expands to git arguments, judged as written out.
+    p.stops("git wipe", Decision::Confirm, "git.reset-hard");
+    // From a subdirectory of the repository too.
+    std::fs::create_dir_all(p.dir.join("src")).expect("dir");
+    let mut ctx = p.ctx();
+    ctx.cwd = Some(p.dir.join("src"));
+    let v = Engine::builtin().decide("git nuke", &ctx);
+    assert_eq!(v.decision, Decision::Deny, "{:?}", v.findings);
+    // git's own commands win over aliases of the same name; sshCommand is only for
+    // the commands that reach a remote.
+    p.passes("git status");
+    p.passes("git st");
+    p.passes("git log --oneline");
+
+    // The user's global config.
+    let q = Project::new();
+    std::fs::create_dir_all(q.dir.join(".git")).expect("git dir");
+    std::fs::write(
+        q.home.join(".gitconfig"),
+        "[alias]\n\tclear-all = !git clean -fdx && git reset --hard\n",
+    )
+    .expect("gitconfig");
+    q.stops("git clear-all", Decision::Confirm, "git.clean-force");
+
+    // Setting such a value is judged as the code it will run.
+    let r = Project::new();
+    r.stops(
+        "git config core.sshCommand 'rm -rf ~'",
+        Decision::Confirm,
+        "fs.delete-critical",
+    );
+    r.passes("git config core.sshCommand 'ssh -i ~/.ssh/deploy_key'");
+    r.passes("git config --global alias.st 'status -sb'");
+}

@@ -148,11 +148,20 @@ impl Analyzer<'_> {
         let (Some(key), Some(value)) = (rest.get(i), rest.get(i + 1)) else {
             return;
         };
-        let Some(name) = key.lit().and_then(|k| {
-            k.to_ascii_lowercase()
-                .strip_prefix("alias.")
-                .map(str::to_string)
-        }) else {
+        let key = key
+            .lit()
+            .map(|k| k.to_ascii_lowercase())
+            .unwrap_or_default();
+        // `git config core.sshCommand CMD` and the like: code git runs later.
+        if key != "core.hookspath" && super::runners::git_runs_code(&key) {
+            let v = value.text();
+            if !matches!(v.as_str(), "true" | "false" | "") {
+                let code = v.strip_prefix('!').unwrap_or(&v).to_string();
+                self.judge_later(&code, value.span.clone(), fr, scope, fr.remote);
+            }
+            return;
+        }
+        let Some(name) = key.strip_prefix("alias.").map(str::to_string) else {
             return;
         };
         let v = value.text();

@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod devices;
+pub mod gitconfig;
 pub mod glob;
 pub mod http;
 pub mod opts;

@@ -63,6 +63,9 @@ impl Analyzer<'_> {
             }
         }
         let sub = args.get(i)?.lit()?;
+        if !cmd.remote && sub != "config" {
+            self.git_disk_config(&sub, cwd.as_deref(), &mut aliases, fr, scope, cmd);
+        }
         if sub == "push" && force_refspec {
             // `-c remote.origin.push=+refs/heads/*:refs/heads/*`: every push forces.
             let mut out = vec![Word::literal("git", cmd.span.clone())];
@@ -117,26 +120,7 @@ impl Analyzer<'_> {
             aliases.push((alias.to_string(), Word::literal(v, kv.span.clone())));
             return;
         }
-        let runs = matches!(
-            key.as_str(),
-            "core.fsmonitor"
-                | "core.sshcommand"
-                | "core.pager"
-                | "core.editor"
-                | "sequence.editor"
-                | "diff.external"
-                | "core.askpass"
-                | "gpg.program"
-                | "pager.log"
-                | "pager.diff"
-                | "pager.show"
-                | "credential.helper"
-                | "core.hookspath"
-                | "uploadpack.packobjectshook"
-        ) || key.starts_with("filter.")
-            || key.ends_with(".textconv")
-            || key.ends_with(".command");
-        if !runs || matches!(v, "true" | "false" | "") {
+        if !runs_code(&key) || matches!(v, "true" | "false" | "") {
             return;
         }
         if key == "core.hookspath" {
@@ -151,6 +135,114 @@ impl Analyzer<'_> {
         let w = Word::literal(code, kv.span.clone());
         self.analyse_script_word(&w, &[], fr, scope, cmd.remote);
     }
+}
+
+impl Analyzer<'_> {
+    /// The config files git reads for this repository (`~/.gitconfig`,
+    /// `~/.config/git/config`, then the repository's own): an alias of `sub` that is
+    /// not one of git's own commands, and the commands git starts itself
+    /// (`core.sshCommand` for the commands that reach a remote, `core.fsmonitor`).
+    fn git_disk_config(
+        &mut self,
+        sub: &str,
+        cwd: Option<&Path>,
+        aliases: &mut Vec<(String, Word)>,
+        fr: &Frame,
+        scope: &mut Scope,
+        cmd: &Cmd,
+    ) {
+        let mut files: Vec<PathBuf> = Vec::new();
+        if let Some(home) = self.ctx.home.as_deref() {
+            files.push(home.join(".gitconfig"));
+            files.push(home.join(".config/git/config"));
+        }
+        if let Some(dir) = cwd.and_then(git_dir) {
+            files.push(dir.join("config"));
+        }
+        let mut found: Vec<(String, String)> = Vec::new();
+        for f in files {
+            if let files::Runnable::Text(t) = self.runnable(&f) {
+                found.extend(crate::specs::gitconfig::entries(&t));
+            }
+        }
+        let remote = matches!(
+            sub,
+            "fetch" | "pull" | "push" | "clone" | "ls-remote" | "remote" | "submodule"
+        );
+        let span = cmd.span.clone();
+        let mut alias: Option<String> = None;
+        for (k, v) in found {
+            match k.as_str() {
+                "core.sshcommand" if remote => self.git_config_code(&v, &span, fr, scope),
+                "core.fsmonitor" if !matches!(sub, "version" | "help") => {
+                    self.git_config_code(&v, &span, fr, scope)
+                }
+                _ => {
+                    if k.strip_prefix("alias.") == Some(sub) {
+                        alias = Some(v);
+                    }
+                }
+            }
+        }
+        let builtin = crate::specs::gitconfig::BUILTINS.contains(&sub);
+        if let (Some(v), false) = (alias, builtin) {
+            // Settings given with `-c` (later in the list) win over the files.
+            aliases.insert(0, (sub.to_string(), Word::literal(v, span)));
+        }
+    }
+
+    /// A config value git runs as a command (`false`/empty: none).
+    fn git_config_code(&mut self, v: &str, span: &Range<usize>, fr: &Frame, scope: &mut Scope) {
+        if matches!(v, "true" | "false" | "") {
+            return;
+        }
+        let w = Word::literal(v.strip_prefix('!').unwrap_or(v), span.clone());
+        self.analyse_script_word(&w, &[], fr, scope, false);
+    }
+}
+
+/// The git directory of the repository `dir` is in: `.git` (or the directory a `.git`
+/// file names, as worktrees and submodules have), looking up from `dir`.
+fn git_dir(dir: &Path) -> Option<PathBuf> {
+    let mut d = dir.to_path_buf();
+    for _ in 0..64 {
+        let g = d.join(".git");
+        if g.is_dir() {
+            return Some(g);
+        }
+        if g.is_file() {
+            let text = std::fs::read_to_string(&g).ok()?;
+            let target = text.lines().next()?.strip_prefix("gitdir:")?.trim();
+            return Some(d.join(target));
+        }
+        if !d.pop() {
+            return None;
+        }
+    }
+    None
+}
+
+/// Settings whose value git runs as a command.
+pub(crate) fn runs_code(key: &str) -> bool {
+    matches!(
+        key,
+        "core.fsmonitor"
+            | "core.sshcommand"
+            | "core.pager"
+            | "core.editor"
+            | "sequence.editor"
+            | "diff.external"
+            | "core.askpass"
+            | "gpg.program"
+            | "pager.log"
+            | "pager.diff"
+            | "pager.show"
+            | "credential.helper"
+            | "core.hookspath"
+            | "uploadpack.packobjectshook"
+    ) || key.starts_with("filter.")
+        || key.ends_with(".textconv")
+        || key.ends_with(".command")
 }
 
 /// Why settings given to git cannot be read, and where.

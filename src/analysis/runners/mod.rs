@@ -42,6 +42,7 @@ use tasks::*;
 
 pub(crate) use fed::{find_name_patterns, found_words, is_find_test};
 pub(crate) use files::Runnable;
+pub(crate) use git::runs_code as git_runs_code;
 pub use shells::SHELLS;
 
 /// `/usr/bin/rm`, `./rm`, `\rm`, zsh's `=rm` are all `rm`; `python3.12` stays itself.
