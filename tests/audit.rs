@@ -200,7 +200,23 @@ const EXPECTED: &[(&str, u64, u64, &str, &str, &str)] = &[
         "confirm",
         "git push --force origin {{env}}",
     ),
+    (
+        "pyproject.toml",
+        6,
+        23,
+        "database.dropdb",
+        "confirm",
+        "dropdb app",
+    ),
     ("scripts/clean.sh", 6, 8, "fs.delete-critical", "deny", "/"),
+    (
+        "tox.ini",
+        9,
+        5,
+        "git.push-force",
+        "confirm",
+        "git push --force origin main",
+    ),
     (
         "web/package.json",
         7,
@@ -275,7 +291,7 @@ fn every_kind_is_read_and_each_finding_is_placed_exactly() {
         );
     }
     assert_eq!(v["errors"].as_array().unwrap().len(), 0);
-    assert_eq!(v["summary"]["files_read"], 9, "{v}");
+    assert_eq!(v["summary"]["files_read"], 11, "{v}");
     // A relative root is judged the same way.
     let (rel, _) = run_json(
         interlock(tmp.path())
@@ -350,7 +366,7 @@ fn text_report_shows_the_line_and_underlines_the_span() {
         "{text}"
     );
     assert!(
-        text.contains("19 findings (2 deny, 17 confirm) in 9 of 9 files"),
+        text.contains("21 findings (2 deny, 19 confirm) in 11 of 11 files"),
         "{text}"
     );
 }
@@ -543,7 +559,7 @@ fn json_report_shape() {
     ] {
         assert!(v["summary"].get(key).is_some(), "summary.{key}");
     }
-    assert_eq!(v["summary"]["findings"], 19);
+    assert_eq!(v["summary"]["findings"], 21);
     assert_eq!(v["summary"]["deny"], 2);
     let f = v["findings"]
         .as_array()
@@ -646,7 +662,7 @@ fn sarif_is_valid_against_the_2_1_0_schema() {
         }
     }
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 21);
+    assert_eq!(results.len(), 23);
     for r in results {
         let i = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[i]["id"], r["ruleId"]);

@@ -103,10 +103,7 @@ impl Home {
 
     /// One agent step: `interlock-bash -c CODE`, no terminal.
     fn agent(&self, code: &str) -> Output {
-        self.command(&self.shell())
-            .args(["-c", code])
-            .output()
-            .expect("run interlock-bash")
+        output(self.command(&self.shell()).args(["-c", code]))
     }
 
     fn keep_survives(&self) {
@@ -419,7 +416,7 @@ npm init -y >/dev/null && npm config set fund false && npm pack --silent >/dev/n
 rm -rf node_modules target && mkdir -p target/debug && rm -rf target
 mv a.txt b.txt && mv b.txt a.txt && ls ~/.claude >/dev/null && cat ~/.claude/settings.json >/dev/null
 echo all-done";
-    let out = c.args(["-c", script]).output().expect("run");
+    let out = output(c.args(["-c", script]));
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
     let o = text(&out.stdout);
     for want in ["someone", "cached", "venv ok", ".tgz", "all-done"] {
@@ -454,9 +451,8 @@ fn cargo_builds_inside_the_confinement() {
         .args([
             "-c",
             "cargo new --vcs none -q hello && cd hello && cargo build --offline -q && ./../target/debug/hello",
-        ])
-        .output()
-        .expect("run");
+        ]);
+    let out = output(out);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
     assert!(text(&out.stdout).contains("Hello, world!"), "{}", all(&out));
 }
@@ -564,6 +560,22 @@ fn an_unprivileged_user_is_confined_the_same_way() {
         "{}",
         all(&out)
     );
+}
+
+/// Run a command to its end. The binaries these tests start were copied into the
+/// scratch HOME a moment before; another test's fork may still hold the copy's write
+/// descriptor until its own exec (Linux then refuses to run the file: ETXTBSY), so
+/// that one error is waited out.
+fn output(c: &mut Command) -> Output {
+    for _ in 0..100 {
+        match c.output() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            r => return r.expect("run"),
+        }
+    }
+    c.output().expect("run")
 }
 
 fn nix_is_root() -> bool {
@@ -693,7 +705,7 @@ fn install_wires_the_file_tools_and_managed_settings_hold() {
     let run = |args: &[&str]| {
         let mut c = h.command(&h.home.join(".local/bin/interlock"));
         c.args(args).env("INTERLOCK_MANAGED_DIR", &managed);
-        c.output().expect("run")
+        output(&mut c)
     };
     let out = run(&["install", "claude"]);
     assert_eq!(out.status.code(), Some(0), "{}", all(&out));
@@ -746,7 +758,7 @@ fn a_wrapped_agent_runs_confined_and_the_humans_shell_does_not() {
         "-c",
         "echo '{}' > ~/.claude/settings.json; echo x > ~/.config/interlock/config.toml; mv ~/.local ~/l2; echo ok > out.txt; cat out.txt",
     ]);
-    let out = c.output().expect("run");
+    let out = output(&mut c);
     assert_eq!(text(&out.stdout).trim(), "ok", "{}", all(&out));
     assert!(
         text(&out.stderr).contains("Read-only file system"),
@@ -767,7 +779,7 @@ fn a_wrapped_agent_runs_confined_and_the_humans_shell_does_not() {
         "-c",
         "INTERLOCK_MODE=audit interlock-bash -c 'rm -rf ~/keep'",
     ]);
-    let out = c.output().expect("run");
+    let out = output(&mut c);
     assert_eq!(out.status.code(), Some(NOT_APPROVED), "{}", all(&out));
     h.keep_survives();
 }

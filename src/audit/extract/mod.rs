@@ -7,6 +7,7 @@ pub mod gitlab;
 pub mod justfile;
 pub mod makefile;
 pub mod package_json;
+pub mod python_tasks;
 pub mod shell;
 pub use crate::specs::tasks::yaml;
 
@@ -26,6 +27,8 @@ pub enum Kind {
     Makefile,
     PackageJson,
     Justfile,
+    Pyproject,
+    Tox,
 }
 
 impl Kind {
@@ -39,6 +42,8 @@ impl Kind {
             Kind::Makefile => "Makefile",
             Kind::PackageJson => "package.json",
             Kind::Justfile => "justfile",
+            Kind::Pyproject => "pyproject.toml tasks",
+            Kind::Tox => "tox.ini",
         }
     }
 }
@@ -133,6 +138,12 @@ pub fn kind_by_name(rel: &Path) -> Option<Kind> {
     }
     if lower == "justfile" || lower == ".justfile" || ext == "just" {
         return Some(Kind::Justfile);
+    }
+    if name == "pyproject.toml" {
+        return Some(Kind::Pyproject);
+    }
+    if name == "tox.ini" {
+        return Some(Kind::Tox);
     }
     if matches!(ext, "sh" | "bash" | "ksh" | "zsh" | "dash" | "ash") {
         return Some(Kind::Shell);
@@ -230,6 +241,8 @@ pub fn extract(kind: Kind, text: &str) -> Extracted {
         Kind::Makefile => makefile::extract(text),
         Kind::PackageJson => package_json::extract(text),
         Kind::Justfile => justfile::extract(text),
+        Kind::Pyproject => python_tasks::extract_pyproject(text),
+        Kind::Tox => python_tasks::extract_tox(text),
     }
 }
 
