@@ -540,6 +540,32 @@ const WRANGLER_D1: Client = Client {
 /// from stdin.
 const NO_STDIN: &[&str] = &["\0"];
 
+/// `typeorm query SQL [-d DATA_SOURCE]`: TypeORM's CLI runs the query it is given.
+const TYPEORM_QUERY: Client = Client {
+    dialect: Dialect::Generic,
+    spec: Spec {
+        with_value: &[
+            "-d",
+            "--dataSource",
+            "--data-source",
+            "-c",
+            "--connection",
+            "-f",
+            "--config",
+        ],
+        attached_only: &[],
+        single_dash_long: false,
+    },
+    sql: &[],
+    files: &[],
+    database: &[],
+    host: &[],
+    readonly: &[],
+    operands: Operands::Sql,
+    meta: Meta::None,
+    stdin_with: NO_STDIN,
+};
+
 /// Django's `manage.py dbshell [--database NAME] [-- ARGS]`: the configured database's
 /// own client, reading SQL from stdin (`manage.py sqlflush | manage.py dbshell`).
 const DJANGO_DBSHELL: Client = Client {
@@ -645,6 +671,9 @@ pub(super) fn client(inv: &Invocation) -> Option<(&'static Client, &[Word])> {
             (&DJANGO_DBSHELL, dbshell(rest)?)
         }
         "manage.py" | "django-admin" => (&DJANGO_DBSHELL, sub(&["dbshell"])?),
+        "typeorm" | "typeorm-ts-node-commonjs" | "typeorm-ts-node-esm" => {
+            (&TYPEORM_QUERY, sub(&["query"])?)
+        }
         "wrangler" => {
             let rest = sub(&["d1"])?;
             let at = rest.iter().position(|w| !w.text().starts_with('-'))?;

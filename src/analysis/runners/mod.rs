@@ -45,9 +45,35 @@ pub(crate) use files::Runnable;
 pub(crate) use git::runs_code as git_runs_code;
 pub use shells::SHELLS;
 
-/// `/usr/bin/rm`, `./rm`, `\rm`, zsh's `=rm` are all `rm`; `python3.12` stays itself.
+/// npm packages whose command has another name: `npx firebase-tools …` runs `firebase`.
+const PACKAGE_BINS: &[(&str, &str)] = &[
+    ("firebase-tools", "firebase"),
+    ("@mikro-orm/cli", "mikro-orm"),
+    ("netlify-cli", "netlify"),
+    ("@railway/cli", "railway"),
+    ("@aws-amplify/cli", "amplify"),
+    ("aws-cdk", "cdk"),
+    ("@nestjs/cli", "nest"),
+    ("@cloudflare/wrangler", "wrangler"),
+    ("@upstash/cli", "upstash"),
+    ("@prisma/cli", "prisma"),
+    ("@angular/cli", "ng"),
+    ("@vercel/cli", "vercel"),
+];
+
+/// `/usr/bin/rm`, `./rm`, `\rm`, zsh's `=rm` are all `rm`; `python3.12` stays itself;
+/// an npm package spec (`firebase-tools@13`, `@mikro-orm/cli`) is the command it runs.
 pub fn program_name(word: &str) -> String {
     let w = word.trim_start_matches('\\');
+    if w.contains(['@', '-']) {
+        let spec = match w.rfind('@') {
+            Some(at) if at > 0 => &w[..at],
+            _ => w,
+        };
+        if let Some((_, bin)) = PACKAGE_BINS.iter().find(|(p, _)| *p == spec) {
+            return bin.to_string();
+        }
+    }
     let w = w.strip_prefix('=').filter(|r| !r.is_empty()).unwrap_or(w);
     let base = w.rsplit('/').next().unwrap_or(w);
     if base.is_empty() {
