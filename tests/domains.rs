@@ -1734,6 +1734,23 @@ fn sql_generators_piped_into_a_client() {
         DROP,
         "auth_user",
     );
+    // mysqldump's default --opt drops each table before recreating it.
+    stops("mysqldump prod | mysql staging", DROP, "mysqldump");
+    stops(
+        "mysqldump -h db.internal -u root shop orders | mysql -h 127.0.0.1 shop",
+        DROP,
+        "every table mysqldump dumps",
+    );
+    stops(
+        "mariadb-dump --databases shop --add-drop-database | mariadb",
+        DROP,
+        "every database",
+    );
+    passes("mysqldump --skip-add-drop-table prod | mysql staging");
+    passes("mysqldump --no-create-info prod | mysql staging");
+    passes("mysqldump prod > prod.sql");
+    passes("mysqldump -r prod.sql prod");
+    passes("mysqldump prod | gzip > prod.sql.gz");
     passes("pg_dump prod | psql staging_copy");
     passes("pg_dump -Fc prod | pg_restore -d scratch --no-owner");
     passes("pg_dump -c -f dump.sql prod");

@@ -520,3 +520,46 @@ fn double_quoted_code_keeps_its_newlines() {
         Decision::Allow,
     );
 }
+
+/// `$(cat FILE)` and `$(< FILE)` are the file's text, when it can be read here (on disk
+/// or written earlier on the line): what they feed a command is judged as that text.
+#[test]
+fn substitutions_of_a_file_are_its_text() {
+    let (home, ctx) = real_project();
+    let project = home.path().join("project");
+    std::fs::write(project.join("drop.sql"), "DROP TABLE users;\n").expect("write");
+    std::fs::write(project.join("select.sql"), "SELECT count(*) FROM users;\n").expect("write");
+    std::fs::write(
+        project.join("victims"),
+        format!("{}\n", home.path().display()),
+    )
+    .expect("write");
+    std::fs::write(project.join("build-dirs"), "target\nnode_modules\n").expect("write");
+    expect(
+        &[
+            "psql -c \"$(cat drop.sql)\"",
+            "mysql shop -e \"$(< drop.sql)\"",
+            "echo 'TRUNCATE orders' > q.sql; psql -c \"$(cat q.sql)\"",
+            // Unread, the SQL is only known when it runs.
+            "psql -c \"$(cat missing.sql)\"",
+            "psql -c \"$QUERY\"",
+        ],
+        &ctx,
+        Decision::Confirm,
+    );
+    expect(
+        &["rm -rf $(cat victims)", "rm -rf $(< victims)"],
+        &ctx,
+        Decision::Deny,
+    );
+    expect(
+        &[
+            "psql -c \"$(cat select.sql)\"",
+            "rm -rf $(cat build-dirs)",
+            "echo 'SELECT 1' > q.sql; psql -c \"$(cat q.sql)\"",
+            "echo \"$(cat drop.sql)\"",
+        ],
+        &ctx,
+        Decision::Allow,
+    );
+}

@@ -296,7 +296,8 @@ pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
         "jq" | "gojq" | "jaq" => {
             jq_null_input(args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))
         }
-        "pg_dump" | "pg_dumpall" | "python" | "python3" | "django-admin" | "manage.py" => {
+        "pg_dump" | "pg_dumpall" | "mysqldump" | "mariadb-dump" | "python" | "python3"
+        | "django-admin" | "manage.py" => {
             destructive_dump(&prog, args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))
         }
         other => Stdin::Computed(other.to_string()),
@@ -305,7 +306,8 @@ pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
 
 /// SQL generators whose output drops or empties what it is fed to: `pg_dump --clean`
 /// (and `pg_dumpall --clean`) starts with a DROP of every object it dumps, Django's
-/// `sqlflush` prints the statements that empty every table. Their output, piped into a
+/// `sqlflush` prints the statements that empty every table, and `mysqldump` drops each
+/// table before it recreates it unless told not to. Their output, piped into a
 /// client (`pg_dump -c prod | psql staging`), reads as a statement that says so.
 fn destructive_dump(prog: &str, args: &[Word]) -> Option<Stdin> {
     let texts: Vec<String> = args.iter().map(|w| w.text()).collect();
@@ -329,6 +331,28 @@ fn destructive_dump(prog: &str, args: &[Word]) -> Option<Stdin> {
                 return None;
             }
             format!("DROP SCHEMA IF EXISTS \"every object {prog} --clean dumps\" CASCADE;\n")
+        }
+        // `--opt`, on by default, adds `DROP TABLE IF EXISTS` before each table.
+        "mysqldump" | "mariadb-dump" => {
+            let to_file = texts.iter().any(|t| {
+                t == "-r" || t.starts_with("--result-file") || t.starts_with("-r") && t.len() > 2
+            });
+            let no_drop = has("--skip-add-drop-table")
+                || has("--skip-opt") && !has("--add-drop-table")
+                || has("--no-create-info")
+                || has("-t")
+                || texts
+                    .iter()
+                    .any(|t| t.starts_with("--tab") || t == "-T" || t == "--xml" || t == "-X");
+            if to_file || no_drop {
+                return None;
+            }
+            let what = if has("--add-drop-database") {
+                "DROP DATABASE IF EXISTS \"every database mysqldump dumps\";\n"
+            } else {
+                "DROP TABLE IF EXISTS \"every table mysqldump dumps\";\n"
+            };
+            what.to_string()
         }
         _ => {
             if !has("sqlflush") {

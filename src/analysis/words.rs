@@ -274,6 +274,14 @@ impl Analyzer<'_> {
             }
             "command_substitution" => {
                 self.walk_substitution(n, fr, scope, nd, named);
+                if let Some(text) = self.file_substitution(fr.text(n), scope) {
+                    if quoted {
+                        f.lit(&text);
+                    } else {
+                        f.split_value(&text, " \t\n");
+                    }
+                    return;
+                }
                 match substitution_value(n, fr, scope) {
                     Some(Subst::Text(v)) => f.lit(&v),
                     Some(Subst::Under(root)) => {
@@ -570,6 +578,46 @@ fn all_positional(pos: &[Value], name: &str, quoted: bool, f: &mut Fields) {
             }
             Value::Unknown { maybe_empty } => f.unknown(name, *maybe_empty),
             Value::Array(_) => f.unknown(name, true),
+        }
+    }
+}
+
+/// Files read by `$(cat FILE)` / `$(< FILE)` are taken as their text up to this size.
+const MAX_SUBST_FILE: usize = 64 * 1024;
+
+impl Analyzer<'_> {
+    /// `$(cat FILE)` and `$(< FILE)` print a file: one written earlier on the line or
+    /// on disk (`psql -c "$(cat reset.sql)"`, `rm -rf $(cat list)`). Its text, without
+    /// the trailing newlines bash removes, when it can be read and is small.
+    fn file_substitution(&self, inner: &str, scope: &Scope) -> Option<String> {
+        if self.container.is_some() {
+            return None;
+        }
+        let body = substitution_body(inner)?;
+        let name = match body.strip_prefix('<') {
+            Some(rest) => rest.trim(),
+            None => {
+                let mut words = body.split_whitespace();
+                (words.next() == Some("cat")).then_some(())?;
+                let name = words.next()?;
+                words.next().is_none().then_some(name)?
+            }
+        };
+        let plain = !name.is_empty()
+            && !name.starts_with('-')
+            && name.chars().all(|c| {
+                c.is_ascii_alphanumeric()
+                    || matches!(c, '-' | '_' | '.' | '/' | '~' | '+' | ',' | '@')
+            });
+        if !plain || (name.starts_with('~') && name != "~" && !name.starts_with("~/")) {
+            return None;
+        }
+        let p = crate::model::paths::resolve(name, scope.cwd.as_deref(), self.ctx.home.as_deref())?;
+        match self.runnable(&p) {
+            super::runners::files::Runnable::Text(t) if t.len() <= MAX_SUBST_FILE => {
+                Some(t.trim_end_matches('\n').to_string())
+            }
+            _ => None,
         }
     }
 }

@@ -19,7 +19,7 @@ use crate::model::invocation::{FileText, Invocation, Stdin};
 use crate::model::paths::resolve;
 use crate::model::Context;
 use crate::specs::args::ArgView;
-use crate::syntax::word::Word;
+use crate::syntax::word::{Part, Word};
 use clients::{client, conninfo, Operands};
 use sqlparser::dialect::{
     ClickHouseDialect, Dialect as SqlDialect, DuckDbDialect, GenericDialect, MsSqlDialect,
@@ -120,6 +120,27 @@ struct Found {
     meta: Meta,
 }
 
+impl Found {
+    /// SQL given as a word. One that is wholly an expansion (`psql -c "$Q"`,
+    /// `mysql -e "$(gen)"`) is only known when it runs: it cannot be judged here.
+    fn push_word(&mut self, w: &Word) {
+        let computed = w.is_dynamic()
+            && w.parts.iter().all(|p| match p {
+                Part::Lit(t) => t.trim().is_empty(),
+                Part::Unknown { .. } => true,
+            });
+        if computed {
+            self.unreadable.push(format!(
+                "the SQL is `{}`, only known when it runs",
+                w.text()
+            ));
+        } else {
+            self.sources
+                .push((opts::text_with(w, UNKNOWN), Some(w.span.clone())));
+        }
+    }
+}
+
 fn find_sql(inv: &Invocation, ctx: &Context) -> Option<Found> {
     let (c, args) = client(inv)?;
     let items = opts::scan(args, &c.spec);
@@ -145,9 +166,7 @@ fn find_sql(inv: &Invocation, ctx: &Context) -> Option<Found> {
         };
         if c.sql.contains(&name.as_str()) {
             reads_stdin = false;
-            found
-                .sources
-                .push((opts::text_with(v, UNKNOWN), Some(v.span.clone())));
+            found.push_word(v);
         } else if c.files.contains(&name.as_str()) {
             reads_stdin = false;
             if v.text() == "-" {
@@ -173,17 +192,13 @@ fn find_sql(inv: &Invocation, ctx: &Context) -> Option<Found> {
             }
             for w in operands.iter().skip(1) {
                 reads_stdin = false;
-                found
-                    .sources
-                    .push((opts::text_with(w, UNKNOWN), Some(w.span.clone())));
+                found.push_word(w);
             }
         }
         Operands::Sql => {
             for w in &operands {
                 reads_stdin = false;
-                found
-                    .sources
-                    .push((opts::text_with(w, UNKNOWN), Some(w.span.clone())));
+                found.push_word(w);
             }
         }
         Operands::Host => found.host = operands.first().map(|w| w.text()),

@@ -19,7 +19,7 @@ mod compiled;
 mod containers;
 mod env;
 mod fed;
-mod files;
+pub(super) mod files;
 mod git;
 mod interpreters;
 mod jvm_builds;
