@@ -5,10 +5,11 @@
 use super::opts::{self, Item, Spec};
 use super::targets::redact;
 use super::Hit;
-use crate::model::invocation::{FileText, Invocation, Stdin};
+use crate::model::invocation::{FileText, Invocation, Stdin, REDIS_KEYS};
 use crate::model::paths::resolve;
 use crate::model::Context;
 use crate::specs::args::ArgView;
+use crate::syntax::word::Part;
 use std::path::Path;
 
 /// Scripts above this size are not read (a confirm says so).
@@ -280,6 +281,21 @@ pub fn redis(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::P
         .cloned()
         .into_iter()
         .collect();
+    // DEL/UNLINK fed the keys a listing printed (`redis-cli KEYS 'x*' | xargs redis-cli DEL`).
+    if command.is_some_and(|c| matches!(c.to_ascii_lowercase().as_str(), "del" | "unlink")) {
+        let listed = opts::operands(&items).skip(1).find_map(|w| {
+            w.parts.iter().find_map(|p| match p {
+                Part::Unknown { name, .. } => name.strip_prefix(REDIS_KEYS),
+                Part::Lit(_) => None,
+            })
+        });
+        if let Some(pattern) = listed {
+            found.push(format!(
+                "{} of every key matching {pattern}",
+                command.map(|c| c.to_ascii_uppercase()).unwrap_or_default()
+            ));
+        }
+    }
     // EVAL / EVAL_RO SCRIPT …: the Lua script's own calls.
     if command.is_some_and(|c| matches!(c.to_ascii_lowercase().as_str(), "eval" | "eval_ro")) {
         if let Some(script) = operands.iter().skip_while(|o| Some(*o) != command).nth(1) {
@@ -316,7 +332,12 @@ pub fn redis(inv: &Invocation, _view: &ArgView, ctx: &Context, _params: super::P
     found
         .into_iter()
         .map(|cmd| {
-            let mut d = cmd.to_ascii_uppercase();
+            // A command name is shown as redis writes it; a description as it is.
+            let mut d = if cmd.contains(' ') {
+                cmd
+            } else {
+                cmd.to_ascii_uppercase()
+            };
             if let Some(n) = &db {
                 d.push_str(&format!(" of database {n}"));
             }

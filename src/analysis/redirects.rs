@@ -300,8 +300,34 @@ pub(super) fn output_of(words: &[Word], stdin: &Stdin) -> Stdin {
         | "django-admin" | "manage.py" => {
             destructive_dump(&prog, args).unwrap_or_else(|| Stdin::Computed(prog.to_string()))
         }
+        "redis-cli" | "valkey-cli" | "keydb-cli" => {
+            let texts: Vec<String> = args.iter().map(|w| w.text()).collect();
+            redis_key_listing(&texts)
+                .map(|pattern| {
+                    Stdin::Computed(format!("{}{pattern}", crate::model::invocation::REDIS_KEYS))
+                })
+                .unwrap_or_else(|| Stdin::Computed(prog.to_string()))
+        }
         other => Stdin::Computed(other.to_string()),
     }
+}
+
+/// The pattern a redis-cli command lists the keys of: `KEYS PATTERN`, or `--scan`
+/// with its `--pattern` (every key without one).
+pub(super) fn redis_key_listing(texts: &[String]) -> Option<String> {
+    if let Some(i) = texts.iter().position(|t| t == "--scan") {
+        let pattern = texts
+            .iter()
+            .skip(i)
+            .position(|t| t == "--pattern" || t == "--quoted-pattern")
+            .and_then(|j| texts.get(i + j + 1))
+            .cloned();
+        return Some(pattern.unwrap_or_else(|| "*".into()));
+    }
+    let i = texts.iter().position(|t| t.eq_ignore_ascii_case("keys"))?;
+    // An option's value named `keys` (`-a keys`) is not the command.
+    let after_opt = i > 0 && texts[i - 1].starts_with('-') && texts[i - 1].len() == 2;
+    (!after_opt).then(|| texts.get(i + 1).cloned().unwrap_or_else(|| "*".into()))
 }
 
 /// SQL generators whose output drops or empties what it is fed to: `pg_dump --clean`

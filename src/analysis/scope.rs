@@ -20,6 +20,9 @@ pub enum Value {
     Unknown {
         maybe_empty: bool,
     },
+    /// One item of a listing only known when it runs, named for what it lists
+    /// (`for k in $(redis-cli KEYS 'x*')`: a key matching `x*`).
+    Item(String),
 }
 
 /// A function defined earlier on the line: its body is analysed where it is called.

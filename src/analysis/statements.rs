@@ -2,6 +2,7 @@
 //! a loop, never one Rust frame per operator).
 
 use super::*;
+use crate::syntax::word::Part;
 use crate::syntax::BashKind;
 
 impl Analyzer<'_> {
@@ -157,6 +158,14 @@ impl Analyzer<'_> {
             // A glob list keeps its pattern as the value so that paths stay judged.
             let value = match values.as_slice() {
                 [w] if w.is_literal() && w.glob => Value::Pattern(w.lit().unwrap_or_default()),
+                [w] => match w.parts.as_slice() {
+                    [Part::Unknown { name, .. }]
+                        if name.starts_with(crate::model::invocation::REDIS_KEYS) =>
+                    {
+                        Value::Item(name.clone())
+                    }
+                    _ => Value::Unknown { maybe_empty: false },
+                },
                 _ => Value::Unknown { maybe_empty: false },
             };
             scope.set_var(var, value);

@@ -293,7 +293,10 @@ impl Analyzer<'_> {
                     {
                         f.unknown(SETUP_CODE, true)
                     }
-                    None => f.unknown("$(…)", true),
+                    None => match redis_listing(fr.text(n)) {
+                        Some(name) => f.unknown(&name, true),
+                        None => f.unknown("$(…)", true),
+                    },
                 }
             }
             "process_substitution" => {
@@ -501,6 +504,7 @@ impl Analyzer<'_> {
                 f.lit(&p);
             }
             Value::Unknown { maybe_empty } => f.unknown(&name, maybe_empty),
+            Value::Item(what) => f.unknown(&what, false),
         }
     }
 
@@ -577,6 +581,7 @@ fn all_positional(pos: &[Value], name: &str, quoted: bool, f: &mut Fields) {
                 f.lit(p);
             }
             Value::Unknown { maybe_empty } => f.unknown(name, *maybe_empty),
+            Value::Item(what) => f.unknown(what, false),
             Value::Array(_) => f.unknown(name, true),
         }
     }
@@ -687,6 +692,22 @@ fn substitution_value(n: Node, fr: &Frame, scope: &Scope) -> Option<Subst> {
         }
         _ => None,
     }
+}
+
+/// `$(redis-cli KEYS 'user:*')`: the keys a pattern matches, named so the redis
+/// analyser knows what a `DEL` of them deletes.
+fn redis_listing(inner: &str) -> Option<String> {
+    let body = substitution_body(inner)?;
+    let mut words = body.split_whitespace();
+    let prog = words.next()?;
+    if !matches!(prog, "redis-cli" | "valkey-cli" | "keydb-cli") {
+        return None;
+    }
+    let texts: Vec<String> = words
+        .map(|w| w.trim_matches(['\'', '"']).to_string())
+        .collect();
+    let pattern = super::redirects::redis_key_listing(&texts)?;
+    Some(format!("{}{pattern}", crate::model::invocation::REDIS_KEYS))
 }
 
 /// A word or concatenation made only of unquoted plain words (a brace candidate).

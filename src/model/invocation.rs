@@ -82,6 +82,10 @@ pub enum FileText {
     Missing,
 }
 
+/// Marks the output of a redis-cli key listing (`KEYS PATTERN`, `--scan`), followed by
+/// the pattern: what `xargs redis-cli DEL` is fed is every key it matches.
+pub const REDIS_KEYS: &str = "redis keys matching ";
+
 /// What a command reads on standard input.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Stdin {

@@ -203,7 +203,7 @@ fn sdk_operation(name: &str) -> Option<String> {
 /// from an imported module: by the method's name (`rds.delete_db_instance(…)`), or a
 /// bare destructive verb on a collection of such resources (`es.indices.delete(…)`,
 /// `octokit.repos.delete(…)`, `client.volumes.get("pg").remove()`).
-fn sdk_call(method: &str, receiver: &Val) -> Option<String> {
+fn sdk_call(method: &str, receiver: &Val, has_args: bool) -> Option<String> {
     let Val::Name(chain) = receiver else {
         return None;
     };
@@ -239,10 +239,21 @@ fn sdk_call(method: &str, receiver: &Val) -> Option<String> {
                     | "first"
             )
         })?;
-    let noun = vocab::tokens(segment)
-        .last()
-        .and_then(|t| vocab::code_noun(t))?;
+    let last = vocab::tokens(segment).pop()?;
+    let noun = vocab::code_noun(&last)?;
+    // A single store's handle given what to remove deletes an entry of it
+    // (`redis.Redis().delete('user:1')`, `kv.delete(key)`, `bucket.delete_blob(…)`);
+    // with nothing to name, the store itself (`bucket.delete()`, `volume.remove()`).
+    if has_args && last == noun {
+        return None;
+    }
     Some(format!("`{segment}.{method}` ({method} a {noun})"))
+}
+
+/// What a Redis client's key listing returned (`r.keys('*')`, `r.scan_iter(…)`,
+/// `await client.keys('user:*')`), or one key of it.
+fn listed_keys(v: &Val) -> bool {
+    matches!(v, Val::Name(n) if super::eval::key_listing(n))
 }
 
 /// Methods of objects the code built: judged by the method's own name.
@@ -355,6 +366,10 @@ fn judge_method(lang: Lang, call: &Call, out: &mut Out) {
         "remove" if matches!(call.arg(0), Some(Val::Dict(d)) if d.is_empty()) => {
             Some("deletes every document or row")
         }
+        // A Redis client deleting what its own key listing returned.
+        "delete" | "del" | "unlink" | "Del" | "Unlink" if call.args.iter().any(listed_keys) => {
+            Some("deletes every key a pattern matches")
+        }
         "destroy"
             if call.arg(0).is_some_and(|o| {
                 o.get("truncate").is_some_and(Val::truthy)
@@ -382,7 +397,7 @@ fn judge_method(lang: Lang, call: &Call, out: &mut Out) {
     if let Some(what) = destroy {
         return out.push(Extracted::Destroy(format!("{shown} {what}")));
     }
-    if let Some(what) = sdk_call(method, &call.receiver) {
+    if let Some(what) = sdk_call(method, &call.receiver, !call.args.is_empty()) {
         return out.push(Extracted::SdkDestroy(what));
     }
     // HTTP clients' methods: `session.delete(url)`, `client.request("DELETE", url)`.

@@ -315,6 +315,8 @@ impl Vars {
             Val::List(items) if self.counts.get(name) == Some(&2) && items.len() <= 64 => {
                 Val::Each(items)
             }
+            // Each key a Redis listing returns (`for k in r.scan_iter('x*')`).
+            Val::Name(ref n) if self.counts.get(name) == Some(&2) && key_listing(n) => over,
             _ => Val::Unknown,
         };
         self.values.insert(name.to_string(), v);
@@ -363,4 +365,19 @@ mod tests {
             Val::Str("rmtree".into())
         );
     }
+}
+
+/// What a Redis client's key listing returns: `r.keys('*')`, `r.scan_iter(…)`,
+/// `client.scanIterator()` (a name as the evaluator keeps it, `….keys()`).
+pub fn key_listing(name: &str) -> bool {
+    let n = name.trim_end_matches("()");
+    [
+        "keys",
+        "scan_iter",
+        "scanIterator",
+        "scanStream",
+        "scan_each",
+    ]
+    .iter()
+    .any(|m| n.strip_suffix(m).is_some_and(|r| r.ends_with('.')))
 }

@@ -306,7 +306,13 @@ impl Reader<'_> {
             for a in named_children(args) {
                 match a.kind() {
                     "comment" => {}
-                    "spread_element" => call.args.push(Val::Unknown),
+                    // `f(...await r.keys())`: a name stays known (what it is a list of).
+                    "spread_element" => {
+                        match named_children(a).first().map(|c| self.eval(*c, depth + 1)) {
+                            Some(v @ Val::Name(_)) => call.args.push(v),
+                            _ => call.args.push(Val::Unknown),
+                        }
+                    }
                     _ => call.args.push(self.eval(a, depth + 1)),
                 }
             }

@@ -314,7 +314,14 @@ impl Reader<'_> {
                         }
                     }
                     "comment" => {}
-                    "list_splat" | "dictionary_splat" => call.args.push(Val::Unknown),
+                    // `f(*r.keys())`: a name stays known (what it is a list of).
+                    "list_splat" => {
+                        match named_children(a).first().map(|c| self.eval(*c, depth + 1)) {
+                            Some(v @ Val::Name(_)) => call.args.push(v),
+                            _ => call.args.push(Val::Unknown),
+                        }
+                    }
+                    "dictionary_splat" => call.args.push(Val::Unknown),
                     _ => call.args.push(self.eval(a, depth + 1)),
                 }
             }

@@ -377,6 +377,10 @@ pub(super) fn fed_words(stdin: &Stdin, span: &Range<usize>) -> Vec<Word> {
                 .collect();
             v
         }
+        // Keys a redis-cli listing prints keep what they are, for the redis analyser.
+        Stdin::Computed(p) if p.starts_with(crate::model::invocation::REDIS_KEYS) => {
+            vec![Word::unknown(p, false, span.clone())]
+        }
         _ => vec![Word::unknown("stdin", false, span.clone())],
     }
 }
