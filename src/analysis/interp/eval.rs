@@ -333,6 +333,21 @@ impl Vars {
     }
 }
 
+/// What a Redis client's key listing returns: `r.keys('*')`, `r.scan_iter(…)`,
+/// `client.scanIterator()` (a name as the evaluator keeps it, `….keys()`).
+pub fn key_listing(name: &str) -> bool {
+    let n = name.trim_end_matches("()");
+    [
+        "keys",
+        "scan_iter",
+        "scanIterator",
+        "scanStream",
+        "scan_each",
+    ]
+    .iter()
+    .any(|m| n.strip_suffix(m).is_some_and(|r| r.ends_with('.')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -365,19 +380,4 @@ mod tests {
             Val::Str("rmtree".into())
         );
     }
-}
-
-/// What a Redis client's key listing returns: `r.keys('*')`, `r.scan_iter(…)`,
-/// `client.scanIterator()` (a name as the evaluator keeps it, `….keys()`).
-pub fn key_listing(name: &str) -> bool {
-    let n = name.trim_end_matches("()");
-    [
-        "keys",
-        "scan_iter",
-        "scanIterator",
-        "scanStream",
-        "scan_each",
-    ]
-    .iter()
-    .any(|m| n.strip_suffix(m).is_some_and(|r| r.ends_with('.')))
 }
