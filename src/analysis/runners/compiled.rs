@@ -12,6 +12,21 @@ use super::*;
 /// Source files read for one command, at most.
 const MAX_SOURCES: usize = 32;
 
+/// Cargo subcommands that are another tool's own CLI installed as `cargo-NAME`
+/// (`cargo sqlx database drop` is `sqlx database drop`).
+const CARGO_EXTERNAL: &[&str] = &["sqlx", "shuttle", "lambda", "leptos", "loco"];
+
+/// Where the command starts in `cargo [+toolchain] [options] SUB …` when SUB is one of
+/// [`CARGO_EXTERNAL`].
+pub(super) fn cargo_external(args: &[Word]) -> Option<usize> {
+    let i = args
+        .iter()
+        .position(|w| !w.text().starts_with(['+', '-']))?;
+    CARGO_EXTERNAL
+        .contains(&args[i].lit()?.as_str())
+        .then_some(i)
+}
+
 impl Analyzer<'_> {
     /// `go run FILE.go|DIR`: the Go source's deletes and commands.
     pub(super) fn go_run(&mut self, args: &[Word], cmd: &Cmd, fr: &Frame, scope: &mut Scope) {

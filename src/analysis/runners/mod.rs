@@ -528,6 +528,13 @@ impl Analyzer<'_> {
             if SHELLS.contains(&name.as_str()) {
                 return self.unwrap_shell(&name, &args, &cmd, fr, scope);
             }
+            // `cargo sqlx …` runs the external `cargo-sqlx`, the same program as `sqlx`.
+            if name == "cargo" {
+                if let Some(k) = compiled::cargo_external(&args) {
+                    cmd.words = args[k..].to_vec();
+                    continue;
+                }
+            }
             // Files that run: by path, or handed to an interpreter or test runner.
             match name.as_str() {
                 "go" if args.first().is_some_and(|w| w.text() == "run") => {
