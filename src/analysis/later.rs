@@ -55,6 +55,80 @@ pub(crate) fn is_startup_file(p: &Path, home: Option<&Path>) -> bool {
         || (rel.starts_with(".config/fish/conf.d") && rel.extension().is_some_and(|e| e == "fish"))
 }
 
+/// Where a crontab lives, and whether its lines name the user to run as.
+enum CronFile {
+    /// `/etc/crontab`, `/etc/cron.d/*`: `MIN HOUR DOM MON DOW USER CMD`.
+    System,
+    /// `/var/spool/cron/…` (what `crontab FILE` installs): `MIN HOUR DOM MON DOW CMD`.
+    User,
+    /// `/etc/cron.daily/*` and the like: a script run as it is.
+    Script,
+}
+
+fn cron_file(p: &Path) -> Option<CronFile> {
+    if p == Path::new("/etc/crontab") || p.starts_with("/etc/cron.d") {
+        return Some(CronFile::System);
+    }
+    if p.starts_with("/var/spool/cron") {
+        return Some(CronFile::User);
+    }
+    ["hourly", "daily", "weekly", "monthly"]
+        .iter()
+        .any(|d| p.starts_with(format!("/etc/cron.{d}")))
+        .then_some(CronFile::Script)
+}
+
+/// The commands of a crontab's text: each entry's command, up to its first unescaped
+/// `%` (the rest is the command's stdin). Comments, blank lines and `NAME=value`
+/// settings have none.
+pub(crate) fn cron_commands(text: &str, with_user: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() || l.starts_with('#') {
+            continue;
+        }
+        let first = l.split_whitespace().next().unwrap_or("");
+        if first.contains('=') && !first.starts_with('@') {
+            continue;
+        }
+        let skip = if first.starts_with('@') { 1 } else { 5 } + usize::from(with_user);
+        let mut rest = l;
+        for _ in 0..skip {
+            rest = rest.trim_start();
+            match rest.find([' ', '\t']) {
+                Some(i) => rest = &rest[i..],
+                None => {
+                    rest = "";
+                    break;
+                }
+            }
+        }
+        let rest = rest.trim();
+        if rest.is_empty() {
+            continue;
+        }
+        let mut cmd = String::new();
+        let mut chars = rest.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some('%') => cmd.push('%'),
+                    Some(n) => {
+                        cmd.push('\\');
+                        cmd.push(n);
+                    }
+                    None => cmd.push('\\'),
+                },
+                '%' => break,
+                c => cmd.push(c),
+            }
+        }
+        out.push(cmd);
+    }
+    out
+}
+
 /// The editors whose commands can escape to a shell with `!`.
 pub(crate) fn is_editor(name: &str) -> bool {
     matches!(
@@ -123,12 +197,73 @@ impl Analyzer<'_> {
             let Some(path) = scope::resolve(&t, scope.cwd.as_deref(), home) else {
                 continue;
             };
-            if !is_startup_file(&path, home) {
+            let cron = cron_file(&path);
+            if !is_startup_file(&path, home) && cron.is_none() {
                 continue;
             }
-            if let Stdin::Text { text, .. } = output_of(words, stdin) {
-                self.judge_later(&text, r.target.span.clone(), fr, scope, fr.remote);
+            let Stdin::Text { text, .. } = output_of(words, stdin) else {
+                continue;
+            };
+            let span = r.target.span.clone();
+            match cron {
+                Some(CronFile::System) | Some(CronFile::User) => {
+                    let with_user = matches!(cron, Some(CronFile::System));
+                    for c in cron_commands(&text, with_user) {
+                        self.judge_later(&c, span.clone(), fr, scope, fr.remote);
+                    }
+                }
+                _ => self.judge_later(&text, span, fr, scope, fr.remote),
             }
+        }
+    }
+
+    /// `crontab [-u USER] [FILE | -]`: installs a crontab; each entry's command runs
+    /// later, at its time. `-l`, `-e`, `-r` install nothing (`crontab -r` is a rule).
+    pub(crate) fn judge_crontab(
+        &mut self,
+        args: &[Word],
+        stdin: &Stdin,
+        span: Range<usize>,
+        cwd: Option<&Path>,
+        fr: &Frame,
+        scope: &Scope,
+    ) {
+        let mut operand: Option<&Word> = None;
+        let mut i = 0;
+        while i < args.len() {
+            let t = args[i].text();
+            match t.as_str() {
+                "-u" | "-s" => i += 1,
+                "-l" | "-e" | "-r" | "-V" | "-T" | "--help" => return,
+                "-" => operand = Some(&args[i]),
+                _ if t.starts_with('-') => {}
+                _ => operand = Some(&args[i]),
+            }
+            i += 1;
+        }
+        let text = match operand {
+            Some(w) if w.text() != "-" => {
+                let Some(p) = w.lit().and_then(|t| {
+                    scope::resolve(&t, cwd.or(scope.cwd.as_deref()), self.ctx.home.as_deref())
+                }) else {
+                    return;
+                };
+                match self.runnable(&p) {
+                    super::runners::Runnable::Text(t) => t,
+                    _ => return,
+                }
+            }
+            _ => match stdin {
+                Stdin::Text { text, .. } => text.clone(),
+                Stdin::File(p) => match self.runnable(p) {
+                    super::runners::Runnable::Text(t) => t,
+                    _ => return,
+                },
+                _ => return,
+            },
+        };
+        for c in cron_commands(&text, false) {
+            self.judge_later(&c, span.clone(), fr, scope, fr.remote);
         }
     }
 
@@ -238,6 +373,26 @@ mod tests {
         assert_eq!(editor_shell_escape(":w! out.txt"), None);
         assert_eq!(editor_shell_escape(":w !sh"), Some("sh"));
         assert_eq!(editor_shell_escape("1,$s/a/b/"), None);
+    }
+
+    #[test]
+    fn crontab_lines() {
+        let text = "# m h dom mon dow command\nMAILTO=me\nSHELL=/bin/bash\n\n\
+                    */5 * * * * /usr/bin/backup.sh --all\n@reboot rm -rf ~/tmp\n\
+                    0 3 * * 1-5 date +\\%F >> log % stdin text\n";
+        assert_eq!(
+            cron_commands(text, false),
+            vec![
+                "/usr/bin/backup.sh --all",
+                "rm -rf ~/tmp",
+                "date +%F >> log "
+            ]
+        );
+        assert_eq!(
+            cron_commands("0 0 * * * root rm -rf /\n", true),
+            vec!["rm -rf /"]
+        );
+        assert!(cron_commands("* * * *\n", false).is_empty());
     }
 
     #[test]

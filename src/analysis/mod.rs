@@ -112,6 +112,12 @@ impl Frame<'_> {
     }
 }
 
+/// Stands for output only known at run time in the text a group pipes on: as shell
+/// code it is a command whose name is unknown; as SQL or a crontab, no statement.
+pub(crate) const UNKNOWN_OUTPUT: &str = "\n$__interlock_unknown_output\n";
+/// A group's piped output is collected up to this size.
+const MAX_PIPE_TEXT: usize = 256 * 1024;
+
 pub struct Analyzer<'a> {
     /// Where invocations and events go: the policy, given by the engine.
     pub(crate) judge: &'a dyn Judge,
@@ -130,6 +136,9 @@ pub struct Analyzer<'a> {
     unknown_files: HashMap<PathBuf, String>,
     /// Inside `{ …; } > FILE`: the file the group's commands print into.
     capture: Option<PathBuf>,
+    /// Inside `{ …; } | CMD` or `( … ) | CMD`: what the group prints so far, with
+    /// [`UNKNOWN_OUTPUT`] where a command's output is not known.
+    pipe_out: Option<String>,
     /// Links and copies of programs made on the line (`ln -s /bin/rm ./x`): path →
     /// the program it is. Like `written`, kept for the whole line.
     copies: Rc<HashMap<PathBuf, String>>,
@@ -171,6 +180,7 @@ impl<'a> Analyzer<'a> {
             written: Rc::default(),
             unknown_files: HashMap::new(),
             capture: None,
+            pipe_out: None,
             copies: Rc::default(),
             git_aliases: HashMap::new(),
             written_generation: 0,
@@ -563,10 +573,27 @@ impl<'a> Analyzer<'a> {
                     self.judge
                         .match_invocation(&inv, self.ctx, &mut self.findings);
                 }
+                // A group piped on prints what its commands print, in order.
+                let collect = into.is_none()
+                    && matches!(st.node.bash_kind(), "compound_statement" | "subshell");
                 let outer = std::mem::replace(&mut self.capture, into);
+                let outer_pipe = std::mem::replace(&mut self.pipe_out, collect.then(String::new));
                 self.walk(st.node, fr, scope, nd + 1, named);
                 self.capture = outer;
-                Stdin::Computed(st.node.bash_kind().to_string())
+                let printed = std::mem::replace(&mut self.pipe_out, outer_pipe);
+                match printed {
+                    Some(text) if !text.is_empty() => {
+                        self.print_to_pipe(&Stdin::Text {
+                            text: text.clone(),
+                            dynamic: text.contains(UNKNOWN_OUTPUT),
+                        });
+                        Stdin::Text {
+                            dynamic: text.contains(UNKNOWN_OUTPUT),
+                            text,
+                        }
+                    }
+                    _ => Stdin::Computed(st.node.bash_kind().to_string()),
+                }
             }
         }
     }
@@ -701,6 +728,12 @@ impl<'a> Analyzer<'a> {
         self.record_written_files(&words, &redirects, &stdin, scope);
         self.socket_writes(&words, &redirects, &stdin, span.clone());
         self.capture_output(&words, &redirects, &stdin);
+        if !redirects
+            .iter()
+            .any(|r| r.op.starts_with('>') && r.fd.is_none_or(|f| f == 1))
+        {
+            self.print_to_pipe(&out);
+        }
         self.judge_startup_appends(&words, &redirects, &stdin, fr, scope);
         self.invoke(words, env, redirects, stdin, span, fr, scope, nd + 1);
         out
@@ -716,8 +749,41 @@ impl<'a> Analyzer<'a> {
         named: &mut Vec<usize>,
     ) {
         let mut inner = scope.clone();
+        // What the substitution's commands print is its value, not the group's output.
+        let capture = self.capture.take();
+        let pipe_out = self.pipe_out.take();
         for c in named_children(n) {
             self.walk(c, fr, &mut inner, nd + 1, named);
+        }
+        self.capture = capture;
+        self.pipe_out = pipe_out;
+    }
+
+    /// Add what a command prints to the output of the group being piped on.
+    fn print_to_pipe(&mut self, out: &Stdin) {
+        let Some(text) = self.pipe_out.as_mut() else {
+            return;
+        };
+        if text.len() > MAX_PIPE_TEXT {
+            return;
+        }
+        match out {
+            Stdin::Text {
+                text: t,
+                dynamic: false,
+            } => text.push_str(t),
+            Stdin::Computed(p) if p.is_empty() => {}
+            Stdin::File(p) => match self.runnable(p) {
+                runners::Runnable::Text(t) if t.len() <= MAX_PIPE_TEXT => {
+                    let text = self.pipe_out.get_or_insert_with(String::new);
+                    text.push_str(&t);
+                }
+                _ => {
+                    let text = self.pipe_out.get_or_insert_with(String::new);
+                    text.push_str(UNKNOWN_OUTPUT);
+                }
+            },
+            _ => text.push_str(UNKNOWN_OUTPUT),
         }
     }
 

@@ -513,6 +513,13 @@ impl Analyzer<'_> {
                     let args = cmd.words[1..].to_vec();
                     return self.judge_plain("git", args, &cmd);
                 }
+                "crontab" => {
+                    self.note_program(&name);
+                    let stdin = cmd.stdin.clone();
+                    let cwd = cmd.cwd.clone();
+                    self.judge_crontab(&args, &stdin, cmd.span.clone(), cwd.as_deref(), fr, scope);
+                    return self.judge_plain(&name, args, &cmd);
+                }
                 "at" | "batch" => {
                     self.note_program(&name);
                     if args.iter().any(|w| w.text() == "-f") {
