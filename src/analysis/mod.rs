@@ -139,6 +139,11 @@ pub struct Analyzer<'a> {
     /// Inside `{ …; } | CMD` or `( … ) | CMD`: what the group prints so far, with
     /// [`UNKNOWN_OUTPUT`] where a command's output is not known.
     pipe_out: Option<String>,
+    /// The path of the script file about to be walked: its `$0`.
+    script_zero: Option<String>,
+    /// Script files being judged, outermost first: one that runs itself again is not
+    /// walked a second time.
+    files_open: Vec<PathBuf>,
     /// Links and copies of programs made on the line (`ln -s /bin/rm ./x`): path →
     /// the program it is. Like `written`, kept for the whole line.
     copies: Rc<HashMap<PathBuf, String>>,
@@ -181,6 +186,8 @@ impl<'a> Analyzer<'a> {
             unknown_files: HashMap::new(),
             capture: None,
             pipe_out: None,
+            script_zero: None,
+            files_open: Vec::new(),
             copies: Rc::default(),
             git_aliases: HashMap::new(),
             written_generation: 0,

@@ -274,6 +274,10 @@ impl Analyzer<'_> {
             }
             "command_substitution" => {
                 self.walk_substitution(n, fr, scope, nd, named);
+                if let Some(dir) = self.path_substitution(n, fr, scope, nd, named) {
+                    f.lit(&dir);
+                    return;
+                }
                 if let Some(text) = self.file_substitution(fr.text(n), scope) {
                     if quoted {
                         f.lit(&text);
@@ -583,6 +587,59 @@ fn all_positional(pos: &[Value], name: &str, quoted: bool, f: &mut Fields) {
             Value::Unknown { maybe_empty } => f.unknown(name, *maybe_empty),
             Value::Item(what) => f.unknown(what, false),
             Value::Array(_) => f.unknown(name, true),
+        }
+    }
+}
+
+impl Analyzer<'_> {
+    /// `$(dirname [--] WORD)` and `$(basename [--] WORD)` of a word whose value is
+    /// known (`$(dirname -- "$0")` in a script): the part of the path it prints.
+    fn path_substitution(
+        &mut self,
+        n: Node,
+        fr: &Frame,
+        scope: &mut Scope,
+        nd: usize,
+        named: &mut Vec<usize>,
+    ) -> Option<String> {
+        let text = fr.text(n);
+        let body = substitution_body(text)?;
+        let prog = body.split_whitespace().next()?;
+        if !matches!(prog, "dirname" | "basename") {
+            return None;
+        }
+        let [cmd] = named_children(n).collect::<Vec<_>>()[..] else {
+            return None;
+        };
+        if cmd.bash_kind() != "command" {
+            return None;
+        }
+        let args: Vec<Node> = cmd
+            .children_by_field_name("argument", &mut cmd.walk())
+            .filter(|a| fr.text(*a) != "--")
+            .collect();
+        let [arg] = args[..] else { return None };
+        if fr.text(arg).contains("$(") || fr.text(arg).contains('`') {
+            return None;
+        }
+        let words = self.expand(arg, fr, scope, nd + 1, named);
+        let [w] = &words[..] else { return None };
+        let path = w.lit()?;
+        let trimmed = path.trim_end_matches('/');
+        let p = std::path::Path::new(trimmed);
+        match prog {
+            "dirname" => Some(match p.parent() {
+                Some(d) if d.as_os_str().is_empty() => ".".to_string(),
+                Some(d) => d.to_str()?.to_string(),
+                None => {
+                    if path.starts_with('/') {
+                        "/".into()
+                    } else {
+                        ".".into()
+                    }
+                }
+            }),
+            _ => p.file_name()?.to_str().map(str::to_string),
         }
     }
 }

@@ -129,7 +129,16 @@ impl Analyzer<'_> {
     ) {
         let base = path.parent().map(Path::to_path_buf);
         let saved = std::mem::replace(&mut self.module_base, base);
+        if self.files_open.iter().any(|f| f == path) {
+            self.module_base = saved;
+            return;
+        }
+        // `$0` in a script is its path (`. "$(dirname -- "$0")/lib.sh"`).
+        let zero = std::mem::replace(&mut self.script_zero, path.to_str().map(str::to_string));
+        self.files_open.push(path.to_path_buf());
         self.judge_code(lang, text, args, span, cmd, fr, scope, lenient);
+        self.files_open.pop();
+        self.script_zero = zero;
         self.module_base = saved;
     }
 
@@ -154,6 +163,9 @@ impl Analyzer<'_> {
                 child.cwd = cmd.cwd.clone();
                 child.stdin = cmd.stdin.clone();
                 child.positional = Some(args.iter().map(word_value).collect());
+                if let Some(z) = self.script_zero.take() {
+                    child.set_var("0".into(), Value::Known(z));
+                }
                 self.analyse_file_source(text, span, &mut child, fr);
             }
             l if interp::compiled::LANGUAGES.contains(&l) => {

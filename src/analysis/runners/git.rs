@@ -171,6 +171,12 @@ impl Analyzer<'_> {
         );
         let span = cmd.span.clone();
         let mut alias: Option<String> = None;
+        let hooks_path = found
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "core.hookspath")
+            .map(|(_, v)| v.clone());
+        self.git_hooks(sub, cwd, hooks_path.as_deref(), fr, scope, cmd);
         for (k, v) in found {
             match k.as_str() {
                 "core.sshcommand" if remote => self.git_config_code(&v, &span, fr, scope),
@@ -191,6 +197,60 @@ impl Analyzer<'_> {
         }
     }
 
+    /// The hooks git runs for `sub` (`.git/hooks/pre-commit` for `git commit`, or
+    /// under `core.hooksPath`): each one there, executable or written on the line, is
+    /// a file that runs now. Husky's `.husky/_` stubs run the scripts in `.husky/`.
+    fn git_hooks(
+        &mut self,
+        sub: &str,
+        cwd: Option<&Path>,
+        hooks_path: Option<&str>,
+        fr: &Frame,
+        scope: &mut Scope,
+        cmd: &Cmd,
+    ) {
+        let hooks = hooks_of(sub);
+        if hooks.is_empty() {
+            return;
+        }
+        let Some((root, git)) = cwd.and_then(repository) else {
+            return;
+        };
+        // Husky runs its scripts with `sh`, executable or not.
+        let (dir, husky) = match hooks_path {
+            Some(p) => {
+                let Some(d) = scope::resolve(p, Some(&root), self.ctx.home.as_deref()) else {
+                    return;
+                };
+                match d.parent() {
+                    Some(h) if d.ends_with(".husky/_") => (h.to_path_buf(), true),
+                    _ => (d, false),
+                }
+            }
+            None => (git.join("hooks"), false),
+        };
+        for h in hooks {
+            let p = dir.join(h);
+            let runs = self.written.contains_key(&p)
+                || self.unknown_files.contains_key(&p)
+                || executable(&p)
+                || husky && p.is_file();
+            if runs {
+                let at = Cmd {
+                    words: vec![Word::literal(p.to_string_lossy(), cmd.span.clone())],
+                    env: cmd.env.clone(),
+                    redirects: Vec::new(),
+                    stdin: Stdin::Inherit,
+                    span: cmd.span.clone(),
+                    cwd: Some(root.clone()),
+                    remote: false,
+                    fed_args: false,
+                };
+                self.run_file_by_path(&p.to_string_lossy(), &[], &at, fr, scope);
+            }
+        }
+    }
+
     /// A config value git runs as a command (`false`/empty: none).
     fn git_config_code(&mut self, v: &str, span: &Range<usize>, fr: &Frame, scope: &mut Scope) {
         if matches!(v, "true" | "false" | "") {
@@ -198,6 +258,56 @@ impl Analyzer<'_> {
         }
         let w = Word::literal(v.strip_prefix('!').unwrap_or(v), span.clone());
         self.analyse_script_word(&w, &[], fr, scope, false);
+    }
+}
+
+/// The hooks each subcommand runs (githooks(5)), on the local repository.
+fn hooks_of(sub: &str) -> &'static [&'static str] {
+    match sub {
+        "commit" => &[
+            "pre-commit",
+            "prepare-commit-msg",
+            "commit-msg",
+            "post-commit",
+        ],
+        "merge" => &[
+            "pre-merge-commit",
+            "prepare-commit-msg",
+            "commit-msg",
+            "post-merge",
+        ],
+        "pull" => &[
+            "pre-merge-commit",
+            "post-merge",
+            "pre-rebase",
+            "post-rewrite",
+        ],
+        "push" => &["pre-push"],
+        "checkout" | "switch" | "worktree" => &["post-checkout"],
+        "rebase" => &["pre-rebase", "post-rewrite", "post-checkout"],
+        "am" => &["applypatch-msg", "pre-applypatch", "post-applypatch"],
+        "cherry-pick" | "revert" => &["prepare-commit-msg", "post-commit"],
+        _ => &[],
+    }
+}
+
+/// A regular file with an execute bit: git runs only such hooks.
+fn executable(p: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The top of the work tree `dir` is in, and its git directory.
+fn repository(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    let git = git_dir(dir)?;
+    let mut d = dir.to_path_buf();
+    loop {
+        if d.join(".git").exists() {
+            return Some((d, git));
+        }
+        if !d.pop() {
+            return None;
+        }
     }
 }
 

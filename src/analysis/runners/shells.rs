@@ -367,16 +367,24 @@ impl Analyzer<'_> {
             return;
         }
         match self.runnable(&p) {
-            Runnable::Text(text) => self.judge_code(
-                "sh",
-                &text,
-                params,
-                file.span.clone(),
-                cmd,
-                fr,
-                scope,
-                false,
-            ),
+            // A script that runs itself (husky's `sh -e "$0"`) is being judged already.
+            Runnable::Text(_) if self.files_open.contains(&p) => {}
+            Runnable::Text(text) => {
+                let zero = std::mem::replace(&mut self.script_zero, p.to_str().map(str::to_string));
+                self.files_open.push(p.clone());
+                self.judge_code(
+                    "sh",
+                    &text,
+                    params,
+                    file.span.clone(),
+                    cmd,
+                    fr,
+                    scope,
+                    false,
+                );
+                self.files_open.pop();
+                self.script_zero = zero;
+            }
             Runnable::Unreadable(why) => {
                 self.event("shell.dynamic-script", file.span.clone(), Some(why))
             }
@@ -413,6 +421,29 @@ impl Analyzer<'_> {
                             fr.depth + 1,
                             cmd.remote,
                         );
+                    } else if !cmd.remote
+                        && !is_device_stdin(&p)
+                        && !self.unknown_files.contains_key(&p)
+                        && !is_environment_file(&p, self.ctx.home.as_deref())
+                    {
+                        match self.runnable(&p) {
+                            Runnable::Text(_) if self.files_open.contains(&p) => {}
+                            Runnable::Text(text) => {
+                                self.files_open.push(p.clone());
+                                self.analyse_source(
+                                    &text,
+                                    Origin::Fixed(file.span.clone()),
+                                    scope,
+                                    fr.depth + 1,
+                                    false,
+                                );
+                                self.files_open.pop();
+                            }
+                            Runnable::Unreadable(why) => {
+                                self.event("shell.dynamic-script", file.span.clone(), Some(why))
+                            }
+                            Runnable::Missing | Runnable::Compiled => {}
+                        }
                     } else {
                         self.analyse_file_path(&p, file.span.clone(), cmd, fr, scope);
                     }
