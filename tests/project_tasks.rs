@@ -485,3 +485,28 @@ fn python_function_tasks_are_read() {
         p.passes(ok);
     }
 }
+
+/// A function task that calls the file's own helper functions runs them: their
+/// `c.run(…)` shell and their Python are judged with the task (followed in turn, up to
+/// 16). Helpers only other tasks call stay out.
+#[test]
+fn python_task_helpers_are_followed() {
+    let p = Project::new();
+    p.file(
+        "tasks.py",
+        "from invoke import task\nimport shutil\n\n\
+         def _wipe(c):\n    c.run('rm -rf ~')\n\n\
+         def _drop_db():\n    shutil.rmtree('/var/lib/postgresql')\n\n\
+         def _reset(c):\n    _drop_db()\n    c.run('createdb app')\n\n\
+         def _fmt(c):\n    c.run('black .')\n\n\
+         @task\ndef nuke(c):\n    _wipe(c)\n\n\
+         @task\ndef reset(c):\n    _reset(c)\n\n\
+         @task\ndef lint(c):\n    _fmt(c)\n    c.run('ruff check .')\n\n\
+         @task\ndef notes(c):\n    print('my_wipe(c) is not called')\n",
+    );
+    p.stops("invoke nuke", Decision::Deny, CRITICAL);
+    // Through a helper that calls another.
+    p.stops("inv reset", Decision::Confirm, "fs.delete-protected");
+    p.passes("inv lint");
+    p.passes("inv notes");
+}

@@ -301,8 +301,10 @@ impl Analyzer<'_> {
             for code in &t.shell {
                 self.task_shell(code, span.clone(), dir.clone(), fr, scope);
             }
-            let body = dedent(&t.body);
-            self.judge_code("python3", &body, &[], span.clone(), &at, fr, scope, false);
+            for body in std::iter::once(&t.body).chain(&t.helpers) {
+                let body = dedent(body);
+                self.judge_code("python3", &body, &[], span.clone(), &at, fr, scope, false);
+            }
         }
         true
     }

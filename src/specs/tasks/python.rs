@@ -254,12 +254,31 @@ pub struct FnTask {
     pub name: String,
     pub shell: Vec<String>,
     pub body: String,
+    /// The bodies of the file's own functions the task calls, in turn (helpers such
+    /// as `def _wipe(c): c.run(…)`); their shell is in `shell`.
+    pub helpers: Vec<String>,
+}
+
+/// Helper functions followed per task, at most.
+const MAX_HELPERS: usize = 16;
+
+/// Whether `body` calls the function `name` (`name(`, not `x.name(` or `other_name(`).
+fn calls(body: &str, name: &str) -> bool {
+    let pat = format!("{name}(");
+    body.match_indices(&pat).any(|(i, _)| {
+        !body[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    })
 }
 
 /// Every task function `runner` finds in `text`.
 pub fn function_tasks(text: &str, runner: FnRunner) -> Vec<FnTask> {
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();
+    // Top-level functions that are not tasks, by name: the helpers tasks call.
+    let mut plain: Vec<(String, String)> = Vec::new();
     let mut decorators: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
@@ -312,9 +331,31 @@ pub fn function_tasks(text: &str, runner: FnRunner) -> Vec<FnTask> {
                 FnRunner::Doit => doit_actions(&body),
                 _ => run_calls(&body, runner == FnRunner::Nox),
             };
-            out.push(FnTask { name, shell, body });
+            out.push(FnTask {
+                name,
+                shell,
+                body,
+                helpers: Vec::new(),
+            });
+        } else if indent == 0 {
+            plain.push((fname, body));
         }
         i = end;
+    }
+    for t in &mut out {
+        let mut seen: Vec<usize> = Vec::new();
+        let mut queue: Vec<String> = vec![t.body.clone()];
+        while let Some(b) = queue.pop() {
+            for (k, (name, body)) in plain.iter().enumerate() {
+                if seen.len() >= MAX_HELPERS || seen.contains(&k) || !calls(&b, name) {
+                    continue;
+                }
+                seen.push(k);
+                t.shell.extend(run_calls(body, runner == FnRunner::Nox));
+                t.helpers.push(body.clone());
+                queue.push(body.clone());
+            }
+        }
     }
     out
 }
