@@ -129,12 +129,17 @@ pub(crate) fn cron_commands(text: &str, with_user: bool) -> Vec<String> {
     out
 }
 
-/// The editors whose commands can escape to a shell with `!`.
+/// The editors (and pagers) whose commands can escape to a shell with `!`.
 pub(crate) fn is_editor(name: &str) -> bool {
     matches!(
         name,
         "ed" | "red" | "ex" | "vi" | "vim" | "nvim" | "view" | "vimdiff" | "gvim" | "rvim"
-    )
+    ) || is_pager(name)
+}
+
+/// Pagers whose initial commands (`less +'!cmd'`) can run a shell command.
+fn is_pager(name: &str) -> bool {
+    matches!(name, "less" | "more")
 }
 
 /// The shell command an editor command line runs: `!cmd`, `:!cmd`, `:r !cmd`,
@@ -319,9 +324,10 @@ impl Analyzer<'_> {
     ) {
         let mut cmds: Vec<(String, Range<usize>)> = Vec::new();
         let mut i = 0;
+        let pager = is_pager(name);
         while i < args.len() {
             let t = args[i].text();
-            if t == "-c" || t == "--cmd" {
+            if !pager && (t == "-c" || t == "--cmd") {
                 if let Some(w) = args.get(i + 1) {
                     cmds.push((w.text(), w.span.clone()));
                 }
@@ -335,9 +341,10 @@ impl Analyzer<'_> {
         }
         // ed and ex read their commands from stdin; so does vim with `-s` or `-e`.
         let reads_stdin = matches!(name, "ed" | "red" | "ex")
-            || args
-                .iter()
-                .any(|w| matches!(w.text().as_str(), "-e" | "-es" | "-s" | "-E"));
+            || !pager
+                && args
+                    .iter()
+                    .any(|w| matches!(w.text().as_str(), "-e" | "-es" | "-s" | "-E"));
         if let (true, Stdin::Text { text, .. }) = (reads_stdin, stdin) {
             let span = args.first().map(|w| w.span.clone()).unwrap_or(0..0);
             for l in text.lines() {
